@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""CDK app: `cdk synth` / `cdk deploy` the byol-import stack (configuration in cdk.json)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "functions"))
+
+import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
+from byol_import.settings import CONTEXT_KEY  # noqa: E402
+from stacks.byol_import_stack import ByolImportStack  # noqa: E402
+from stacks.config import from_context  # noqa: E402
+
+
+def build_app(app: cdk.App | None = None) -> tuple[cdk.App, ByolImportStack]:
+    app = app or cdk.App()
+    config = from_context(app.node.try_get_context(CONTEXT_KEY))
+    stack = ByolImportStack(app, config.stack_name, config=config,
+                            description="byol-import: Windows AMI to WorkSpaces BYOL image")
+    cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+    return app, stack
+
+
+if __name__ == "__main__":
+    built, _ = build_app()
+    built.synth()

@@ -1,0 +1,1 @@
+"""byol-import: Windows AMI to Amazon WorkSpaces BYOL image, without clicks."""

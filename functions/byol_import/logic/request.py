@@ -1,0 +1,202 @@
+"""Normalise a manual console input or a starter input into one typed request. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from byol_import.errors import InvalidRequest
+from byol_import.settings import TAG_NAMESPACE
+
+AMI_ID_PATTERN: Final = re.compile(r"^ami-([a-f0-9]{8}|[a-f0-9]{17})$")
+IMAGE_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./()\-]{1,64}$")
+IMAGE_DESCRIPTION_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./() \-]{1,256}$")
+
+INGESTION_PROCESSES: Final = (
+    "BYOL_REGULAR",
+    "BYOL_REGULAR_WSP",
+    "BYOL_GRAPHICS_G4DN",
+    "BYOL_GRAPHICS_G4DN_WSP",
+    "BYOL_REGULAR_BYOP",
+    "BYOL_GRAPHICS_G4DN_BYOP",
+    "BYOL_GRAPHICS",
+    "BYOL_GRAPHICSPRO",
+)
+APPLICATIONS: Final = ("Microsoft_Office_2016", "Microsoft_Office_2019")
+TRIGGER_SOURCES: Final = ("Manual", "CreateTags", "AmiStateChange")
+
+# WorkSpaces allows 50 tags per resource; we add our own (managed-by, source AMI).
+MAX_USER_TAGS: Final = 48
+# Trigger tag values that mean "import, with the configured default".
+DEFAULT_TRIGGER_VALUES: Final = frozenset({"", "true", "yes", "1", "default", "import"})
+
+_ALLOWED_FIELDS: Final = frozenset(
+    {"ImageId", "IngestionProcess", "ImageName", "ImageDescription", "Applications", "Tags",
+     "Trigger"}
+)
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    image_id: str
+    ingestion_process: str
+    image_name: str | None = None
+    image_description: str | None = None
+    applications: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+    source: str = "Manual"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["applications"] = list(self.applications)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImportRequest:
+        return cls(
+            image_id=data["image_id"],
+            ingestion_process=data["ingestion_process"],
+            image_name=data.get("image_name"),
+            image_description=data.get("image_description"),
+            applications=tuple(data.get("applications") or ()),
+            tags=dict(data.get("tags") or {}),
+            source=data.get("source", "Manual"),
+        )
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _optional_string(raw: Mapping[str, Any], name: str, pattern: re.Pattern[str],
+                     rule: str) -> str | None:
+    if name not in raw or raw[name] is None:
+        return None
+    value = raw[name]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidRequest(f"{name}: {rule}; got {_describe(value)}")
+    return value
+
+
+def _ingestion_process(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or value not in INGESTION_PROCESSES:
+        raise InvalidRequest(
+            f"{field_name}: must be one of {', '.join(INGESTION_PROCESSES)}; got {_describe(value)}"
+        )
+    return value
+
+
+def _applications(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidRequest(f"Applications: must be a list of strings; got {_describe(value)}")
+    unknown = [v for v in value if v not in APPLICATIONS]
+    if unknown:
+        raise InvalidRequest(
+            f"Applications: each must be one of {', '.join(APPLICATIONS)}; got {_describe(unknown)}"
+        )
+    if len(set(value)) > 1:
+        raise InvalidRequest("Applications: name at most one Microsoft Office version")
+    return tuple(dict.fromkeys(value))
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    pairs: list[tuple[Any, Any]]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, list) and all(isinstance(t, Mapping) for t in value):
+        pairs = [(t.get("Key"), t.get("Value", "")) for t in value]
+    else:
+        raise InvalidRequest(
+            'Tags: must be an object {"key": "value"} or a list of {"Key", "Value"}; '
+            f"got {_describe(value)}"
+        )
+    if len(pairs) > MAX_USER_TAGS:
+        raise InvalidRequest(f"Tags: at most {MAX_USER_TAGS} tags; got {len(pairs)}")
+    tags: dict[str, str] = {}
+    for key, val in pairs:
+        if not isinstance(key, str) or not 1 <= len(key) <= 127:
+            raise InvalidRequest(f"Tags: each key must be 1-127 characters; got {_describe(key)}")
+        if key.lower().startswith("aws:") or key.startswith(TAG_NAMESPACE):
+            raise InvalidRequest(f"Tags: key {_describe(key)} uses a reserved prefix")
+        if not isinstance(val, str) or len(val) > 255:
+            raise InvalidRequest(
+                f"Tags: value of {_describe(key)} must be a string of at most 255 characters"
+            )
+        tags[key] = val
+    return tags
+
+
+def _trigger(value: Any) -> tuple[str, str | None]:
+    """The starter records where the request came from and the trigger tag's value."""
+    if value is None:
+        return "Manual", None
+    if not isinstance(value, Mapping):
+        raise InvalidRequest(f"Trigger: must be an object; got {_describe(value)}")
+    source = value.get("Source", "Manual")
+    if source not in TRIGGER_SOURCES:
+        raise InvalidRequest(
+            f"Trigger.Source: must be one of {', '.join(TRIGGER_SOURCES)}; got {_describe(source)}"
+        )
+    tag_value = value.get("TagValue")
+    if tag_value is not None and (not isinstance(tag_value, str) or len(tag_value) > 255):
+        raise InvalidRequest(
+            f"Trigger.TagValue: must be a string of at most 255 characters; got "
+            f"{_describe(tag_value)}"
+        )
+    return source, tag_value
+
+
+def resolve_ingestion_process(requested: Any, tag_value: str | None, default: str) -> str:
+    """Request first, then the trigger tag's value, then the configured default."""
+    if requested is not None:
+        return _ingestion_process(requested, "IngestionProcess")
+    if tag_value is not None and tag_value.strip().lower() not in DEFAULT_TRIGGER_VALUES:
+        return _ingestion_process(tag_value.strip(), "trigger tag value")
+    return _ingestion_process(default, "configured default IngestionProcess")
+
+
+def normalise_request(raw: Any, default_ingestion_process: str) -> ImportRequest:
+    """Turn a console or starter input into an ImportRequest, or raise InvalidRequest."""
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest(
+            'input: must be a JSON object such as {"ImageId": "ami-0123456789abcdef0"}; '
+            f"got {_describe(raw)}"
+        )
+    unknown = sorted(str(k) for k in raw if k not in _ALLOWED_FIELDS)
+    if unknown:
+        raise InvalidRequest(
+            f"{unknown[0]}: unknown field; allowed fields are {', '.join(sorted(_ALLOWED_FIELDS))}"
+        )
+    image_id = raw.get("ImageId")
+    if image_id is None:
+        raise InvalidRequest("ImageId: required")
+    if not isinstance(image_id, str) or not AMI_ID_PATTERN.fullmatch(image_id):
+        raise InvalidRequest(
+            f"ImageId: must match ami- followed by 8 or 17 lowercase hex digits; got "
+            f"{_describe(image_id)}"
+        )
+    source, tag_value = _trigger(raw.get("Trigger"))
+    return ImportRequest(
+        image_id=image_id,
+        ingestion_process=resolve_ingestion_process(
+            raw.get("IngestionProcess"), tag_value, default_ingestion_process
+        ),
+        image_name=_optional_string(
+            raw, "ImageName", IMAGE_NAME_PATTERN,
+            "must be 1-64 characters of letters, digits and _ . / ( ) -",
+        ),
+        image_description=_optional_string(
+            raw, "ImageDescription", IMAGE_DESCRIPTION_PATTERN,
+            "must be 1-256 characters of letters, digits, spaces and _ . / ( ) -",
+        ),
+        applications=_applications(raw.get("Applications")),
+        tags=_tags(raw.get("Tags")),
+        source=source,
+    )

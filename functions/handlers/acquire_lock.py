@@ -1,0 +1,17 @@
+"""Take the account-wide lease lock before changing the account."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.aws import LockGateway
+from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config = runtime_config()
+    return steps.acquire_lock(event, LockGateway(clients.client("dynamodb"), config.lock_table),
+                              config)

@@ -1,0 +1,16 @@
+"""Delete our own failed WorkSpaces image, keeping the import error as the failure."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.aws import WorkSpacesGateway
+from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return steps.cleanup_image(event, WorkSpacesGateway(clients.client("workspaces")),
+                               runtime_config())

@@ -1,0 +1,16 @@
+"""Free the account lock held by an execution that failed, timed out or was aborted."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.aws import LockGateway
+from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return steps.free_lock_of_execution(
+        event, LockGateway(clients.client("dynamodb"), runtime_config().lock_table))

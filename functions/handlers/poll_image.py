@@ -1,0 +1,14 @@
+"""Poll the imported WorkSpaces image."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.aws import WorkSpacesGateway
+from byol_import.observability import instrumented
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return steps.poll_image(event, WorkSpacesGateway(clients.client("workspaces")))

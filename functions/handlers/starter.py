@@ -1,0 +1,24 @@
+"""EventBridge target: start one execution per tagged AMI, idempotently."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.aws import Ec2Gateway, Starter
+from byol_import.observability import account_and_region, instrumented
+from byol_import.settings import runtime_config
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config = runtime_config()
+    account_id, region = account_and_region(context)
+    return steps.start_imports(
+        event,
+        Ec2Gateway(clients.client("ec2")),
+        Starter(clients.client("stepfunctions"), config.state_machine_arn),
+        account_id=account_id,
+        region=region,
+        trigger_tag_key=config.trigger_tag_key,
+    )

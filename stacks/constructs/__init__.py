@@ -1,0 +1,1 @@
+"""Small constructs the stack is composed of."""
