@@ -5,6 +5,7 @@ Nothing is created at import time; tests and the local runner call `reset()` to 
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cache
 from typing import Any
@@ -12,15 +13,19 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# The state machine's Retry owns backoff; the SDK makes a few quick tries of its own first.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5,
-                 read_timeout=20)
 _lock = threading.Lock()
+
+
+def _config() -> Config:
+    # The state machine's Retry owns long backoff; the SDK makes a few quick tries first.
+    attempts = int(os.environ.get("BYOL_SDK_MAX_ATTEMPTS", "3"))
+    return Config(retries={"mode": "standard", "max_attempts": attempts}, connect_timeout=5,
+                  read_timeout=20)
 
 
 @cache
 def _client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=_config())  # type: ignore[call-overload]
 
 
 def client(service: str) -> Any:

@@ -1,0 +1,82 @@
+"""A virtual clock for the embedded AWS: hours of waiting pass in no wall time.
+
+Step Functions Wait states and Retry intervals call `sleep`. Time moves on only when every running
+execution is asleep; it then jumps to the earliest wake-up. That is a discrete-event simulation:
+concurrent executions see one consistent timeline, and nothing ever sleeps in wall time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from datetime import datetime, timedelta, timezone
+
+# How often a sleeper re-checks in wall time, in case it missed a notification.
+_RECHECK_SECONDS = 0.05
+
+
+class VirtualClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self._start = start or datetime.now(timezone.utc).replace(microsecond=0)
+        self._now = self._start
+        self._cond = threading.Condition()
+        self._sleepers: list[tuple[datetime, int]] = []
+        self._ids = itertools.count()
+        self._active = 0
+        self._asleep = 0
+        self.total_sleep_requested = 0.0
+
+    @property
+    def start(self) -> datetime:
+        return self._start
+
+    def now(self) -> datetime:
+        with self._cond:
+            return self._now
+
+    def elapsed(self) -> timedelta:
+        return self.now() - self._start
+
+    def advance(self, seconds: float) -> None:
+        """Move time on by hand (for tests of the emulator outside a workflow)."""
+        with self._cond:
+            self._now += timedelta(seconds=seconds)
+            self._cond.notify_all()
+
+    def participant_started(self) -> None:
+        with self._cond:
+            self._active += 1
+
+    def participant_finished(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._maybe_advance()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._cond:
+            self.total_sleep_requested += seconds
+            wake = self._now + timedelta(seconds=seconds)
+            entry = (wake, next(self._ids))
+            heapq.heappush(self._sleepers, entry)
+            self._asleep += 1
+            try:
+                while self._now < wake:
+                    self._maybe_advance()
+                    if self._now >= wake:
+                        break
+                    self._cond.wait(_RECHECK_SECONDS)
+            finally:
+                self._asleep -= 1
+                self._sleepers.remove(entry)
+                heapq.heapify(self._sleepers)
+
+    def _maybe_advance(self) -> None:
+        # Only when nobody is doing work may time jump: work in progress happens "now".
+        if self._sleepers and self._asleep >= self._active:
+            earliest = self._sleepers[0][0]
+            if earliest > self._now:
+                self._now = earliest
+            self._cond.notify_all()

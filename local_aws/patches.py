@@ -1,0 +1,341 @@
+"""The narrow extensions the embedded AWS makes to moto, each installed and removed as one piece.
+
+- Step Functions Wait states and Retry intervals sleep on the virtual clock;
+- Lambda invokes run our real handlers in-process, as the Lambda runtime would;
+- EventBridge patterns match arrays of objects the way EventBridge does;
+- every API call is recorded, and faults (throttling, 5xx) can be injected into any of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import sys
+import threading
+import traceback
+import types
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from local_aws.clock import VirtualClock
+from local_aws.workspaces_byol import Faults
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    service: str
+    operation: str
+    at: datetime
+
+
+@dataclass
+class CallLog:
+    calls: list[ApiCall] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, call: ApiCall) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    def count(self, service: str | None = None) -> Counter[str]:
+        with self.lock:
+            return Counter(c.operation if service else f"{c.service}:{c.operation}"
+                           for c in self.calls if service is None or c.service == service)
+
+    def operations(self, service: str) -> list[str]:
+        with self.lock:
+            return [c.operation for c in self.calls if c.service == service]
+
+
+class FakeLambdaContext:
+    """What the Lambda runtime hands a handler; Powertools reads these attributes."""
+
+    def __init__(self, name: str, arn: str, memory_mb: int, timeout_seconds: int) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "local"
+        self._timeout_ms = timeout_seconds * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._timeout_ms
+
+
+@dataclass
+class LocalFunction:
+    name: str
+    key: str
+    handler: str
+    memory_mb: int
+    timeout_seconds: int
+
+    def load(self) -> Callable[[Any, Any], Any]:
+        module, _, attr = self.handler.rpartition(".")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+@dataclass
+class LambdaFaults:
+    # function key -> how many invocations crash before running the handler
+    crash_before: dict[str, int] = field(default_factory=dict)
+    # function key -> how many invocations run the handler, then crash (the work is done but the
+    # caller sees a failure, as when a Lambda times out after its API call)
+    crash_after: dict[str, int] = field(default_factory=dict)
+
+
+class HandlerOutput(io.TextIOBase):
+    """sys.stdout while the embedded AWS runs: what a handler prints (Powertools logs and EMF
+    metrics) goes to its own log, as in CloudWatch Logs; everything else passes through."""
+
+    def __init__(self, passthrough: Any) -> None:
+        self.passthrough = passthrough
+        self.local = threading.local()
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        if getattr(self.local, "capturing", False):
+            with self._lock:
+                self.lines.extend(line for line in text.splitlines() if line.strip())
+            return len(text)
+        return int(self.passthrough.write(text))
+
+    def flush(self) -> None:
+        self.passthrough.flush()
+
+    def metrics(self) -> Counter[str]:
+        """Sum of every EMF metric the handlers emitted, by name."""
+        totals: Counter[str] = Counter()
+        with self._lock:
+            lines = list(self.lines)
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or "_aws" not in record:
+                continue
+            for directive in record["_aws"].get("CloudWatchMetrics", []):
+                for metric in directive.get("Metrics", []):
+                    values = record.get(metric["Name"], [])
+                    totals[metric["Name"]] += sum(values if isinstance(values, list)
+                                                  else [values])
+        return totals
+
+
+class LocalLambdaRuntime:
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.functions: dict[str, LocalFunction] = {}
+        self.faults = LambdaFaults()
+        self.invocations: Counter[str] = Counter()
+        self.unhandled: list[str] = []
+        self._lock = threading.Lock()
+        self.output = HandlerOutput(sys.stdout)
+
+    def register(self, fn: LocalFunction) -> str:
+        self.functions[fn.name] = fn
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{fn.name}"
+
+    def _take(self, table: dict[str, int], key: str) -> bool:
+        with self._lock:
+            if table.get(key, 0) > 0:
+                table[key] -= 1
+                return True
+            return False
+
+    def invoke(self, function_name: str, body: Any,
+               response_headers: dict[str, str]) -> bytes | None:
+        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
+        fn = self.functions.get(name)
+        if fn is None:
+            return None
+        with self._lock:
+            self.invocations[fn.key] += 1
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        if isinstance(body, bytes):
+            body = body.decode()
+        event = json.loads(body) if body else {}
+        crash = {"errorType": "Runtime.ExitError",
+                 "errorMessage": "Runtime exited with error: signal: killed (injected crash)"}
+        if self._take(self.faults.crash_before, fn.key):
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(crash).encode()
+        self.output.local.capturing = True
+        try:
+            result = fn.load()(event, FakeLambdaContext(name, arn, fn.memory_mb,
+                                                        fn.timeout_seconds))
+        except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
+            from byol_import.errors import ByolImportError
+
+            if not isinstance(exc, ByolImportError):
+                with self._lock:
+                    self.unhandled.append(f"{fn.key}: {type(exc).__name__}: {exc}")
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception(exc)[-5:],
+            }).encode()
+        finally:
+            self.output.local.capturing = False
+        if self._take(self.faults.crash_after, fn.key):
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(crash).encode()
+        return json.dumps(result).encode()
+
+
+def _flatten_like_eventbridge(node: Any, prefix: str = "",
+                              result: dict[str, Any] | None = None) -> dict[str, Any]:
+    """EventBridge matches a pattern field against every element of an array of objects."""
+    if result is None:
+        result = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict) and value:
+                _flatten_like_eventbridge(value, path, result)
+            elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                for element in value:
+                    sub = _flatten_like_eventbridge(element, path, {}) if isinstance(
+                        element, dict) else {path: element}
+                    for sub_key, sub_value in sub.items():
+                        existing = result.setdefault(sub_key, [])
+                        if not isinstance(existing, list):
+                            existing = result[sub_key] = [existing]
+                        existing.extend(sub_value if isinstance(sub_value, list) else [sub_value])
+            else:
+                result[path] = value
+    return result
+
+
+class Patches:
+    """Install every patch; `remove()` restores moto exactly."""
+
+    def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
+                 calls: CallLog) -> None:
+        self.clock = clock
+        self.lambdas = lambdas
+        self.faults = faults
+        self.calls = calls
+        self._undo: list[Callable[[], None]] = []
+
+    def _set(self, owner: Any, name: str, value: Any) -> None:
+        had = name in vars(owner)
+        old = vars(owner).get(name)
+        setattr(owner, name, value)
+        self._undo.append(lambda: setattr(owner, name, old) if had else delattr(owner, name))
+
+    def install(self) -> None:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.core.responses import BaseResponse
+        from moto.events.models import EventPattern
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (  # noqa: E501
+            WaitFunction,
+        )
+        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+        clock, lambdas, faults, calls = self.clock, self.lambdas, self.faults, self.calls
+
+        def wait_interval(_self: Any, env: Any, wait_seconds: int) -> None:
+            clock.sleep(wait_seconds)
+
+        self._set(WaitFunction, "_wait_interval", wait_interval)
+        self._set(retrier_decl, "time", types.SimpleNamespace(sleep=clock.sleep))
+
+        original_start = ExecutionWorker.start
+        original_logic = ExecutionWorker._execution_logic
+
+        def start(_self: Any) -> None:
+            clock.participant_started()  # before the thread runs: time waits for it
+            original_start(_self)
+
+        def execution_logic(_self: Any) -> None:
+            try:
+                original_logic(_self)
+            finally:
+                clock.participant_finished()
+
+        original_environment = ExecutionWorker._get_evaluation_environment
+
+        def evaluation_environment(_self: Any) -> Any:
+            # AWS gives $$.Execution.StartTime as an ISO 8601 string; moto passes a datetime.
+            env = original_environment(_self)
+            execution = env.states.context_object.context_object_data["Execution"]
+            start_time = execution.get("StartTime")
+            if isinstance(start_time, datetime):
+                execution["StartTime"] = start_time.isoformat().replace("+00:00", "Z")
+            return env
+
+        self._set(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
+        self._set(ExecutionWorker, "start", start)
+        self._set(ExecutionWorker, "_execution_logic", execution_logic)
+
+        def invoke(_self: Any, function_name: str, qualifier: str | None, body: Any,
+                   headers: Any, response_headers: Any) -> bytes | None:
+            return lambdas.invoke(function_name, body, response_headers)
+
+        self._set(LambdaSimpleBackend, "invoke", invoke)
+        lambdas.output.passthrough = sys.stdout
+        self._set(sys, "stdout", lambdas.output)
+        self._set(EventPattern, "_flatten_dict", staticmethod(_flatten_like_eventbridge))
+
+        # moto reports one fixed 15 GB unencrypted volume per AMI; let an AMI carry its own.
+        from moto.ec2.models.amis import Ami
+
+        original_devices = Ami.block_device_mappings
+
+        def block_device_mappings(ami: Any) -> Any:
+            own = getattr(ami, "byol_block_devices", None)
+            return own if own is not None else original_devices.fget(ami)  # type: ignore[attr-defined]
+
+        self._set(Ami, "block_device_mappings", property(block_device_mappings))
+
+        original_call = BaseResponse.call_action
+
+        def call_action(_self: Any) -> Any:
+            operation = _self._get_action()
+            service = _self.service_name
+            calls.add(ApiCall(service, operation, clock.now()))
+            key = operation if service == "workspaces" else f"{service}:{operation}"
+            if faults.take(faults.throttle, key):
+                return _fault(_self, *_THROTTLE.get(service, ("ThrottlingException",
+                                                              "Rate exceeded")), 400)
+            if faults.take(faults.server_error, key):
+                return _fault(_self, "InternalError" if service == "ec2" else
+                              "InternalServerError", "We encountered an internal error.", 500)
+            return original_call(_self)
+
+        self._set(BaseResponse, "call_action", call_action)
+
+    def remove(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+_THROTTLE = {
+    "ec2": ("RequestLimitExceeded", "Request limit exceeded."),
+    "sns": ("Throttling", "Rate exceeded"),
+    "dynamodb": ("ThrottlingException", "Rate of requests exceeds the allowed throughput."),
+}
+
+
+def _fault(response: Any, code: str, message: str, status: int) -> Any:
+    from moto.core.exceptions import ServiceException
+    from moto.core.serialize import ActionResult
+
+    exc = ServiceException(code, message)
+    exc.http_status_code = status  # type: ignore[attr-defined]
+    se_status, headers, body = response.serialized(ActionResult(exc))
+    headers["status"] = status
+    return status, headers, body
