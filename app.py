@@ -8,12 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "functions"))
 
-import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 
-from byol_import.settings import CONTEXT_KEY  # noqa: E402
-from stacks.byol_import_stack import ByolImportStack  # noqa: E402
-from stacks.config import from_context  # noqa: E402
+from byol_import.settings import CONTEXT_KEY
+from stacks.byol_import_stack import ByolImportStack
+from stacks.config import from_context
 
 
 def build_app(app: cdk.App | None = None) -> tuple[cdk.App, ByolImportStack]:

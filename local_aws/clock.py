@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 # How often a sleeper re-checks in wall time, in case it missed a notification.
 _RECHECK_SECONDS = 0.05
@@ -18,7 +18,7 @@ _RECHECK_SECONDS = 0.05
 
 class VirtualClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self._start = start or datetime.now(timezone.utc).replace(microsecond=0)
+        self._start = start or datetime.now(UTC).replace(microsecond=0)
         self._now = self._start
         self._cond = threading.Condition()
         self._sleepers: list[tuple[datetime, int]] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import sys
 import time
@@ -29,14 +30,13 @@ for _path in (ROOT, ROOT / "functions"):
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from byol_import import clients  # noqa: E402
+from byol_import import clients, settings  # noqa: E402
 from byol_import import clock as app_clock  # noqa: E402
-from byol_import import settings  # noqa: E402
 from local_aws.clock import VirtualClock  # noqa: E402
 from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches  # noqa: E402
 from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, uninstall  # noqa: E402
 from stacks import config as project_config  # noqa: E402
-from stacks.constructs.trigger import (  # noqa: E402
+from stacks.patterns import (  # noqa: E402
     ami_available_pattern,
     create_tags_pattern,
     execution_ended_pattern,
@@ -66,6 +66,7 @@ _ENV = {
 class ExecutionResult:
     arn: str
     name: str
+    input: Any
     status: str
     error: str | None
     cause: str | None
@@ -109,6 +110,8 @@ class LocalAws:
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> LocalAws:
+        # moto logs every failed state at WARNING with its whole tree: the result says it better.
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         for key, value in _ENV.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
@@ -135,7 +138,7 @@ class LocalAws:
                 os.environ[key] = value
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        return boto3.client(service, region_name=REGION)
 
     # -- what the stack deploys ---------------------------------------------------------------
     def _build(self) -> None:
@@ -239,7 +242,7 @@ class LocalAws:
         ami.state = state
         if owner:
             ami.owner_id = owner
-        ami.byol_block_devices = [
+        ami.byol_block_devices = [  # type: ignore[attr-defined]
             {"DeviceName": "/dev/sda1" if i == 0 else f"/dev/xvd{chr(98 + i)}",
              "Ebs": {"SnapshotId": ami.ebs_snapshot.id, "VolumeSize": volume_size,
                      "DeleteOnTermination": True, "VolumeType": "gp3",
@@ -342,7 +345,7 @@ class LocalAws:
 
     def _notify_janitor(self) -> None:
         """Step Functions emits a status-change event when an execution ends badly."""
-        reported = getattr(self, "_janitor_reported", set())
+        reported: set[str] = getattr(self, "_janitor_reported", set())
         for execution in self.executions():
             arn = execution["executionArn"]
             if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and arn not in reported:
@@ -360,12 +363,15 @@ class LocalAws:
         states = [e["stateEnteredEventDetails"]["name"] for e in events
                   if e["type"].endswith("StateEntered")]
         output = described.get("output")
+        # History timestamps are virtual (see _observe_history); start/stop dates are not.
+        stamps = [e["timestamp"] for e in events]
         return ExecutionResult(
-            arn=arn, name=described["name"], status=described["status"],
+            arn=arn, name=described["name"], input=json.loads(described.get("input") or "null"),
+            status=described["status"],
             error=described.get("error"), cause=described.get("cause"),
             output=json.loads(output) if output else None, states=states,
             transitions=len(states),
-            start=described.get("startDate"), stop=described.get("stopDate"),
+            start=min(stamps) if stamps else None, stop=max(stamps) if stamps else None,
         )
 
     def _history(self, arn: str) -> Iterator[dict[str, Any]]:
@@ -385,7 +391,7 @@ class LocalAws:
         from moto.sns.models import sns_backends
 
         topic = sns_backends[ACCOUNT_ID][REGION].topics[self.topic_arn]
-        return [Notification(subject=n[2], message=n[1], attributes=n[3])
+        return [Notification(subject=n[2] or "", message=n[1], attributes=n[3] or {})
                 for n in topic.sent_notifications]
 
     def ami_tags(self, ami_id: str) -> dict[str, str]:

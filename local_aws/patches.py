@@ -79,7 +79,8 @@ class LocalFunction:
 
     def load(self) -> Callable[[Any, Any], Any]:
         module, _, attr = self.handler.rpartition(".")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        handler: Callable[[Any, Any], Any] = getattr(importlib.import_module(module), attr)
+        return handler
 
 
 @dataclass
@@ -240,7 +241,7 @@ class Patches:
         from moto.core.responses import BaseResponse
         from moto.events.models import EventPattern
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (  # noqa: E501
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
             WaitFunction,
         )
         from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -332,10 +333,10 @@ _THROTTLE = {
 
 def _fault(response: Any, code: str, message: str, status: int) -> Any:
     from moto.core.exceptions import ServiceException
-    from moto.core.serialize import ActionResult
+    from moto.core.responses import ActionResult
 
     exc = ServiceException(code, message)
     exc.http_status_code = status  # type: ignore[attr-defined]
-    se_status, headers, body = response.serialized(ActionResult(exc))
+    _se_status, headers, body = response.serialized(ActionResult(exc))
     headers["status"] = status
     return status, headers, body

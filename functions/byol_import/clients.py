@@ -25,7 +25,7 @@ def _config() -> Config:
 
 @cache
 def _client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_config())  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=_config())
 
 
 def client(service: str) -> Any:

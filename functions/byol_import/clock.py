@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def now() -> datetime:
@@ -15,7 +15,7 @@ def now() -> datetime:
 def set_source(source: Callable[[], datetime] | None) -> None:
     """Install another time source (None restores the real clock)."""
     global _now
-    _now = source if source is not None else (lambda: datetime.now(timezone.utc))
+    _now = source if source is not None else (lambda: datetime.now(UTC))
 
 
 def epoch_seconds() -> int:

@@ -100,7 +100,7 @@ class ImageQuotaExceeded(ByolImportError):
 
 
 class ImageImportRejected(ByolImportError):
-    """ImportWorkspaceImage refused the request (OperationNotSupported, InvalidParameterValues...)."""
+    """ImportWorkspaceImage refused the request (OperationNotSupported, InvalidParameters)."""
 
 
 class ImageImportFailed(ByolImportError):

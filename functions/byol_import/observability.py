@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def instrumented(func: F) -> F:
     """Structured logs with the Lambda context and an X-Ray segment around the handler."""
     wrapped = logger.inject_lambda_context(clear_state=True)(tracer.capture_lambda_handler(func))
-    return wrapped  # type: ignore[no-any-return]
+    return cast(F, wrapped)
 
 
 def account_and_region(context: Any) -> tuple[str, str]:

@@ -246,7 +246,7 @@ def _readable_cause(cause: Any) -> str:
 
 
 def _should_tag(state: Mapping[str, Any], outcome: Outcome) -> bool:
-    """A console request with bad input changes nothing; an AMI someone tagged always gets a status."""
+    """Bad console input changes nothing; an AMI someone tagged always gets a status."""
     if outcome.image_id is None:
         return False
     if isinstance(state.get("Request"), Mapping):

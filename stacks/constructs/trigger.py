@@ -12,40 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-
-def create_tags_pattern(trigger_tag_key: str) -> dict[str, Any]:
-    """CloudTrail CreateTags that wrote the trigger tag on an AMI (our status tags do not match)."""
-    return {
-        "source": ["aws.ec2"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {
-            "eventSource": ["ec2.amazonaws.com"],
-            "eventName": ["CreateTags"],
-            "errorCode": [{"exists": False}],
-            "requestParameters": {
-                "resourcesSet": {"items": {"resourceId": [{"prefix": "ami-"}]}},
-                "tagSet": {"items": {"key": [trigger_tag_key]}},
-            },
-        },
-    }
-
-
-def ami_available_pattern() -> dict[str, Any]:
-    """An AMI became available (tags given at creation are read by the starter)."""
-    return {
-        "source": ["aws.ec2"],
-        "detail-type": ["EC2 AMI State Change"],
-        "detail": {"State": ["available"]},
-    }
-
-
-def execution_ended_pattern(state_machine_arn: str) -> dict[str, Any]:
-    return {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"],
-                   "stateMachineArn": [state_machine_arn]},
-    }
+from stacks.patterns import ami_available_pattern, create_tags_pattern, execution_ended_pattern
 
 
 def _pattern(raw: dict[str, Any]) -> events.EventPattern:

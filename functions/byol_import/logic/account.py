@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from byol_import import errors
@@ -13,7 +13,7 @@ from byol_import import errors
 AccountStatus = Literal["ENABLED", "PENDING", "DISABLED"]
 ModificationStatus = Literal["PENDING", "COMPLETED", "FAILED", "NONE"]
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Modification:
 def _start_time(mod: Mapping[str, Any]) -> datetime:
     value = mod.get("StartTime")
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     return _EPOCH
 
 

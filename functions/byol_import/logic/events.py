@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -77,7 +77,7 @@ def read_event(event: Any, account_id: str, region: str, trigger_tag_key: str) -
     return EventReading((), f"detail-type {str(detail_type)[:64]!r} is not handled")
 
 
-def trigger_value(tags: list[Mapping[str, Any]] | None, trigger_tag_key: str) -> str | None:
+def trigger_value(tags: Sequence[Mapping[str, Any]] | None, trigger_tag_key: str) -> str | None:
     """The AMI's current trigger tag value, or None when it is not tagged (any more)."""
     for tag in tags or []:
         if tag.get("Key") == trigger_tag_key:

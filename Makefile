@@ -1,0 +1,49 @@
+# Two commands a fresh machine needs: `make demo` (the local end-to-end import) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test lint unit reliability synth deploy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+node_modules/.bin/cdk: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The main job: a whole BYOL import on the embedded local AWS (ARGS="--scenario import-error").
+demo: $(STAMP)
+	$(BIN)/python -m local_aws.demo $(ARGS)
+
+## Every check: ruff, mypy, then the whole pytest suite (unit, infra, ASL, emulator, scenarios).
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+## The issue-4 reliability scenarios, with their table.
+reliability: $(STAMP)
+	$(BIN)/python -m local_aws.reliability $(ARGS)
+
+## The CloudFormation template, offline (CDK CLI from npm), then cfn-lint on it.
+synth: $(STAMP) node_modules/.bin/cdk
+	PATH="$(abspath $(BIN)):$$PATH" node_modules/.bin/cdk synth --quiet --output cdk.out
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
+deploy: $(STAMP) node_modules/.bin/cdk
+	PATH="$(abspath $(BIN)):$$PATH" node_modules/.bin/cdk deploy
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .mypy_cache .ruff_cache .hypothesis
