@@ -1,0 +1,84 @@
+"""Which AMIs an EventBridge event names (the starter then reads their current tags)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from byol_import.logic.events import Candidate, read_event, trigger_value
+from byol_import.logic.request import AMI_ID_PATTERN
+from tests.conftest import load_event
+
+ACCOUNT, REGION, KEY = "123456789012", "eu-west-1", "WorkSpacesByolImport"
+
+
+def test_the_sample_createtags_event_names_its_ami(cloudtrail_event: dict[str, Any]) -> None:
+    reading = read_event(cloudtrail_event, ACCOUNT, REGION, KEY)
+    assert reading.candidates == (Candidate("ami-0abcdef1234567890", "CreateTags"),)
+
+
+def test_the_sample_ami_state_event_names_its_ami(ami_state_event: dict[str, Any]) -> None:
+    reading = read_event(ami_state_event, ACCOUNT, REGION, KEY)
+    assert reading.candidates == (Candidate("ami-0abcdef1234567890", "AmiStateChange"),)
+
+
+def test_one_createtags_call_on_many_resources_yields_each_ami_once(
+        cloudtrail_event: dict[str, Any]) -> None:
+    event = copy.deepcopy(cloudtrail_event)
+    event["detail"]["requestParameters"]["resourcesSet"]["items"] = [
+        {"resourceId": "i-0123456789abcdef0"}, {"resourceId": "ami-11111111"},
+        {"resourceId": "snap-0123"}, {"resourceId": "ami-11111111"},
+        {"resourceId": "ami-22222222"}, {"resourceId": "AMI-33333333"}]
+    reading = read_event(event, ACCOUNT, REGION, KEY)
+    assert [c.image_id for c in reading.candidates] == ["ami-11111111", "ami-22222222"]
+
+
+def test_our_own_status_tags_start_nothing(cloudtrail_event: dict[str, Any]) -> None:
+    event = copy.deepcopy(cloudtrail_event)
+    event["detail"]["requestParameters"]["tagSet"]["items"] = [
+        {"key": "byol-import:status", "value": "AVAILABLE"}]
+    reading = read_event(event, ACCOUNT, REGION, KEY)
+    assert reading.candidates == () and "trigger tag" in str(reading.ignored_reason)
+
+
+def test_failed_calls_and_other_accounts_start_nothing(cloudtrail_event: dict[str, Any]) -> None:
+    failed = copy.deepcopy(cloudtrail_event)
+    failed["detail"]["errorCode"] = "Client.UnauthorizedOperation"
+    assert read_event(failed, ACCOUNT, REGION, KEY).candidates == ()
+    assert read_event(cloudtrail_event, "999999999999", REGION, KEY).candidates == ()
+    assert read_event(cloudtrail_event, ACCOUNT, "us-east-1", KEY).candidates == ()
+
+
+def test_trigger_value_reads_the_current_tag() -> None:
+    assert trigger_value([{"Key": KEY, "Value": "BYOL_REGULAR"}], KEY) == "BYOL_REGULAR"
+    assert trigger_value([{"Key": "Other", "Value": "x"}], KEY) is None
+    assert trigger_value(None, KEY) is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda c: st.lists(c, max_size=5) | st.dictionaries(st.text(max_size=12), c, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(noise=json_values, event_mutation=st.sampled_from(["detail", "requestParameters",
+                                                          "resourcesSet", "tagSet", "whole"]))
+def test_hostile_events_never_raise_and_only_yield_ami_ids(noise: Any,
+                                                           event_mutation: str) -> None:
+    event: Any = load_event("cloudtrail-createtags.json")
+    target = {"detail": event, "requestParameters": event["detail"],
+              "resourcesSet": event["detail"]["requestParameters"],
+              "tagSet": event["detail"]["requestParameters"]}
+    if event_mutation == "whole":
+        event = noise
+    else:
+        key = {"requestParameters": "requestParameters", "detail": "detail",
+               "resourcesSet": "resourcesSet", "tagSet": "tagSet"}[event_mutation]
+        target[event_mutation][key] = noise
+    reading = read_event(event, ACCOUNT, REGION, KEY)
+    assert all(AMI_ID_PATTERN.fullmatch(c.image_id) for c in reading.candidates)
+    assert reading.candidates or reading.ignored_reason

@@ -1,0 +1,232 @@
+"""Each workflow step's decisions, with in-memory gateways."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, cast
+
+import pytest
+
+from byol_import import errors, steps
+from byol_import.settings import RuntimeConfig
+from tests.unit.fakes import (
+    FakeEc2,
+    FakeLock,
+    FakeMetrics,
+    FakeNotifier,
+    FakeStarter,
+    FakeWorkSpaces,
+)
+
+AMI = "ami-0abcdef1234567890"
+EXEC = "arn:aws:states:eu-west-1:123456789012:execution:sm:ami-0abcdef1234567890-1234abcd"
+CONFIG = RuntimeConfig(
+    trigger_tag_key="WorkSpacesByolImport", default_ingestion_process="BYOL_REGULAR_WSP",
+    cidr_constraints=("10.0.0.0/8", "172.16.0.0/12"), cidr_exclusions=("10.1.0.0/16",),
+    cleanup_failed_images=True, topic_arn="arn:topic", lock_table="locks",
+    lock_lease_seconds=3600, state_machine_arn="arn:sm")
+
+
+def state(**parts: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "Input": {"ImageId": AMI},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
+        "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP"},
+        "Ami": {"import_name": f"win11-{AMI}", "import_description": "Windows 11"},
+    }
+    base.update(parts)
+    return base
+
+
+def ws_(**kw: Any) -> Any:
+    return cast(Any, FakeWorkSpaces(**kw))
+
+
+def test_enabled_account_goes_straight_to_import() -> None:
+    ws = ws_(account={"DedicatedTenancySupport": "ENABLED",
+                      "DedicatedTenancyManagementCidrRange": "10.9.0.0/16"})
+    assert steps.check_account(ws) == {"status": "ENABLED", "management_cidr": "10.9.0.0/16"}
+    assert ws.calls == ["DescribeAccount"]
+
+
+def test_a_pending_change_is_adopted() -> None:
+    ws = ws_(modifications=[{"ModificationState": "PENDING",
+                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
+                             "StartTime": datetime(2026, 11, 1, tzinfo=timezone.utc)}])
+    assert steps.check_account(ws)["status"] == "PENDING"
+
+
+def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
+    # Given 10.0/16 used by a VPC and 10.1/16 excluded by configuration
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]})
+    ec2 = cast(Any, FakeEc2(vpcs=["10.0.0.0/16"]))
+    # When BYOL is enabled
+    result = steps.enable_byol(ws, ec2, CONFIG)
+    # Then 10.2/16 is chosen and ModifyAccount is called once with it
+    assert result == {"status": "PENDING", "management_cidr": "10.2.0.0/16", "modified": True}
+    assert [c for c in ws.calls if c.startswith("Modify")] == ["ModifyAccount 10.2.0.0/16"]
+
+
+def test_enable_tries_the_next_constraint_range() -> None:
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"], "172.16.0.0/12": ["172.20.0.0/16"]})
+    assert steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)["management_cidr"] == \
+        "172.20.0.0/16"
+
+
+def test_enable_inside_the_lock_adopts_a_change_made_meanwhile() -> None:
+    ws = ws_(modifications=[{"ModificationState": "PENDING",
+                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}])
+    result = steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+    assert result["modified"] is False and result["status"] == "PENDING"
+    assert not any(c.startswith("Modify") for c in ws.calls)
+
+
+def test_no_free_range_is_terminal_and_says_what_to_do() -> None:
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"]})
+    with pytest.raises(errors.NoFreeManagementCidr, match="cidrConstraints"):
+        steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+
+
+def test_poll_modification_states() -> None:
+    assert steps.poll_modification(ws_(account={"DedicatedTenancySupport": "ENABLED"}))[
+        "state"] == "COMPLETED"
+    assert steps.poll_modification(ws_())["state"] == "PENDING"
+    with pytest.raises(errors.ByolEnablementFailed, match="IncompatibleNetwork: overlap"):
+        steps.poll_modification(ws_(modifications=[{
+            "ModificationState": "FAILED", "ErrorCode": "IncompatibleNetwork",
+            "ErrorMessage": "overlap"}]))
+
+
+def test_import_tags_the_image_as_ours() -> None:
+    ws = ws_(account={"DedicatedTenancySupport": "ENABLED"})
+    result = steps.import_image(state(), ws)
+    assert result["adopted"] is False
+    assert {"Key": "byol-import:source-ami", "Value": AMI} in ws.tags[result["image_id"]]
+
+
+def test_a_retried_import_adopts_our_own_image() -> None:
+    # Given the first attempt's ImportWorkspaceImage succeeded before the task failed
+    ws = ws_()
+    first = steps.import_image(state(), ws)
+    ws.import_error = errors.ImageNameTaken("taken")
+    # When the task is retried
+    again = steps.import_image(state(), ws)
+    # Then the same image is adopted, not imported twice
+    assert again == {**first, "adopted": True}
+
+
+def test_a_name_taken_by_someone_else_fails_clearly() -> None:
+    ws = ws_(import_error=errors.ImageNameTaken("taken"))
+    ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
+    with pytest.raises(errors.ImageNameTaken, match="did not import"):
+        steps.import_image(state(), ws)
+
+
+def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:
+    ws = ws_()
+    image = steps.import_image(state(), ws)["image_id"]
+    out = steps.cleanup_image(state(Import={"image_id": image},
+                                    Poll={"reason": "ERROR: AppXPackagesInstalled"}), ws, CONFIG)
+    assert out["Error"] == "ImageImportFailed"
+    assert "AppXPackagesInstalled" in out["Cause"] and "deleted" in out["Cause"]
+
+
+def test_a_failing_cleanup_never_hides_the_import_error() -> None:
+    ws = ws_(delete_error=errors.WorkSpacesError("ResourceAssociated: bundle uses it"))
+    image = steps.import_image(state(), ws)["image_id"]
+    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={"reason": "ERROR X"}),
+                              ws, CONFIG)
+    assert out["Error"] == "ImageImportFailed"
+    assert out["Cause"].startswith("ERROR X") and "cleanup of image" in out["Cause"]
+
+
+def test_cleanup_leaves_images_that_are_not_ours() -> None:
+    ws = ws_()
+    ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": "theirs"}
+    out = steps.cleanup_image(state(Import={"image_id": "wsi-999999999"}, Poll={}), ws, CONFIG)
+    assert "not created by byol-import" in out["Cause"]
+    assert "wsi-999999999" in ws.images
+
+
+def report(st: dict[str, Any], lock: FakeLock | None = None) -> tuple[dict[str, Any], FakeEc2,
+                                                                   FakeNotifier, FakeMetrics]:
+    ec2, notifier, metrics = FakeEc2(), FakeNotifier(), FakeMetrics()
+    out = steps.report(st, cast(Any, ec2), cast(Any, notifier), cast(Any, lock or FakeLock()),
+                       metrics)
+    return out, ec2, notifier, metrics
+
+
+def test_success_is_tagged_notified_and_counted() -> None:
+    out, ec2, notifier, metrics = report(state(Import={"image_id": "wsi-123456789"}))
+    assert out["Outcome"] == "SUCCEEDED"
+    assert ec2.tagged[AMI]["byol-import:status"] == "AVAILABLE"
+    assert ec2.tagged[AMI]["byol-import:workspaces-image-id"] == "wsi-123456789"
+    assert len(notifier.messages) == 1 and "wsi-123456789" in notifier.messages[0][0]
+    assert metrics.values["ImportsSucceeded"] == 1 and "ImportDuration" in metrics.values
+
+
+def test_failure_reads_the_lambda_error_message_and_frees_the_lock() -> None:
+    cause = json.dumps({"errorType": "ByolNotEligible", "errorMessage": "Ask AWS to approve"})
+    lock = FakeLock(holder=EXEC)
+    out, ec2, notifier, metrics = report(state(Error={"Error": "ByolNotEligible",
+                                                      "Cause": cause}), lock)
+    assert out["Cause"] == "Ask AWS to approve"
+    assert ec2.tagged[AMI]["byol-import:status"] == "FAILED"
+    assert ec2.tagged[AMI]["byol-import:error"].startswith("ByolNotEligible: Ask AWS")
+    assert lock.holder is None and metrics.values["ImportsFailed"] == 1
+    assert "FAILED" in notifier.messages[0][0]
+
+
+def test_bad_console_input_changes_no_resource() -> None:
+    st = {"Input": {"ImageId": AMI, "ImageName": "bad name"}, "Context": {"ExecutionId": EXEC},
+          "Error": {"Error": "InvalidRequest", "Cause": "ImageName: must be"}}
+    _, ec2, notifier, _ = report(st)
+    assert ec2.tagged == {} and len(notifier.messages) == 1
+
+
+def test_a_tagged_ami_with_a_bad_tag_value_still_gets_a_status() -> None:
+    st = {"Input": {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
+          "Context": {"ExecutionId": EXEC},
+          "Error": {"Error": "InvalidRequest", "Cause": "trigger tag value: must be one of"}}
+    _, ec2, _, _ = report(st)
+    assert ec2.tagged[AMI]["byol-import:status"] == "FAILED"
+
+
+def test_a_tagging_failure_does_not_stop_the_notification() -> None:
+    ec2 = FakeEc2(tag_error=errors.WorkSpacesError("InvalidAMIID.NotFound"))
+    notifier = FakeNotifier()
+    out = steps.report(state(Error={"Error": "X", "Cause": "y"}), cast(Any, ec2),
+                       cast(Any, notifier), cast(Any, FakeLock()), FakeMetrics())
+    assert len(notifier.messages) == 1 and "could not tag" in out["Notes"][0]
+
+
+def starter_run(event: dict[str, Any], ec2: FakeEc2, starter: FakeStarter) -> dict[str, Any]:
+    return steps.start_imports(event, cast(Any, ec2), cast(Any, starter),
+                               account_id="123456789012", region="eu-west-1",
+                               trigger_tag_key="WorkSpacesByolImport")
+
+
+def test_the_same_event_twice_starts_one_execution(cloudtrail_event: dict[str, Any]) -> None:
+    ec2 = FakeEc2(images={"ami-0abcdef1234567890": {"Tags": [
+        {"Key": "WorkSpacesByolImport", "Value": "BYOL_REGULAR_WSP"}]}})
+    starter = FakeStarter()
+    first = starter_run(cloudtrail_event, ec2, starter)
+    second = starter_run(cloudtrail_event, ec2, starter)
+    assert len(first["Started"]) == 1 and len(second["AlreadyStarted"]) == 1
+    payload = json.loads(next(iter(starter.started.values())))
+    assert payload["Trigger"] == {"Source": "CreateTags", "TagValue": "BYOL_REGULAR_WSP"}
+
+
+def test_an_ami_no_longer_tagged_is_ignored(ami_state_event: dict[str, Any]) -> None:
+    ec2 = FakeEc2(images={"ami-0abcdef1234567890": {"Tags": []}})
+    out = starter_run(ami_state_event, ec2, FakeStarter())
+    assert out["Started"] == [] and "not tagged" in out["Ignored"][0]["Reason"]
+
+
+def test_janitor_frees_only_the_lock_of_a_failed_execution() -> None:
+    lock = FakeLock(holder=EXEC)
+    assert steps.free_lock_of_execution({"detail": {"executionArn": EXEC, "status": "RUNNING"}},
+                                        cast(Any, lock))["released"] is False
+    assert steps.free_lock_of_execution({"detail": {"executionArn": EXEC, "status": "ABORTED"}},
+                                        cast(Any, lock))["released"] is True
