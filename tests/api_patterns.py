@@ -25,7 +25,7 @@ def check_request(operation: str, params: dict[str, Any]) -> None:
             continue
         values = params[member] if isinstance(params[member], list) else [params[member]]
         for value in values:
-            assert pattern.fullmatch(value), f"{operation}.{member}={value!r} breaks {pattern.pattern}"
+            assert pattern.fullmatch(value), f"{operation}.{member}={value!r} breaks pattern"
     if operation in MAX_RESULTS and "MaxResults" in params:
         assert 1 <= params["MaxResults"] <= MAX_RESULTS[operation]
     if operation == "ModifyAccount":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +25,7 @@ from byol_import.logic.account import (
 
 def mod(state: str, day: int, cidr: str = "10.1.0.0/16") -> dict[str, object]:
     return {"ModificationState": state, "DedicatedTenancyManagementCidrRange": cidr,
-            "StartTime": datetime(2026, 11, day, tzinfo=timezone.utc)}
+            "StartTime": datetime(2026, 11, day, tzinfo=UTC)}
 
 
 def test_the_newest_modification_wins_whatever_the_order() -> None:

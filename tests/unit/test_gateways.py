@@ -4,7 +4,7 @@ model) plus the patterns botocore does not check."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -38,7 +38,7 @@ def ws() -> Iterator[tuple[WorkSpacesGateway, Stubber]]:
 
 def test_modifications_are_read_from_every_page(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
-    t = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 1, tzinfo=UTC)
     stub.add_response("describe_account_modifications", {
         "AccountModifications": [{"ModificationState": "FAILED", "StartTime": t}],
         "NextToken": "p2"}, {})
@@ -105,7 +105,8 @@ def test_modify_account_during_a_pending_change_is_retried(
         gateway.modify_account("10.4.0.0/16")
 
 
-IMPORT = {"ami_id": "ami-0abcdef1234567890", "ingestion_process": "BYOL_REGULAR_WSP",
+IMPORT: dict[str, Any] = {
+    "ami_id": "ami-0abcdef1234567890", "ingestion_process": "BYOL_REGULAR_WSP",
           "name": "win11-ami-0abcdef1234567890", "description": "Windows 11",
           "tags": [{"Key": "byol-import:managed-by", "Value": "byol-import"}],
           "applications": ["Microsoft_Office_2019"]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -53,7 +53,7 @@ def test_enabled_account_goes_straight_to_import() -> None:
 def test_a_pending_change_is_adopted() -> None:
     ws = ws_(modifications=[{"ModificationState": "PENDING",
                              "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
-                             "StartTime": datetime(2026, 11, 1, tzinfo=timezone.utc)}])
+                             "StartTime": datetime(2026, 11, 1, tzinfo=UTC)}])
     assert steps.check_account(ws)["status"] == "PENDING"
 
 
