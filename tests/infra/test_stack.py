@@ -1,0 +1,254 @@
+"""What the stack deploys, checked on the synthesized template."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Annotations, Match, Template
+
+from app import build_app
+from byol_import import settings
+from stacks.byol_import_stack import ByolImportStack
+from stacks.config import ASL_FILE, default_config, load_cdk_json_context
+from stacks.constructs.functions import POWERTOOLS_LAYER_NAME, POWERTOOLS_LAYER_VERSION
+
+pytestmark = pytest.mark.infra
+
+
+def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template_json["Resources"].items() if v["Type"] == kind}
+
+
+def test_every_function_is_arm64_current_python_with_the_pinned_layer(
+        template_json: dict[str, Any]) -> None:
+    functions = resources(template_json, "AWS::Lambda::Function")
+    assert len(functions) == len(settings.ALL_FUNCTIONS)
+    for fn in functions.values():
+        props = fn["Properties"]
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == "python3.13"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Timeout"] <= 60 and props["MemorySize"] == 256
+        layer = json.dumps(props["Layers"])
+        assert f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}" in layer
+        assert "LoggingConfig" in props  # explicit log group
+
+
+def test_every_log_group_has_retention(template_json: dict[str, Any]) -> None:
+    groups = resources(template_json, "AWS::Logs::LogGroup")
+    assert len(groups) == len(settings.ALL_FUNCTIONS) + 1
+    assert all(g["Properties"]["RetentionInDays"] == 90 for g in groups.values())
+
+
+def test_state_machine_is_standard_logged_traced_and_fully_substituted(
+        template: Template, template_json: dict[str, Any]) -> None:
+    template.has_resource_properties("AWS::StepFunctions::StateMachine", {
+        "StateMachineType": "STANDARD",
+        "TracingConfiguration": {"Enabled": True},
+        "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": True,
+                                 "Destinations": Match.any_value()},
+    })
+    machine = next(iter(resources(template_json, "AWS::StepFunctions::StateMachine").values()))
+    substituted = set(machine["Properties"]["DefinitionSubstitutions"])
+    wanted = set(re.findall(r"\$\{(\w+)\}", ASL_FILE.read_text()))
+    assert substituted == wanted
+    group = next(g for g in resources(template_json, "AWS::Logs::LogGroup").values()
+                 if "LogGroupName" in g["Properties"])
+    assert group["Properties"]["LogGroupName"].startswith("/aws/vendedlogs/states/")
+
+
+def test_event_rules_match_tagging_and_available_amis(template: Template) -> None:
+    template.has_resource_properties("AWS::Events::Rule", {"EventPattern": {
+        "source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": Match.object_like({"eventName": ["CreateTags"],
+                                     "errorCode": [{"exists": False}],
+                                     "requestParameters": {
+                                         "resourcesSet": {"items": {"resourceId": [
+                                             {"prefix": "ami-"}]}},
+                                         "tagSet": {"items": {
+                                             "key": ["WorkSpacesByolImport"]}}}})}})
+    template.has_resource_properties("AWS::Events::Rule", {"EventPattern": {
+        "source": ["aws.ec2"], "detail-type": ["EC2 AMI State Change"],
+        "detail": {"State": ["available"]}}})
+    template.has_resource_properties("AWS::Events::Rule", {"EventPattern": Match.object_like({
+        "source": ["aws.states"],
+        "detail": Match.object_like({"status": ["FAILED", "TIMED_OUT", "ABORTED"]})})})
+
+
+def test_event_targets_retry_and_have_an_encrypted_dlq(template: Template,
+                                                       template_json: dict[str, Any]) -> None:
+    for rule in resources(template_json, "AWS::Events::Rule").values():
+        target = rule["Properties"]["Targets"][0]
+        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 21600,
+                                         "MaximumRetryAttempts": 8}
+        assert "DeadLetterConfig" in target
+    template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
+
+
+def statements(template_json: dict[str, Any], function_key: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for policy in resources(template_json, "AWS::IAM::Policy").values():
+        roles = json.dumps(policy["Properties"]["Roles"])
+        if f'"{function_key}Role' in roles:
+            out.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return out
+
+
+def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
+    found: set[str] = set()
+    for st in statements(template_json, function_key):
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        found.update(acts)
+    return found
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("ValidateRequest", set()),
+    ("CheckImage", {"ec2:DescribeImages"}),
+    ("CheckAccount", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"}),
+    ("EnableByol", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications",
+                    "workspaces:ListAvailableManagementCidrRanges", "workspaces:ModifyAccount",
+                    "ec2:DescribeVpcs"}),
+    ("ImportImage", {"workspaces:ImportWorkspaceImage", "workspaces:CreateTags",
+                     "workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags",
+                     "ec2:DescribeImages", "ec2:ModifyImageAttribute"}),
+    ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
+    ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish"}),
+    ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem"}),
+    ("Starter", {"ec2:DescribeImages", "states:StartExecution"}),
+])
+def test_each_function_may_do_only_its_own_job(template_json: dict[str, Any], key: str,
+                                               expected: set[str]) -> None:
+    baseline = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords"}
+    assert actions(template_json, key) - baseline == expected
+
+
+def test_only_enable_byol_may_modify_the_account(template_json: dict[str, Any]) -> None:
+    holders = [s.key for s in settings.ALL_FUNCTIONS
+               if "workspaces:ModifyAccount" in actions(template_json, s.key)]
+    assert holders == ["EnableByol"]
+
+
+def test_delete_is_limited_to_images_we_tagged(template_json: dict[str, Any]) -> None:
+    st = next(s for s in statements(template_json, "CleanupImage")
+              if s["Action"] == "workspaces:DeleteWorkspaceImage")
+    assert "workspaceimage/*" in json.dumps(st["Resource"])
+    assert st["Condition"] == {"StringEquals": {
+        f"aws:ResourceTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}}
+
+
+def test_ec2_writes_are_limited_to_images(template_json: dict[str, Any]) -> None:
+    for spec in settings.ALL_FUNCTIONS:
+        for st in statements(template_json, spec.key):
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            if any(a in ("ec2:CreateTags", "ec2:ModifyImageAttribute") for a in acts):
+                assert "::image/*" in json.dumps(st["Resource"])
+    tag = next(s for s in statements(template_json, "Report") if s["Action"] == "ec2:CreateTags")
+    assert tag["Condition"] == {"ForAllValues:StringLike": {"aws:TagKeys": ["byol-import:*"]}}
+
+
+def test_import_is_allowed_only_with_our_managed_by_tag(template_json: dict[str, Any]) -> None:
+    st = next(s for s in statements(template_json, "ImportImage")
+              if s["Action"] == "workspaces:ImportWorkspaceImage")
+    assert st["Condition"]["StringEquals"] == {
+        f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}
+
+
+def test_wildcard_resources_only_where_no_resource_level_permission_exists(
+        template_json: dict[str, Any]) -> None:
+    allowed_star = {"workspaces:DescribeAccount", "workspaces:ModifyAccount",
+                    "workspaces:ListAvailableManagementCidrRanges",
+                    "workspaces:DescribeAccountModifications", "workspaces:ImportWorkspaceImage",
+                    "workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags",
+                    "ec2:DescribeImages", "ec2:DescribeVpcs", "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords"}
+    for spec in settings.ALL_FUNCTIONS:
+        for st in statements(template_json, spec.key):
+            if st["Resource"] == "*":
+                acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                assert set(acts) <= allowed_star, (spec.key, acts)
+
+
+def test_alarms_cover_failed_timed_out_aborted_and_dead_letters(
+        template_json: dict[str, Any]) -> None:
+    alarms = resources(template_json, "AWS::CloudWatch::Alarm").values()
+    names = sorted(a["Properties"]["MetricName"] for a in alarms)
+    assert names == ["ApproximateNumberOfMessagesVisible", "ExecutionsAborted",
+                     "ExecutionsFailed", "ExecutionsTimedOut"]
+    assert all(a["Properties"]["AlarmActions"] for a in alarms)
+
+
+def test_topic_is_encrypted_and_outputs_are_there(template: Template) -> None:
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    outputs = template.find_outputs("*")
+    assert {"StateMachineArn", "StateMachineConsoleUrl", "NotificationTopicArn"} <= set(outputs)
+
+
+def test_lock_table_is_on_demand_with_ttl(template: Template) -> None:
+    template.has_resource_properties("AWS::DynamoDB::Table", {
+        "BillingMode": "PAY_PER_REQUEST",
+        "TimeToLiveSpecification": {"AttributeName": "ExpiresAt", "Enabled": True},
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
+
+
+def test_functions_get_their_configuration_from_cdk_json(template_json: dict[str, Any]) -> None:
+    config = default_config()
+    fn = next(iter(resources(template_json, "AWS::Lambda::Function").values()))
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env[settings.ENV_TRIGGER_TAG_KEY] == config.trigger_tag_key
+    assert env[settings.ENV_CIDR_CONSTRAINTS] == ",".join(config.cidr_constraints)
+
+
+def test_email_subscription_is_optional() -> None:
+    context = {**load_cdk_json_context(), "notificationEmail": "ops@example.com"}
+    app = cdk.App(context={settings.CONTEXT_KEY: context})
+    _, stack = build_app(app)
+    Template.from_stack(stack).has_resource_properties("AWS::SNS::Subscription", {
+        "Protocol": "email", "Endpoint": "ops@example.com"})
+
+
+def test_two_deployments_can_coexist_in_one_account() -> None:
+    app = cdk.App()
+    config = default_config()
+    a = ByolImportStack(app, "ByolImportA", config=config)
+    b = ByolImportStack(app, "ByolImportB", config=config)
+    names = ("FunctionName", "TableName", "TopicName", "QueueName", "RoleName",
+             "StateMachineName", "Name", "AlarmName")
+    groups = []
+    for stack in (a, b):
+        for resource in Template.from_stack(stack).to_json()["Resources"].values():
+            props = resource.get("Properties", {})
+            # a literal name would clash; references to generated names are fine
+            assert not any(isinstance(props.get(n), str) for n in names), resource["Type"]
+            if "LogGroupName" in props:
+                groups.append(props["LogGroupName"])
+    assert len(groups) == len(set(groups)) == 2
+
+
+def test_cdk_nag_finds_nothing_unsuppressed(stack: ByolImportStack) -> None:
+    for find in (Annotations.from_stack(stack).find_error,
+                 Annotations.from_stack(stack).find_warning):
+        findings = find("*", Match.string_like_regexp("AwsSolutions-.*"))
+        assert findings == [], [f.entry.data for f in findings][:5]
+
+
+def test_every_nag_suppression_gives_a_reason(template_json: dict[str, Any]) -> None:
+    found = 0
+    for resource in template_json["Resources"].values():
+        for s in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
+            found += 1
+            assert len(s["reason"]) >= 20, s
+    assert found > 0
+
+
+def test_cfn_lint_is_clean(template_json: dict[str, Any]) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(template_json),
+                   config=ManualArgs(regions=["eu-west-1"], ignore_checks=["W3005"]))
+    assert [str(m) for m in matches] == []
