@@ -28,6 +28,7 @@ for _path in (ROOT, ROOT / "functions"):
         sys.path.insert(0, str(_path))
 
 import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from byol_import import clients, settings  # noqa: E402
@@ -138,7 +139,9 @@ class LocalAws:
                 os.environ[key] = value
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)
+        """A client of our own (not the handlers'): no SDK retries, so injected faults show."""
+        return boto3.client(service, region_name=REGION,
+                            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
     # -- what the stack deploys ---------------------------------------------------------------
     def _build(self) -> None:

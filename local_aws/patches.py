@@ -332,11 +332,20 @@ _THROTTLE = {
 
 
 def _fault(response: Any, code: str, message: str, status: int) -> Any:
-    from moto.core.exceptions import ServiceException
-    from moto.core.responses import ActionResult
-
-    exc = ServiceException(code, message)
-    exc.http_status_code = status  # type: ignore[attr-defined]
-    _se_status, headers, body = response.serialized(ActionResult(exc))
-    headers["status"] = status
-    return status, headers, body
+    """An error response in the service's own protocol, as AWS would send it."""
+    service = response.service_name
+    request_id = str(uuid.uuid4())
+    if service == "ec2":
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error>"
+                f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                f"<RequestID>{request_id}</RequestID></Response>")
+        return status, {"status": status, "Content-Type": "text/xml"}, body
+    if service in ("sns", "sqs", "iam", "sts"):
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+                "</ErrorResponse>")
+        return status, {"status": status, "Content-Type": "text/xml"}, body
+    body = json.dumps({"__type": code, "message": message})
+    return status, {"status": status, "x-amzn-ErrorType": code,
+                    "x-amzn-RequestId": request_id,
+                    "Content-Type": "application/x-amz-json-1.1"}, body

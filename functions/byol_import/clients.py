@@ -19,7 +19,7 @@ _lock = threading.Lock()
 def _config() -> Config:
     # The state machine's Retry owns long backoff; the SDK makes a few quick tries first.
     attempts = int(os.environ.get("BYOL_SDK_MAX_ATTEMPTS", "3"))
-    return Config(retries={"mode": "standard", "max_attempts": attempts}, connect_timeout=5,
+    return Config(retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5,
                   read_timeout=20)
 
 
