@@ -369,7 +369,8 @@ class LocalAws:
         # History timestamps are virtual (see _observe_history); start/stop dates are not.
         stamps = [e["timestamp"] for e in events]
         return ExecutionResult(
-            arn=arn, name=described["name"], input=json.loads(described.get("input") or "null"),
+            arn=arn, name=arn.rsplit(":", 1)[-1],
+            input=json.loads(described.get("input") or "null"),
             status=described["status"],
             error=described.get("error"), cause=described.get("cause"),
             output=json.loads(output) if output else None, states=states,

@@ -20,6 +20,10 @@ os.environ.update({
     "POWERTOOLS_SERVICE_NAME": "byol-import",
 })
 
+# The X-Ray SDK opens a UDP socket (it sends nothing) when Powertools' Tracer first imports it;
+# import it here, before pytest-socket blocks sockets for each test.
+import aws_xray_sdk.core  # noqa: F401
+
 DATA = Path(__file__).parent / "data"
 
 

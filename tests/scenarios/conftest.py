@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from local_aws.harness import ExecutionResult, LocalAws
+
+pytestmark = pytest.mark.scenario
+
+
+def run_tagged(aws: LocalAws, amis: list[str], value: str = "BYOL_REGULAR_WSP") -> list[
+        ExecutionResult]:
+    """A person tags the AMIs; EventBridge delivers; the workflow runs to its end."""
+    aws.tag_ami(amis, value=value)
+    aws.deliver_events()
+    aws.wait_for_executions(timeout_seconds=120)
+    return aws.results()
+
+
+def ws_calls(aws: LocalAws) -> Counter[str]:
+    return aws.calls.count("workspaces")
+
+
+def assert_no_leftovers(aws: LocalAws) -> None:
+    """Nothing we created stays PENDING and the lock is free."""
+    assert aws.lock_holder() is None
+    assert aws.lambdas.unhandled == []

@@ -1,0 +1,239 @@
+"""The deployed ASL and the real handlers, run end to end on the embedded local AWS."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import pytest
+
+from local_aws.harness import LocalAws
+from local_aws.workspaces_byol import Faults, ImportFault, Timings
+from stacks.config import default_config
+from tests.scenarios.conftest import assert_no_leftovers, run_tagged, ws_calls
+
+pytestmark = pytest.mark.scenario
+
+STATUS = "byol-import:status"
+
+
+def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
+    with LocalAws() as aws:
+        # Given an account with BYOL disabled and a Windows 11 AMI
+        ami = aws.create_windows_ami()
+        # When a person tags the AMI
+        [result] = run_tagged(aws, [ami])
+        # Then the import succeeds with one enablement and one import
+        assert result.status == "SUCCEEDED", result.cause
+        calls = ws_calls(aws)
+        assert calls["ModifyAccount"] == 1 and calls["ImportWorkspaceImage"] == 1
+        assert calls["ListAvailableManagementCidrRanges"] == 1
+        # 4 h enablement polled every 10 min, then 90 min first delay and 10-min image polls
+        assert calls["DescribeWorkspaceImages"] == 4
+        assert set(calls) == {"DescribeAccount", "DescribeAccountModifications",
+                              "ListAvailableManagementCidrRanges", "ModifyAccount",
+                              "ImportWorkspaceImage", "DescribeWorkspaceImages"}
+        account = aws.client("workspaces").describe_account()
+        assert account["DedicatedTenancySupport"] == "ENABLED"
+        tags = aws.ami_tags(ami)
+        image_id = tags["byol-import:workspaces-image-id"]
+        assert tags[STATUS] == "AVAILABLE" and image_id.startswith("wsi-")
+        [note] = aws.notifications()
+        assert image_id in note.subject and "custom bundle" in note.message
+        assert aws.lambdas.output.metrics()["ImportsSucceeded"] == 1
+        assert 6 * 3600 <= result.virtual_seconds < 7 * 3600
+        assert_no_leftovers(aws)
+
+
+def test_an_enabled_account_is_not_modified() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert result.status == "SUCCEEDED"
+        calls = ws_calls(aws)
+        assert calls == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
+                                 "DescribeWorkspaceImages": 4})
+        assert aws.ami_tags(ami)[STATUS] == "AVAILABLE"
+        assert len(aws.notifications()) == 1
+
+
+def test_a_console_request_runs_the_same_workflow() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        aws.start_manual({"ImageId": ami, "ImageName": "gold-win11",
+                          "Applications": ["Microsoft_Office_2019"], "Tags": {"team": "euc"}})
+        aws.wait_for_executions()
+        [result] = aws.results()
+        assert result.status == "SUCCEEDED", result.cause
+        image = aws.client("workspaces").describe_workspace_images(ImageType="OWNED")["Images"][0]
+        assert image["Name"] == "gold-win11" and image["State"] == "AVAILABLE"
+        tags = aws.client("workspaces").describe_tags(ResourceId=image["ImageId"])["TagList"]
+        assert {"Key": "team", "Value": "euc"} in tags
+
+
+def test_a_pending_modification_is_adopted_not_repeated() -> None:
+    with LocalAws() as aws:
+        # Given a person already started enabling BYOL in the console
+        aws.client("workspaces").modify_account(
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.50.0.0/16")
+        aws.calls.calls.clear()
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert result.status == "SUCCEEDED"
+        assert ws_calls(aws)["ModifyAccount"] == 0
+        assert "AcquireLock" not in result.states
+        assert aws.client("workspaces").describe_account()[
+            "DedicatedTenancyManagementCidrRange"] == "10.50.0.0/16"
+
+
+def test_a_failed_modification_fails_with_aws_reason() -> None:
+    faults = Faults(modification_failure=("IncompatibleNetwork", "The CIDR overlaps a route"))
+    with LocalAws(faults=faults) as aws:
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ByolEnablementFailed")
+        assert "IncompatibleNetwork: The CIDR overlaps a route" in str(result.cause)
+        assert ws_calls(aws)["ImportWorkspaceImage"] == 0
+        tags = aws.ami_tags(ami)
+        assert tags[STATUS] == "FAILED" and "IncompatibleNetwork" in tags["byol-import:error"]
+        [note] = aws.notifications()
+        assert "FAILED" in note.subject and "IncompatibleNetwork" in note.message
+        assert aws.lambdas.output.metrics()["ImportsFailed"] == 1
+        assert_no_leftovers(aws)
+
+
+def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
+    with LocalAws(faults=Faults(not_eligible=True)) as aws:
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
+        assert "Ask AWS" in str(result.cause)
+        assert ws_calls(aws)["ModifyAccount"] == 0
+        assert aws.ami_tags(ami)[STATUS] == "FAILED"
+        assert_no_leftovers(aws)
+
+
+def test_no_free_management_cidr_is_terminal() -> None:
+    config = dataclasses.replace(default_config(), cidr_constraints=("192.168.0.0/16",))
+    with LocalAws(config=config) as aws:
+        aws.create_vpc("192.168.0.0/16")
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "NoFreeManagementCidr")
+        assert "192.168.0.0/16" in str(result.cause)
+        assert ws_calls(aws)["ModifyAccount"] == 0
+        assert_no_leftovers(aws)
+
+
+def test_an_import_error_is_reported_and_our_image_removed() -> None:
+    fault = ImportFault("ImportFailed", "BYOL validation failed",
+                        ("AppXPackagesInstalled", "ZeroRearmCount"))
+    with LocalAws(faults=Faults(import_errors={"*": fault})) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
+        assert "AppXPackagesInstalled, ZeroRearmCount" in str(result.cause)
+        calls = ws_calls(aws)
+        assert calls["DeleteWorkspaceImage"] == 1
+        assert aws.client("workspaces").describe_workspace_images(ImageType="OWNED")[
+            "Images"] == []
+        assert aws.ami_tags(ami)[STATUS] == "FAILED"
+        assert "AppXPackagesInstalled" in aws.notifications()[0].message
+
+
+def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
+    faults = Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException")
+    with LocalAws(faults=faults) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
+        assert "cleanup of image" in str(result.cause)
+        assert "ResourceAssociatedException" in str(result.cause)
+
+
+def test_the_image_poll_deadline_ends_the_loop() -> None:
+    with LocalAws(timings=Timings(import_seconds=30 * 3600)) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ImageImportTimedOut")
+        config = default_config()
+        assert ws_calls(aws)["DescribeWorkspaceImages"] == config.image_max_polls + 1
+        assert result.virtual_seconds <= config.image_deadline_hours * 3600 + 600
+        assert aws.ami_tags(ami)[STATUS] == "FAILED"
+
+
+def test_the_modification_deadline_ends_the_loop() -> None:
+    with LocalAws(timings=Timings(modification_seconds=48 * 3600)) as aws:
+        ami = aws.create_windows_ami()
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ByolEnablementTimedOut")
+        assert_no_leftovers(aws)
+
+
+def test_bad_console_input_fails_first_and_changes_nothing() -> None:
+    with LocalAws() as aws:
+        ami = aws.create_windows_ami()
+        aws.calls.calls.clear()
+        aws.start_manual({"ImageId": ami, "ImageName": "has spaces"})
+        aws.wait_for_executions()
+        [result] = aws.results()
+        assert (result.status, result.error) == ("FAILED", "InvalidRequest")
+        assert "ImageName" in str(result.cause)
+        assert result.states[:2] == ["Start", "ValidateRequest"]
+        assert ws_calls(aws) == Counter()
+        assert "ec2:CreateTags" not in aws.calls.count()
+        assert STATUS not in aws.ami_tags(ami)
+
+
+def test_the_same_event_delivered_twice_starts_one_import() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
+        first = aws.deliver_events()
+        # EventBridge delivers at least once: the same event again
+        aws.put_event("AWS API Call via CloudTrail", first[0]["Event"]["detail"])
+        second = aws.deliver_events()
+        aws.wait_for_executions()
+        # ... and once more after the import finished
+        aws.put_event("AWS API Call via CloudTrail", first[0]["Event"]["detail"])
+        third = aws.deliver_events()
+        aws.wait_for_executions()
+        [started] = first[0]["Result"]["Started"]
+        # While running, StartExecution with the same name and input returns the same execution
+        # (Step Functions' idempotency); once it ended, ExecutionAlreadyExists.
+        assert second[0]["Result"]["Started"] + second[0]["Result"]["AlreadyStarted"] == [started]
+        assert third[0]["Result"]["AlreadyStarted"] == [started]
+        assert len(aws.results()) == 1
+        assert ws_calls(aws)["ImportWorkspaceImage"] == 1
+        assert len(aws.notifications()) == 1
+
+
+def test_our_status_tags_start_nothing() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        run_tagged(aws, [ami])
+        # The report wrote status tags: a CreateTags event for them matches no rule
+        aws.tag_ami([ami], key="byol-import:status", value="AVAILABLE")
+        assert aws.deliver_events() == []
+        assert len(aws.results()) == 1
+
+
+def test_an_ami_tagged_at_creation_starts_on_its_state_change() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        aws.client("ec2").create_tags(Resources=[ami], Tags=[
+            {"Key": aws.config.trigger_tag_key, "Value": ""}])
+        aws.put_event("EC2 AMI State Change", {"ImageId": ami, "State": "available",
+                                                "RequestId": "r", "ErrorMessage": ""})
+        [delivery] = aws.deliver_events()
+        assert len(delivery["Result"]["Started"]) == 1
+        aws.wait_for_executions()
+        assert aws.results()[0].status == "SUCCEEDED"
