@@ -1,0 +1,94 @@
+"""Every Lambda handler, called as the Lambda runtime calls it, against the embedded AWS."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from byol_import import errors, settings
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
+from local_aws.patches import FakeLambdaContext
+from local_aws.workspaces_byol import Faults, ImportFault
+
+EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"
+
+
+def call(key: str, event: Any) -> Any:
+    spec = next(s for s in settings.ALL_FUNCTIONS if s.key == key)
+    module, _, attr = spec.handler.rpartition(".")
+    handler = getattr(importlib.import_module(module), attr)
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{key}"
+    return handler(event, FakeLambdaContext(key, arn, spec.memory_mb, spec.timeout_seconds))
+
+
+@pytest.fixture
+def aws() -> Iterator[LocalAws]:
+    with LocalAws(faults=Faults(import_errors={})) as env:
+        yield env
+
+
+def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: LocalAws) -> None:
+    ami = aws.create_windows_ami()
+    state: dict[str, Any] = {"Input": {"ImageId": ami},
+                             "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"}}
+    state["Request"] = call("ValidateRequest", state)
+    assert state["Request"]["ingestion_process"] == "BYOL_REGULAR_WSP"
+    state["Ami"] = call("CheckImage", state)
+    assert state["Ami"]["windows_11"] is True and state["Ami"]["import_name"].endswith(ami)
+    assert call("CheckAccount", state)["status"] == "DISABLED"
+    assert call("AcquireLock", state)["acquired"] is True
+    assert call("AcquireLock", {**state, "Context": {"ExecutionId": "other"}}) == {
+        "acquired": False, "holder": EXEC}
+    enabled = call("EnableByol", state)
+    assert enabled["status"] == "PENDING" and enabled["modified"] is True
+    assert call("PollModification", state)["state"] == "PENDING"
+    aws.clock.advance(aws.timings.modification_seconds)
+    assert call("PollModification", state)["state"] == "COMPLETED"
+    assert call("ReleaseLock", state) == {"released": True}
+    state["Import"] = call("ImportImage", state)
+    assert call("PollImage", state)["state"] == "PENDING"
+    aws.clock.advance(aws.timings.import_seconds)
+    state["Poll"] = call("PollImage", state)
+    assert state["Poll"]["state"] == "AVAILABLE"
+    report = call("Report", state)
+    assert report["Outcome"] == "SUCCEEDED"
+    assert aws.ami_tags(ami)["byol-import:status"] == "AVAILABLE"
+
+
+def test_cleanup_handler_deletes_our_failed_image(aws: LocalAws) -> None:
+    aws.enable_byol_directly()
+    aws.faults.import_errors["*"] = ImportFault()
+    ami = aws.create_windows_ami()
+    state: dict[str, Any] = {"Input": {"ImageId": ami}, "Context": {"ExecutionId": EXEC}}
+    state["Request"] = call("ValidateRequest", state)
+    state["Ami"] = call("CheckImage", state)
+    state["Import"] = call("ImportImage", state)
+    aws.clock.advance(aws.timings.import_seconds)
+    state["Poll"] = call("PollImage", state)
+    out = call("CleanupImage", state)
+    assert out["Error"] == "ImageImportFailed" and "deleted" in out["cleanup"]
+
+
+def test_handlers_raise_typed_errors(aws: LocalAws) -> None:
+    with pytest.raises(errors.InvalidRequest):
+        call("ValidateRequest", {"Input": {"ImageId": "nope"}})
+    state = {"Request": {"image_id": "ami-0123456789abcdef0",
+                         "ingestion_process": "BYOL_REGULAR_WSP"}}
+    with pytest.raises(errors.ImageNotFound):
+        call("CheckImage", state)
+
+
+def test_starter_and_janitor_handlers(aws: LocalAws, cloudtrail_event: dict[str, Any]) -> None:
+    ami = aws.create_windows_ami()
+    aws.client("ec2").create_tags(Resources=[ami], Tags=[{"Key": "WorkSpacesByolImport",
+                                                          "Value": ""}])
+    event = {**cloudtrail_event, "region": REGION, "account": ACCOUNT_ID}
+    event["detail"]["requestParameters"]["resourcesSet"]["items"] = [{"resourceId": ami}]
+    out = call("Starter", event)
+    assert [s["ImageId"] for s in out["Started"]] == [ami]
+    aws.wait_for_executions()
+    assert call("LockJanitor", {"detail": {"executionArn": EXEC, "status": "FAILED"}}) == {
+        "released": False, "executionArn": EXEC}
