@@ -7,9 +7,11 @@ concurrent executions see one consistent timeline, and nothing ever sleeps in wa
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 # How often a sleeper re-checks in wall time, in case it missed a notification.
@@ -25,6 +27,7 @@ class VirtualClock:
         self._ids = itertools.count()
         self._active = 0
         self._asleep = 0
+        self._local = threading.local()
         self.total_sleep_requested = 0.0
 
     @property
@@ -48,13 +51,45 @@ class VirtualClock:
         with self._cond:
             self._active += 1
 
+    @contextlib.contextmanager
+    def external(self) -> Iterator[None]:
+        """Mark the calling thread as outside every execution (the harness delivering events).
+
+        Threads of executions (the program, its Task threads) count as asleep when they sleep;
+        an outside thread that sleeps must also count as busy, or time would jump ahead of the
+        executions that are working.
+        """
+        previous = getattr(self._local, "external", False)
+        self._local.external = True
+        try:
+            yield
+        finally:
+            self._local.external = previous
+
     def participant_finished(self) -> None:
         with self._cond:
             self._active -= 1
             self._maybe_advance()
 
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep time still while the caller arranges something (as a busy participant would)."""
+        self.participant_started()
+        try:
+            yield
+        finally:
+            self.participant_finished()
+
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
+            return
+        if getattr(self._local, "external", False):
+            self._local.external = False
+            try:
+                with self.hold():
+                    self.sleep(seconds)
+            finally:
+                self._local.external = True
             return
         with self._cond:
             self.total_sleep_requested += seconds

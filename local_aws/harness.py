@@ -12,32 +12,28 @@ import io
 import json
 import logging
 import os
-import sys
 import time
+import uuid
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT, ROOT / "functions"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+import boto3
+from botocore.config import Config
+from moto import mock_aws
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from byol_import import clients, settings  # noqa: E402
-from byol_import import clock as app_clock  # noqa: E402
-from local_aws.clock import VirtualClock  # noqa: E402
-from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches  # noqa: E402
-from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, uninstall  # noqa: E402
-from stacks import config as project_config  # noqa: E402
-from stacks.patterns import (  # noqa: E402
+from byol_import import clients, settings
+from byol_import import clock as app_clock
+from local_aws.clock import VirtualClock
+from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches
+from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, uninstall
+from stacks import config as project_config
+from stacks.patterns import (
+    TARGET_RETRY_ATTEMPTS,
     ami_available_pattern,
     create_tags_pattern,
     execution_ended_pattern,
@@ -58,8 +54,6 @@ _ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_METRICS_NAMESPACE": settings.METRICS_NAMESPACE,
     "POWERTOOLS_SERVICE_NAME": settings.SERVICE_NAME,
-    # The state machine's Retry (on virtual time) owns backoff here; the SDK does not retry.
-    "BYOL_SDK_MAX_ATTEMPTS": "1",
 }
 
 
@@ -108,11 +102,15 @@ class LocalAws:
                                       "lambda": {"use_docker": False}})
         self._saved_env: dict[str, str | None] = {}
         self.inboxes: dict[str, str] = {}
+        self.dead_letters: list[dict[str, Any]] = []
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> LocalAws:
         # moto logs every failed state at WARNING with its whole tree: the result says it better.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+        # Concurrent in-process invocations share Powertools' Metrics singleton (in Lambda each
+        # process serves one invocation at a time): an empty flush here is expected, not a bug.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         for key, value in _ENV.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
@@ -294,6 +292,10 @@ class LocalAws:
 
     def deliver_events(self) -> list[dict[str, Any]]:
         """EventBridge invokes each rule's target with the matched event; return the results."""
+        with self.clock.external():
+            return self._deliver_events()
+
+    def _deliver_events(self) -> list[dict[str, Any]]:
         sqs, lam = self.client("sqs"), self.client("lambda")
         results: list[dict[str, Any]] = []
         for url, target in self.inboxes.items():
@@ -306,9 +308,16 @@ class LocalAws:
                     event = json.loads(message["Body"])
                     # moto leaves out the "account" field real EventBridge events carry.
                     event.setdefault("account", ACCOUNT_ID)
-                    response = lam.invoke(FunctionName=self.function_names[target],
-                                          Payload=json.dumps(event).encode())
-                    payload = json.loads(response["Payload"].read() or b"null")
+                    # The target's retry policy: a failed invoke is retried, then dead-lettered.
+                    for attempt in range(TARGET_RETRY_ATTEMPTS + 1):
+                        response = lam.invoke(FunctionName=self.function_names[target],
+                                              Payload=json.dumps(event).encode())
+                        payload = json.loads(response["Payload"].read() or b"null")
+                        if not response.get("FunctionError"):
+                            break
+                        self.clock.sleep(2 ** attempt)
+                    else:
+                        self.dead_letters.append(event)
                     results.append({"Target": target, "Event": event,
                                     "Error": response.get("FunctionError"),
                                     "Result": payload})
@@ -317,11 +326,10 @@ class LocalAws:
 
     def start_manual(self, payload: Any, name: str | None = None) -> str:
         """What a person does in the Step Functions console."""
-        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn,
-                                  "input": json.dumps(payload)}
-        if name:
-            kwargs["name"] = name
-        return str(self.client("stepfunctions").start_execution(**kwargs)["executionArn"])
+        # The console proposes a UUID as the name (moto would use "None" for every one).
+        return str(self.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn, input=json.dumps(payload),
+            name=name or str(uuid.uuid4()))["executionArn"])
 
     # -- watching -----------------------------------------------------------------------------
     def executions(self) -> list[dict[str, Any]]:
@@ -353,9 +361,12 @@ class LocalAws:
             arn = execution["executionArn"]
             if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and arn not in reported:
                 reported.add(arn)
-                self.put_event("Step Functions Execution Status Change",
-                               {"executionArn": arn, "stateMachineArn": self.state_machine_arn,
-                                "status": execution["status"]}, source="aws.states")
+                described = self.client("stepfunctions").describe_execution(executionArn=arn)
+                self.put_event("Step Functions Execution Status Change", {
+                    "executionArn": arn, "stateMachineArn": self.state_machine_arn,
+                    "name": execution["name"], "status": execution["status"],
+                    "input": described.get("input"), "error": described.get("error"),
+                    "cause": described.get("cause")}, source="aws.states")
         self._janitor_reported = reported
         self.deliver_events()
 

@@ -13,8 +13,8 @@ import io
 import json
 import sys
 import threading
+import time
 import traceback
-import types
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -252,7 +252,12 @@ class Patches:
             clock.sleep(wait_seconds)
 
         self._set(WaitFunction, "_wait_interval", wait_interval)
-        self._set(retrier_decl, "time", types.SimpleNamespace(sleep=clock.sleep))
+        virtual_time = _VirtualTimeModule(clock)
+        self._set(retrier_decl, "time", virtual_time)
+        # The SDK's own retry backoff sleeps on the virtual clock too.
+        import botocore.endpoint
+
+        self._set(botocore.endpoint, "time", virtual_time)
 
         original_start = ExecutionWorker.start
         original_logic = ExecutionWorker._execution_logic
@@ -303,6 +308,10 @@ class Patches:
         self._set(Ami, "block_device_mappings", property(block_device_mappings))
 
         original_call = BaseResponse.call_action
+        # AWS applies each request atomically (a DynamoDB conditional write above all); moto
+        # does not lock, so requests are applied one at a time here. Lambda and Step Functions
+        # calls stay outside: an invoke runs a handler that makes calls of its own.
+        atomic = threading.RLock()
 
         def call_action(_self: Any) -> Any:
             operation = _self._get_action()
@@ -315,13 +324,30 @@ class Patches:
             if faults.take(faults.server_error, key):
                 return _fault(_self, "InternalError" if service == "ec2" else
                               "InternalServerError", "We encountered an internal error.", 500)
-            return original_call(_self)
+            if service in ("lambda", "stepfunctions"):
+                return original_call(_self)
+            with atomic:
+                response = original_call(_self)
+            if faults.take(faults.lost_response, key):
+                # The operation happened, but its answer is lost: the caller sees a 500.
+                return _fault(_self, "InternalServerError", "The response was lost.", 500)
+            return response
 
         self._set(BaseResponse, "call_action", call_action)
 
     def remove(self) -> None:
         while self._undo:
             self._undo.pop()()
+
+
+class _VirtualTimeModule:
+    """The `time` module, but `sleep` waits on the virtual clock."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.sleep = clock.sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
 
 
 _THROTTLE = {

@@ -79,8 +79,10 @@ class Faults:
 
     # operation name (e.g. "ModifyAccount", "ec2:DescribeImages") -> how many calls to throttle
     throttle: dict[str, int] = field(default_factory=dict)
-    # operation name -> how many calls answer 500 InternalServerError
+    # operation name -> how many calls answer 500 InternalServerError (nothing happened)
     server_error: dict[str, int] = field(default_factory=dict)
+    # operation name -> how many calls happen but answer 500 (the response was lost)
+    lost_response: dict[str, int] = field(default_factory=dict)
     not_eligible: bool = False
     modification_failure: tuple[str, str] | None = None
     # AMI id (or "*") -> the ERROR the import ends in
@@ -168,6 +170,7 @@ class ByolAccount:
         self.cidr: str | None = None
         self.modifications: list[Modification] = []
         self.images: dict[str, ImportedImage] = {}
+        self.imports_accepted = 0
         self.lock = threading.RLock()
 
     # time-driven transitions happen lazily, whenever the state is read
@@ -319,6 +322,7 @@ class ByolAccount:
                 ingestion_process=str(process), applications=list(applications),
                 tags=[dict(t) for t in tags], owner=self.account_id, created=now,
                 ready_at=now + timedelta(seconds=duration), fault=fault)
+            self.imports_accepted += 1
             return {"ImageId": image_id}
 
     def describe_images(self, params: dict[str, Any], others: list[dict[str, Any]]

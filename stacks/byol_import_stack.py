@@ -160,12 +160,15 @@ class ByolImportStack(Stack):
         self._allow("Report", ["ec2:CreateTags"], [image_arn], {
             "ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}})
         self._allow("Starter", ["ec2:DescribeImages"], ["*"])
+        self._allow("LockJanitor", ["ec2:CreateTags"], [image_arn], {
+            "ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}})
 
         self.lock_table.grant(self.functions["AcquireLock"].function,
                               "dynamodb:PutItem", "dynamodb:GetItem")
         for key in ("ReleaseLock", "Report", "LockJanitor"):
             self.lock_table.grant(self.functions[key].function, "dynamodb:DeleteItem")
-        self.topic.grant_publish(self.functions["Report"].function)
+        for key in ("Report", "LockJanitor"):
+            self.topic.grant_publish(self.functions[key].function)
         self.workflow.grant_start(self.functions["Starter"].function)
 
     def _suppress(self) -> None:
@@ -184,6 +187,7 @@ class ByolImportStack(Stack):
                              "managed-by tag (image ids are created at run time); "
                              "workspaces:DescribeTags names images created at run time"),
             "Report": IMAGE_WILDCARD,
+            "LockJanitor": IMAGE_WILDCARD,
         }
         xray = ("X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
                 "permissions (added by Lambda active tracing)")

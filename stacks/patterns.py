@@ -3,7 +3,11 @@ events against these very patterns."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
+
+# EventBridge target retry policy: the stack deploys it, the local runner follows it.
+TARGET_RETRY_ATTEMPTS: Final = 8
+TARGET_MAX_EVENT_AGE_HOURS: Final = 6
 
 
 def create_tags_pattern(trigger_tag_key: str) -> dict[str, Any]:

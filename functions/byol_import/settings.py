@@ -128,6 +128,6 @@ STARTER_FUNCTION: Final = FunctionSpec(
     "Start an import for each AMI an EventBridge event names")
 LOCK_JANITOR_FUNCTION: Final = FunctionSpec(
     "LockJanitor", "handlers.lock_janitor.handler", "", 30, 256,
-    "Free the lock held by an execution that failed, timed out or was aborted")
+    "Free the lock of an execution that ended badly; report aborted and timed-out ones")
 
 ALL_FUNCTIONS: Final = (*WORKFLOW_FUNCTIONS, STARTER_FUNCTION, LOCK_JANITOR_FUNCTION)

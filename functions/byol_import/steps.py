@@ -207,6 +207,11 @@ class Outcome:
     workspaces_image_id: str | None
     error: str | None
     cause: str | None
+    status: str = ""  # the AMI's status tag; derived from `succeeded` when empty
+
+    @property
+    def status_tag(self) -> str:
+        return self.status or ("AVAILABLE" if self.succeeded else "FAILED")
 
 
 def _outcome(state: Mapping[str, Any]) -> Outcome:
@@ -268,14 +273,32 @@ def report(state: Mapping[str, Any], ec2: Ec2Gateway, notifier: Notifier, lock: 
            metrics: MetricsSink) -> dict[str, Any]:
     outcome = _outcome(state)
     exec_arn = execution_id(state)
-    notes: list[str] = []
+    duration = _duration_seconds(_section(state, "Context").get("StartedAt"))
+    notes = _publish_outcome(outcome, exec_arn, tag=_should_tag(state, outcome), ec2=ec2,
+                             notifier=notifier, lock=lock, metrics=metrics, duration=duration)
+    return {
+        "Outcome": "SUCCEEDED" if outcome.succeeded else "FAILED",
+        "ImageId": outcome.image_id,
+        "WorkSpacesImageId": outcome.workspaces_image_id,
+        "Error": outcome.error,
+        "Cause": outcome.cause,
+        "DurationSeconds": duration,
+        "Notes": notes,
+    }
 
+
+def _publish_outcome(outcome: Outcome, exec_arn: str, *, tag: bool, ec2: Ec2Gateway,
+                     notifier: Notifier, lock: LockGateway, metrics: MetricsSink,
+                     duration: int | None) -> list[str]:
+    """Free the lock, tag the AMI, count and notify: order matters for retries, so the only
+    step that is not idempotent (the notification) comes last."""
+    notes: list[str] = []
     if lock.release(ACCOUNT_LOCK_ID, exec_arn):
         notes.append("released the account lock")
 
-    if _should_tag(state, outcome) and outcome.image_id:
+    if tag and outcome.image_id:
         tags = {
-            STATUS_TAG_KEY: "AVAILABLE" if outcome.succeeded else "FAILED",
+            STATUS_TAG_KEY: outcome.status_tag,
             IMAGE_ID_TAG_KEY: outcome.workspaces_image_id or "",
             ERROR_TAG_KEY: "" if outcome.succeeded else
             f"{outcome.error}: {outcome.cause or ''}"[:MAX_TAG_VALUE],
@@ -288,32 +311,19 @@ def report(state: Mapping[str, Any], ec2: Ec2Gateway, notifier: Notifier, lock: 
         except errors.ByolImportError as exc:
             notes.append(f"could not tag the AMI: {exc.message}")
 
-    started = _section(state, "Context").get("StartedAt")
-    duration = _duration_seconds(started)
-    if outcome.succeeded:
-        metrics.add_metric("ImportsSucceeded", "Count", 1)
-        if duration is not None:
-            metrics.add_metric("ImportDuration", "Seconds", duration)
-    else:
-        metrics.add_metric("ImportsFailed", "Count", 1)
-        if duration is not None:
-            metrics.add_metric("FailedImportDuration", "Seconds", duration)
+    kind = "Succeeded" if outcome.succeeded else "Failed"
+    metrics.add_metric(f"Imports{kind}", "Count", 1)
+    if duration is not None:
+        metrics.add_metric("ImportDuration" if outcome.succeeded else "FailedImportDuration",
+                           "Seconds", duration)
 
     subject, message = notification(outcome, exec_arn, notes)
     notifier.publish(subject, message, {
-        "outcome": "SUCCEEDED" if outcome.succeeded else "FAILED",
+        "outcome": "SUCCEEDED" if outcome.succeeded else outcome.status_tag,
         "ami": outcome.image_id or "",
         "error": outcome.error or "",
     })
-    return {
-        "Outcome": "SUCCEEDED" if outcome.succeeded else "FAILED",
-        "ImageId": outcome.image_id,
-        "WorkSpacesImageId": outcome.workspaces_image_id,
-        "Error": outcome.error,
-        "Cause": outcome.cause,
-        "DurationSeconds": duration,
-        "Notes": notes,
-    }
+    return notes
 
 
 def _duration_seconds(started: Any) -> int | None:
@@ -373,10 +383,32 @@ def start_imports(event: Any, ec2: Ec2Gateway, starter: Starter, *, account_id: 
     return result
 
 
-def free_lock_of_execution(event: Any, lock: LockGateway) -> dict[str, Any]:
+def close_ended_execution(event: Any, lock: LockGateway, ec2: Ec2Gateway, notifier: Notifier,
+                          metrics: MetricsSink) -> dict[str, Any]:
+    """An execution ended FAILED, TIMED_OUT or ABORTED: free its lock. A timed-out or aborted one
+    never reached its Report state, so report it here (a FAILED one reported itself)."""
     detail = event.get("detail") if isinstance(event, Mapping) else None
-    arn = detail.get("executionArn") if isinstance(detail, Mapping) else None
-    status = detail.get("status") if isinstance(detail, Mapping) else None
+    if not isinstance(detail, Mapping):
+        return {"released": False, "reason": "not a finished execution"}
+    arn, status = detail.get("executionArn"), detail.get("status")
     if not isinstance(arn, str) or status not in ("FAILED", "TIMED_OUT", "ABORTED"):
         return {"released": False, "reason": "not a finished execution"}
-    return {"released": lock.release(ACCOUNT_LOCK_ID, arn), "executionArn": arn}
+    if status == "FAILED":
+        return {"released": lock.release(ACCOUNT_LOCK_ID, arn), "executionArn": arn}
+    try:
+        raw = json.loads(detail.get("input") or "null")
+    except (TypeError, ValueError):
+        raw = None
+    image_id = raw.get("ImageId") if isinstance(raw, Mapping) else None
+    valid = isinstance(image_id, str) and bool(AMI_ID_PATTERN.fullmatch(image_id))
+    outcome = Outcome(
+        succeeded=False, image_id=image_id if valid else None, workspaces_image_id=None,
+        error=f"Execution{status.title().replace('_', '')}",
+        cause=str(detail.get("cause") or f"The import execution was {status.lower()} before "
+                  "it finished. Check the WorkSpaces console for an image still importing, "
+                  "then start the import again"),
+        status=status)
+    notes = _publish_outcome(outcome, arn, tag=valid, ec2=ec2, notifier=notifier, lock=lock,
+                             metrics=metrics, duration=None)
+    return {"released": "released the account lock" in notes, "executionArn": arn,
+            "reported": status}

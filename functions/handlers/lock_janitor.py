@@ -1,16 +1,23 @@
-"""Free the account lock held by an execution that failed, timed out or was aborted."""
+"""An execution ended FAILED, TIMED_OUT or ABORTED: free its lock, report what Report could not."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import LockGateway
-from byol_import.observability import instrumented
+from byol_import.gateways.aws import Ec2Gateway, LockGateway, Notifier
+from byol_import.observability import instrumented, metrics
 from byol_import.settings import runtime_config
 
 
 @instrumented
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.free_lock_of_execution(
-        event, LockGateway(clients.client("dynamodb"), runtime_config().lock_table))
+    config = runtime_config()
+    return steps.close_ended_execution(
+        event,
+        LockGateway(clients.client("dynamodb"), config.lock_table),
+        Ec2Gateway(clients.client("ec2")),
+        Notifier(clients.client("sns"), config.topic_arn),
+        metrics,
+    )

@@ -12,7 +12,13 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.patterns import ami_available_pattern, create_tags_pattern, execution_ended_pattern
+from stacks.patterns import (
+    TARGET_MAX_EVENT_AGE_HOURS,
+    TARGET_RETRY_ATTEMPTS,
+    ami_available_pattern,
+    create_tags_pattern,
+    execution_ended_pattern,
+)
 
 
 def _pattern(raw: dict[str, Any]) -> events.EventPattern:
@@ -33,8 +39,9 @@ class ImportTrigger(Construct):
         )
 
         def target(fn: lambda_.IFunction) -> targets.LambdaFunction:
-            return targets.LambdaFunction(fn, dead_letter_queue=self.dlq, retry_attempts=8,
-                                          max_event_age=Duration.hours(6))
+            return targets.LambdaFunction(
+                fn, dead_letter_queue=self.dlq, retry_attempts=TARGET_RETRY_ATTEMPTS,
+                max_event_age=Duration.hours(TARGET_MAX_EVENT_AGE_HOURS))
 
         self.tag_rule = events.Rule(
             self, "AmiTaggedRule",

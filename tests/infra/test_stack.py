@@ -120,6 +120,7 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
     ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish"}),
     ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem"}),
     ("Starter", {"ec2:DescribeImages", "states:StartExecution"}),
+    ("LockJanitor", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish"}),
 ])
 def test_each_function_may_do_only_its_own_job(template_json: dict[str, Any], key: str,
                                                expected: set[str]) -> None:

@@ -224,9 +224,33 @@ def test_an_ami_no_longer_tagged_is_ignored(ami_state_event: dict[str, Any]) -> 
     assert out["Started"] == [] and "not tagged" in out["Ignored"][0]["Reason"]
 
 
-def test_janitor_frees_only_the_lock_of_a_failed_execution() -> None:
+def janitor(detail: dict[str, Any], lock: FakeLock) -> tuple[dict[str, Any], FakeEc2,
+                                                              FakeNotifier]:
+    ec2, notifier = FakeEc2(), FakeNotifier()
+    out = steps.close_ended_execution({"detail": detail}, cast(Any, lock), cast(Any, ec2),
+                                      cast(Any, notifier), FakeMetrics())
+    return out, ec2, notifier
+
+
+def test_janitor_ignores_running_executions() -> None:
     lock = FakeLock(holder=EXEC)
-    assert steps.free_lock_of_execution({"detail": {"executionArn": EXEC, "status": "RUNNING"}},
-                                        cast(Any, lock))["released"] is False
-    assert steps.free_lock_of_execution({"detail": {"executionArn": EXEC, "status": "ABORTED"}},
-                                        cast(Any, lock))["released"] is True
+    out, _, notifier = janitor({"executionArn": EXEC, "status": "RUNNING"}, lock)
+    assert out["released"] is False and lock.holder == EXEC and notifier.messages == []
+
+
+def test_janitor_frees_a_failed_execution_s_lock_without_reporting_twice() -> None:
+    lock = FakeLock(holder=EXEC)
+    out, ec2, notifier = janitor({"executionArn": EXEC, "status": "FAILED",
+                                  "input": json.dumps({"ImageId": AMI})}, lock)
+    assert out["released"] is True and ec2.tagged == {} and notifier.messages == []
+
+
+@pytest.mark.parametrize("status", ["ABORTED", "TIMED_OUT"])
+def test_janitor_reports_what_never_reached_report(status: str) -> None:
+    lock = FakeLock(holder=EXEC)
+    out, ec2, notifier = janitor({"executionArn": EXEC, "status": status,
+                                  "input": json.dumps({"ImageId": AMI})}, lock)
+    assert out["released"] is True and lock.holder is None
+    assert ec2.tagged[AMI]["byol-import:status"] == status
+    [(subject, _, attributes)] = notifier.messages
+    assert AMI in subject and attributes["outcome"] == status

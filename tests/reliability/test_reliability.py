@@ -1,0 +1,67 @@
+"""Issue 4: concurrency, duplicates, faults and hostile input, through the real state machine.
+
+The scenarios live in local_aws/reliability.py (`make reliability` prints their table); here each
+one must break none of its rules, and the headline figures must hold exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from local_aws import reliability
+from local_aws.reliability import Row
+
+pytestmark = pytest.mark.reliability
+
+
+def only(rows: Row | list[Row]) -> Row:
+    assert isinstance(rows, Row)
+    return rows
+
+
+def assert_clean(row: Row) -> None:
+    assert row.broken == [], row.broken
+    assert row.leaked_locks == 0 and row.unhandled == 0
+
+
+def test_twenty_amis_at_once_enable_byol_once_and_all_import() -> None:
+    row = only(reliability.concurrency(20))
+    assert_clean(row)
+    assert (row.runs, row.outcome, row.modify_calls, row.modify_attempts, row.imports) == (
+        20, "20 SUCCEEDED", 1, 1, 20)
+
+
+@pytest.mark.parametrize("scenario", ["duplicate-events", "many-resources", "retried-import",
+                                      "name-taken"])
+def test_duplicates_never_import_twice(scenario: str) -> None:
+    row = only(reliability.SCENARIOS[scenario]())
+    assert_clean(row)
+    assert row.imports <= row.runs
+
+
+@pytest.mark.parametrize("scenario", ["throttling", "server-errors", "lambda-crashes",
+                                      "stale-lock", "aborted-holder"])
+def test_faults_are_survived(scenario: str) -> None:
+    row = only(reliability.SCENARIOS[scenario]())
+    assert_clean(row)
+    assert "SUCCEEDED" in row.outcome and row.modify_calls == 1
+
+
+def test_terminal_failures_end_failed_with_the_real_reason() -> None:
+    rows = reliability.terminal_failures()
+    for row in rows:
+        assert_clean(row)
+        assert row.outcome.startswith("1 FAILED ")
+
+
+def test_hostile_input_is_always_a_clear_error() -> None:
+    row = only(reliability.hostile_input(count=40))
+    assert_clean(row)
+    assert row.outcome.startswith(f"{row.runs} FAILED InvalidRequest")
+
+
+def test_the_table_has_the_issue_s_columns() -> None:
+    text = reliability.table([Row("x", runs=1, outcome="1 SUCCEEDED")])
+    for column in ("scenario", "runs", "outcome", "ModifyAccount", "imports", "leaked locks",
+                   "unhandled exc."):
+        assert column in text.splitlines()[0]
