@@ -165,7 +165,7 @@ def test_wildcard_resources_only_where_no_resource_level_permission_exists(
     allowed_star = {"workspaces:DescribeAccount", "workspaces:ModifyAccount",
                     "workspaces:ListAvailableManagementCidrRanges",
                     "workspaces:DescribeAccountModifications", "workspaces:ImportWorkspaceImage",
-                    "workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags",
+                    "workspaces:DescribeWorkspaceImages",
                     "ec2:DescribeImages", "ec2:DescribeVpcs", "xray:PutTraceSegments",
                     "xray:PutTelemetryRecords"}
     for spec in settings.ALL_FUNCTIONS:

@@ -22,6 +22,17 @@ def ws_calls(aws: LocalAws) -> Counter[str]:
     return aws.calls.count("workspaces")
 
 
+def assert_reported(aws: LocalAws, ami: str, status: str, fragment: str) -> None:
+    """The AMI carries the outcome and a person got exactly one message that explains it."""
+    tags = aws.ami_tags(ami)
+    assert tags["byol-import:status"] == status
+    if status != "AVAILABLE":
+        assert fragment in tags["byol-import:error"]
+    notes = [n for n in aws.notifications() if ami in n.subject]
+    assert len(notes) == 1
+    assert fragment in notes[0].subject + notes[0].message
+
+
 def assert_no_leftovers(aws: LocalAws) -> None:
     """Nothing we created stays PENDING and the lock is free."""
     assert aws.lock_holder() is None

@@ -10,7 +10,7 @@ import pytest
 from local_aws.harness import LocalAws
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 from stacks.config import default_config
-from tests.scenarios.conftest import assert_no_leftovers, run_tagged, ws_calls
+from tests.scenarios.conftest import assert_no_leftovers, assert_reported, run_tagged, ws_calls
 
 pytestmark = pytest.mark.scenario
 
@@ -25,14 +25,12 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
         [result] = run_tagged(aws, [ami])
         # Then the import succeeds with one enablement and one import
         assert result.status == "SUCCEEDED", result.cause
-        calls = ws_calls(aws)
-        assert calls["ModifyAccount"] == 1 and calls["ImportWorkspaceImage"] == 1
-        assert calls["ListAvailableManagementCidrRanges"] == 1
-        # 4 h enablement polled every 10 min, then 90 min first delay and 10-min image polls
-        assert calls["DescribeWorkspaceImages"] == 4
-        assert set(calls) == {"DescribeAccount", "DescribeAccountModifications",
-                              "ListAvailableManagementCidrRanges", "ModifyAccount",
-                              "ImportWorkspaceImage", "DescribeWorkspaceImages"}
+        # 4 h enablement polled every 10 min (24 polls; the last one finds the account ENABLED
+        # and reads no modification), then 90 min first delay and 10-min image polls to 2 h.
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 1 + 1 + 24, "DescribeAccountModifications": 1 + 1 + 23,
+            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1,
+            "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": 4})
         account = aws.client("workspaces").describe_account()
         assert account["DedicatedTenancySupport"] == "ENABLED"
         tags = aws.ami_tags(ami)
@@ -54,8 +52,8 @@ def test_an_enabled_account_is_not_modified() -> None:
         calls = ws_calls(aws)
         assert calls == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
                                  "DescribeWorkspaceImages": 4})
-        assert aws.ami_tags(ami)[STATUS] == "AVAILABLE"
-        assert len(aws.notifications()) == 1
+        image_id = aws.ami_tags(ami)["byol-import:workspaces-image-id"]
+        assert_reported(aws, ami, "AVAILABLE", image_id)
 
 
 def test_a_console_request_runs_the_same_workflow() -> None:
@@ -67,10 +65,13 @@ def test_a_console_request_runs_the_same_workflow() -> None:
         aws.wait_for_executions()
         [result] = aws.results()
         assert result.status == "SUCCEEDED", result.cause
+        assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
+                                         "DescribeWorkspaceImages": 13})  # Office: 3.5 h
         image = aws.client("workspaces").describe_workspace_images(ImageType="OWNED")["Images"][0]
         assert image["Name"] == "gold-win11" and image["State"] == "AVAILABLE"
         tags = aws.client("workspaces").describe_tags(ResourceId=image["ImageId"])["TagList"]
         assert {"Key": "team", "Value": "euc"} in tags
+        assert_reported(aws, ami, "AVAILABLE", image["ImageId"])
 
 
 def test_a_pending_modification_is_adopted_not_repeated() -> None:
@@ -82,8 +83,12 @@ def test_a_pending_modification_is_adopted_not_repeated() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert result.status == "SUCCEEDED"
-        assert ws_calls(aws)["ModifyAccount"] == 0
+        # adopted: polled from the start (4 h, 24 polls), never modified
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 1 + 24, "DescribeAccountModifications": 1 + 23,
+            "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": 4})
         assert "AcquireLock" not in result.states
+        assert_reported(aws, ami, "AVAILABLE", "wsi-")
         assert aws.client("workspaces").describe_account()[
             "DedicatedTenancyManagementCidrRange"] == "10.50.0.0/16"
 
@@ -95,11 +100,10 @@ def test_a_failed_modification_fails_with_aws_reason() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementFailed")
         assert "IncompatibleNetwork: The CIDR overlaps a route" in str(result.cause)
-        assert ws_calls(aws)["ImportWorkspaceImage"] == 0
-        tags = aws.ami_tags(ami)
-        assert tags[STATUS] == "FAILED" and "IncompatibleNetwork" in tags["byol-import:error"]
-        [note] = aws.notifications()
-        assert "FAILED" in note.subject and "IncompatibleNetwork" in note.message
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 1 + 1 + 24, "DescribeAccountModifications": 1 + 1 + 24,
+            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
+        assert_reported(aws, ami, "FAILED", "IncompatibleNetwork")
         assert aws.lambdas.output.metrics()["ImportsFailed"] == 1
         assert_no_leftovers(aws)
 
@@ -110,8 +114,9 @@ def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
         assert "Ask AWS" in str(result.cause)
-        assert ws_calls(aws)["ModifyAccount"] == 0
-        assert aws.ami_tags(ami)[STATUS] == "FAILED"
+        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 2,
+                                         "ListAvailableManagementCidrRanges": 1})
+        assert_reported(aws, ami, "FAILED", "ByolNotEligible")
         assert_no_leftovers(aws)
 
 
@@ -123,7 +128,9 @@ def test_no_free_management_cidr_is_terminal() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "NoFreeManagementCidr")
         assert "192.168.0.0/16" in str(result.cause)
-        assert ws_calls(aws)["ModifyAccount"] == 0
+        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 2,
+                                         "ListAvailableManagementCidrRanges": 1})
+        assert_reported(aws, ami, "FAILED", "NoFreeManagementCidr")
         assert_no_leftovers(aws)
 
 
@@ -136,12 +143,12 @@ def test_an_import_error_is_reported_and_our_image_removed() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "AppXPackagesInstalled, ZeroRearmCount" in str(result.cause)
-        calls = ws_calls(aws)
-        assert calls["DeleteWorkspaceImage"] == 1
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 1, "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": 4,
+            "DescribeTags": 1, "DeleteWorkspaceImage": 1})
         assert aws.client("workspaces").describe_workspace_images(ImageType="OWNED")[
             "Images"] == []
-        assert aws.ami_tags(ami)[STATUS] == "FAILED"
-        assert "AppXPackagesInstalled" in aws.notifications()[0].message
+        assert_reported(aws, ami, "FAILED", "AppXPackagesInstalled")
 
 
 def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
@@ -153,6 +160,10 @@ def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "cleanup of image" in str(result.cause)
         assert "ResourceAssociatedException" in str(result.cause)
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 1, "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": 4,
+            "DescribeTags": 1, "DeleteWorkspaceImage": 1})
+        assert_reported(aws, ami, "FAILED", "ImageImportFailed")
 
 
 def test_the_image_poll_deadline_ends_the_loop() -> None:
@@ -162,9 +173,10 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageImportTimedOut")
         config = default_config()
-        assert ws_calls(aws)["DescribeWorkspaceImages"] == config.image_max_polls + 1
+        assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
+                                         "DescribeWorkspaceImages": config.image_max_polls + 1})
         assert result.virtual_seconds <= config.image_deadline_hours * 3600 + 600
-        assert aws.ami_tags(ami)[STATUS] == "FAILED"
+        assert_reported(aws, ami, "FAILED", "ImageImportTimedOut")
 
 
 def test_the_modification_deadline_ends_the_loop() -> None:
@@ -172,6 +184,11 @@ def test_the_modification_deadline_ends_the_loop() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementTimedOut")
+        polls = default_config().modification_max_polls + 1
+        assert ws_calls(aws) == Counter({
+            "DescribeAccount": 2 + polls, "DescribeAccountModifications": 2 + polls,
+            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
+        assert_reported(aws, ami, "FAILED", "ByolEnablementTimedOut")
         assert_no_leftovers(aws)
 
 
@@ -188,6 +205,8 @@ def test_bad_console_input_fails_first_and_changes_nothing() -> None:
         assert ws_calls(aws) == Counter()
         assert "ec2:CreateTags" not in aws.calls.count()
         assert STATUS not in aws.ami_tags(ami)
+        [note] = aws.notifications()
+        assert "InvalidRequest" in note.subject and "ImageName" in note.message
 
 
 def test_the_same_event_delivered_twice_starts_one_import() -> None:
