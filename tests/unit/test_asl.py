@@ -80,7 +80,8 @@ def test_error_names_are_ours_or_aws() -> None:
         names = [e for r in state.get("Retry", []) for e in r["ErrorEquals"]]
         names += [state["Parameters"]["Error"]] if "Error" in state.get("Parameters", {}) else []
         for name in names:
-            assert name in ours or name.startswith(("States.", "Lambda.", "Runtime.")), name
+            assert name in ours or name.startswith(
+                ("States.", "Lambda.", "Runtime.", "Sandbox.")), name
 
 
 def cycles() -> list[list[str]]:
