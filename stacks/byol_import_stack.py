@@ -96,8 +96,8 @@ class ByolImportStack(Stack):
 
         self.workflow = ImportWorkflow(
             self, "Workflow", config=config, retention=retention,
-            functions={settings.WORKFLOW_FUNCTIONS[i].substitution: f.function
-                       for i, f in enumerate(self.functions.values())},
+            functions={spec.substitution: self.functions[spec.key].function
+                       for spec in settings.WORKFLOW_FUNCTIONS},
         )
         sm_arn = self.workflow.state_machine.state_machine_arn
         for spec in (settings.STARTER_FUNCTION, settings.LOCK_JANITOR_FUNCTION):

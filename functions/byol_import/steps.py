@@ -345,7 +345,7 @@ def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tupl
             "Next: create a custom bundle from this image, then launch WorkSpaces from it.",
         ]
     else:
-        subject = f"byol-import: import of {ami} FAILED ({outcome.error})"
+        subject = f"byol-import: import of {ami} {outcome.status_tag} ({outcome.error})"
         lines = [
             f"The import of AMI {ami} failed.",
             f"Error: {outcome.error}",
