@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 import warnings
@@ -97,12 +98,16 @@ class LocalAws:
         self.world = ByolWorld(self.clock, self.timings, self.faults)
         self.calls = CallLog()
         self.lambdas = LocalLambdaRuntime(ACCOUNT_ID, REGION)
-        self._patches = Patches(self.clock, self.lambdas, self.faults, self.calls)
+        self._patches = Patches(self.clock, self.lambdas, self.faults, self.calls,
+                                on_state=self.on_state)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                                       "lambda": {"use_docker": False}})
         self._saved_env: dict[str, str | None] = {}
         self.inboxes: dict[str, str] = {}
         self.dead_letters: list[dict[str, Any]] = []
+        self._janitor_reported: set[str] = set()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> LocalAws:
@@ -111,13 +116,10 @@ class LocalAws:
         # Concurrent in-process invocations share Powertools' Metrics singleton (in Lambda each
         # process serves one invocation at a time): an empty flush here is expected, not a bug.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        for key, value in _ENV.items():
-            self._saved_env[key] = os.environ.get(key)
-            os.environ[key] = value
+        self._set_env(_ENV)
         self._mock.start()
         install(self.world)
         self._patches.install()
-        self._observe_history()
         app_clock.set_source(self.clock.now)
         clients.reset()
         self._build()
@@ -136,10 +138,20 @@ class LocalAws:
             else:
                 os.environ[key] = value
 
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
     def client(self, service: str) -> Any:
-        """A client of our own (not the handlers'): no SDK retries, so injected faults show."""
-        return boto3.client(service, region_name=REGION,
-                            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        """A client of our own (not the handlers'): no SDK retries, so injected faults show.
+        Made once per service: creating a botocore client costs more than the call it makes."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(
+                    service, region_name=REGION,
+                    config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+            return self._clients[service]
 
     # -- what the stack deploys ---------------------------------------------------------------
     def _build(self) -> None:
@@ -157,12 +169,10 @@ class LocalAws:
         self.topic_arn = self.client("sns").create_topic(Name=f"{PREFIX}-Notifications")[
             "TopicArn"]
 
-        os.environ.update(self.config.lambda_environment())
-        os.environ[settings.ENV_TOPIC_ARN] = self.topic_arn
-        os.environ[settings.ENV_LOCK_TABLE] = self.lock_table
-        for key in [*self.config.lambda_environment(), settings.ENV_TOPIC_ARN,
-                    settings.ENV_LOCK_TABLE, settings.ENV_STATE_MACHINE_ARN]:
-            self._saved_env.setdefault(key, None)
+        # The functions' environment, as the stack sets it.
+        self._set_env({**self.config.lambda_environment(),
+                       settings.ENV_TOPIC_ARN: self.topic_arn,
+                       settings.ENV_LOCK_TABLE: self.lock_table})
 
         lam = self.client("lambda")
         code = io.BytesIO()
@@ -185,7 +195,7 @@ class LocalAws:
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(
             name=f"{PREFIX}-Workflow", definition=definition, roleArn=role_arn,
             type="STANDARD")["stateMachineArn"]
-        os.environ[settings.ENV_STATE_MACHINE_ARN] = self.state_machine_arn
+        self._set_env({settings.ENV_STATE_MACHINE_ARN: self.state_machine_arn})
 
         # EventBridge rules with the stack's own patterns; each target is an inbox we drain into
         # the target Lambda, as EventBridge would invoke it.
@@ -205,24 +215,6 @@ class LocalAws:
             events.put_targets(Rule=f"{PREFIX}-{rule}", Targets=[{"Id": target,
                                                                   "Arn": queue_arn}])
             self.inboxes[url] = target
-
-    def _observe_history(self) -> None:
-        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
-
-        clock = self.clock
-        observer = self.on_state
-        original = EventManager._publish_history_event
-
-        def publish(_self: Any, **kwargs: Any) -> Any:
-            if observer and str(kwargs.get("event_type")).endswith("StateEntered"):
-                details = kwargs.get("event_details") or {}
-                name = details.get("stateEnteredEventDetails", {}).get("name", "?")
-                observer(str(id(_self)), name, clock.now())
-            return original(_self, **kwargs)
-
-        self._patches._set(EventManager, "_get_current_timestamp",
-                           staticmethod(lambda: clock.now()))
-        self._patches._set(EventManager, "_publish_history_event", publish)
 
     # -- the world the import runs in ------------------------------------------------------------
     def create_windows_ami(self, name: str = "Windows-11-Enterprise-BYOL-2026.11",
@@ -340,12 +332,18 @@ class LocalAws:
             out.extend(page["executions"])
         return out
 
+    def _any_running(self) -> bool:
+        # One RUNNING execution answers the question; listing them all costs seconds at scale.
+        page = self.client("stepfunctions").list_executions(
+            stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
+        return bool(page["executions"])
+
     def wait_for_executions(self, timeout_seconds: float = 120,
                             raise_on_timeout: bool = True) -> None:
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             try:
-                if not any(e["status"] == "RUNNING" for e in self.executions()):
+                if not self._any_running():
                     self._notify_janitor()
                     return
             except Exception:  # noqa: BLE001 - the mock may already be gone on exit
@@ -356,28 +354,29 @@ class LocalAws:
 
     def _notify_janitor(self) -> None:
         """Step Functions emits a status-change event when an execution ends badly."""
-        reported: set[str] = getattr(self, "_janitor_reported", set())
         for execution in self.executions():
             arn = execution["executionArn"]
-            if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and arn not in reported:
-                reported.add(arn)
+            if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and \
+                    arn not in self._janitor_reported:
+                self._janitor_reported.add(arn)
                 described = self.client("stepfunctions").describe_execution(executionArn=arn)
                 self.put_event("Step Functions Execution Status Change", {
                     "executionArn": arn, "stateMachineArn": self.state_machine_arn,
                     "name": execution["name"], "status": execution["status"],
                     "input": described.get("input"), "error": described.get("error"),
                     "cause": described.get("cause")}, source="aws.states")
-        self._janitor_reported = reported
         self.deliver_events()
 
-    def result(self, arn: str) -> ExecutionResult:
+    def result(self, arn: str, *, history: bool = True) -> ExecutionResult:
+        """An execution's outcome; with `history`, also the states it went through (the
+        history carries every state's input and output: megabytes for a long run)."""
         sfn = self.client("stepfunctions")
         described = sfn.describe_execution(executionArn=arn)
-        events = list(self._history(arn))
+        events = list(self._history(arn)) if history else []
         states = [e["stateEnteredEventDetails"]["name"] for e in events
                   if e["type"].endswith("StateEntered")]
         output = described.get("output")
-        # History timestamps are virtual (see _observe_history); start/stop dates are not.
+        # History timestamps are virtual (patched in Patches); start/stop dates are not.
         stamps = [e["timestamp"] for e in events]
         return ExecutionResult(
             arn=arn, name=arn.rsplit(":", 1)[-1],
@@ -399,8 +398,8 @@ class LocalAws:
                 return
             kwargs["nextToken"] = page["nextToken"]
 
-    def results(self) -> list[ExecutionResult]:
-        return [self.result(e["executionArn"]) for e in self.executions()]
+    def results(self, *, history: bool = True) -> list[ExecutionResult]:
+        return [self.result(e["executionArn"], history=history) for e in self.executions()]
 
     def notifications(self) -> list[Notification]:
         from moto.sns.models import sns_backends

@@ -3,7 +3,8 @@
 - Step Functions Wait states and Retry intervals sleep on the virtual clock;
 - Lambda invokes run our real handlers in-process, as the Lambda runtime would;
 - EventBridge patterns match arrays of objects the way EventBridge does;
-- every API call is recorded, and faults (throttling, 5xx) can be injected into any of them.
+- every API call is recorded, and faults (throttling, 5xx) can be injected into any of them;
+- an execution stopped mid-task stays ABORTED, as in AWS.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from local_aws.clock import VirtualClock
-from local_aws.workspaces_byol import Faults
+from local_aws.workspaces_byol import FaultBudget, Faults
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class LocalFunction:
 
 
 @dataclass
-class LambdaFaults:
+class LambdaFaults(FaultBudget):
     # function key -> how many invocations crash before running the handler
     crash_before: dict[str, int] = field(default_factory=dict)
     # function key -> how many invocations run the handler, then crash (the work is done but the
@@ -143,16 +144,12 @@ class LocalLambdaRuntime:
         self._lock = threading.Lock()
         self.output = HandlerOutput(sys.stdout)
 
+    def arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
     def register(self, fn: LocalFunction) -> str:
         self.functions[fn.name] = fn
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{fn.name}"
-
-    def _take(self, table: dict[str, int], key: str) -> bool:
-        with self._lock:
-            if table.get(key, 0) > 0:
-                table[key] -= 1
-                return True
-            return False
+        return self.arn(fn.name)
 
     def invoke(self, function_name: str, body: Any,
                response_headers: dict[str, str]) -> bytes | None:
@@ -162,18 +159,17 @@ class LocalLambdaRuntime:
             return None
         with self._lock:
             self.invocations[fn.key] += 1
-        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
         if isinstance(body, bytes):
             body = body.decode()
         event = json.loads(body) if body else {}
         crash = {"errorType": "Runtime.ExitError",
                  "errorMessage": "Runtime exited with error: signal: killed (injected crash)"}
-        if self._take(self.faults.crash_before, fn.key):
+        if self.faults.take(self.faults.crash_before, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
         self.output.local.capturing = True
         try:
-            result = fn.load()(event, FakeLambdaContext(name, arn, fn.memory_mb,
+            result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
                                                         fn.timeout_seconds))
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
             from byol_import.errors import ByolImportError
@@ -189,7 +185,7 @@ class LocalLambdaRuntime:
             }).encode()
         finally:
             self.output.local.capturing = False
-        if self._take(self.faults.crash_after, fn.key):
+        if self.faults.take(self.faults.crash_after, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
         return json.dumps(result).encode()
@@ -223,7 +219,9 @@ class Patches:
     """Install every patch; `remove()` restores moto exactly."""
 
     def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
-                 calls: CallLog) -> None:
+                 calls: CallLog,
+                 on_state: Callable[[str, str, datetime], None] | None = None) -> None:
+        self.on_state = on_state
         self.clock = clock
         self.lambdas = lambdas
         self.faults = faults
@@ -284,6 +282,19 @@ class Patches:
             return env
 
         self._set(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
+
+        # StopExecution while a Task is in flight: moto lets the task's aftermath overwrite
+        # the stop with a FAILED "Exception". In AWS an aborted execution stays ABORTED.
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+        original_set_error = Environment.set_error
+
+        def set_error(_self: Any, error: Any) -> None:
+            if not isinstance(_self._program_state, ProgramStopped):
+                original_set_error(_self, error)
+
+        self._set(Environment, "set_error", set_error)
         self._set(ExecutionWorker, "start", start)
         self._set(ExecutionWorker, "_execution_logic", execution_logic)
 
@@ -334,6 +345,24 @@ class Patches:
             return response
 
         self._set(BaseResponse, "call_action", call_action)
+        self._install_history_clock()
+
+    def _install_history_clock(self) -> None:
+        """Execution history carries virtual timestamps; each state entered is reported."""
+        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+
+        clock, observer = self.clock, self.on_state
+        original = EventManager._publish_history_event
+
+        def publish(_self: Any, **kwargs: Any) -> Any:
+            if observer and str(kwargs.get("event_type")).endswith("StateEntered"):
+                details = kwargs.get("event_details") or {}
+                name = details.get("stateEnteredEventDetails", {}).get("name", "?")
+                observer(str(id(_self)), name, clock.now())
+            return original(_self, **kwargs)
+
+        self._set(EventManager, "_get_current_timestamp", staticmethod(lambda: clock.now()))
+        self._set(EventManager, "_publish_history_event", publish)
 
     def remove(self) -> None:
         while self._undo:

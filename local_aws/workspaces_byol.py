@@ -73,8 +73,21 @@ class ImportFault:
     error_details: tuple[str, ...] = ("AppXPackagesInstalled", "ZeroRearmCount")
 
 
+class FaultBudget:
+    """Counted faults: each `take` spends one, safely across the threads of concurrent runs."""
+
+    _lock = threading.Lock()
+
+    def take(self, table: dict[str, int], key: str) -> bool:
+        with self._lock:
+            if table.get(key, 0) > 0:
+                table[key] -= 1
+                return True
+            return False
+
+
 @dataclass
-class Faults:
+class Faults(FaultBudget):
     """What tests and scenarios inject. Every field is off by default."""
 
     # operation name (e.g. "ModifyAccount", "ec2:DescribeImages") -> how many calls to throttle
@@ -90,13 +103,6 @@ class Faults:
     delete_error: str | None = None
     # /16s AWS itself reports as unavailable ("availability changes often")
     unavailable_cidrs: set[str] = field(default_factory=set)
-
-    def take(self, table: dict[str, int], operation: str) -> bool:
-        remaining = table.get(operation, 0)
-        if remaining > 0:
-            table[operation] = remaining - 1
-            return True
-        return False
 
 
 @dataclass

@@ -214,15 +214,15 @@ class Outcome:
         return self.status or ("AVAILABLE" if self.succeeded else "FAILED")
 
 
+def _ami_in(raw_input: Any) -> str | None:
+    """The AMI id of a raw (not yet validated) input, if it has a valid one."""
+    image_id = raw_input.get("ImageId") if isinstance(raw_input, Mapping) else None
+    return image_id if isinstance(image_id, str) and AMI_ID_PATTERN.fullmatch(image_id) else None
+
+
 def _outcome(state: Mapping[str, Any]) -> Outcome:
-    raw_input = state.get("Input")
     request = state.get("Request") if isinstance(state.get("Request"), Mapping) else None
-    ami_id: str | None = None
-    if request is not None:
-        ami_id = str(request.get("image_id"))
-    elif isinstance(raw_input, Mapping) and isinstance(raw_input.get("ImageId"), str) \
-            and AMI_ID_PATTERN.fullmatch(raw_input["ImageId"]):
-        ami_id = raw_input["ImageId"]
+    ami_id = str(request.get("image_id")) if request is not None else _ami_in(state.get("Input"))
     imported = state.get("Import") if isinstance(state.get("Import"), Mapping) else {}
     error = state.get("Error") if isinstance(state.get("Error"), Mapping) else None
     cause = None
@@ -274,8 +274,8 @@ def report(state: Mapping[str, Any], ec2: Ec2Gateway, notifier: Notifier, lock: 
     outcome = _outcome(state)
     exec_arn = execution_id(state)
     duration = _duration_seconds(_section(state, "Context").get("StartedAt"))
-    notes = _publish_outcome(outcome, exec_arn, tag=_should_tag(state, outcome), ec2=ec2,
-                             notifier=notifier, lock=lock, metrics=metrics, duration=duration)
+    _, notes = _publish_outcome(outcome, exec_arn, tag=_should_tag(state, outcome), ec2=ec2,
+                                notifier=notifier, lock=lock, metrics=metrics, duration=duration)
     return {
         "Outcome": "SUCCEEDED" if outcome.succeeded else "FAILED",
         "ImageId": outcome.image_id,
@@ -289,11 +289,13 @@ def report(state: Mapping[str, Any], ec2: Ec2Gateway, notifier: Notifier, lock: 
 
 def _publish_outcome(outcome: Outcome, exec_arn: str, *, tag: bool, ec2: Ec2Gateway,
                      notifier: Notifier, lock: LockGateway, metrics: MetricsSink,
-                     duration: int | None) -> list[str]:
+                     duration: int | None) -> tuple[bool, list[str]]:
     """Free the lock, tag the AMI, count and notify: order matters for retries, so the only
-    step that is not idempotent (the notification) comes last."""
+    step that is not idempotent (the notification) comes last. Returns whether the lock was
+    ours to free, and the notes the message carries."""
     notes: list[str] = []
-    if lock.release(ACCOUNT_LOCK_ID, exec_arn):
+    released = lock.release(ACCOUNT_LOCK_ID, exec_arn)
+    if released:
         notes.append("released the account lock")
 
     if tag and outcome.image_id:
@@ -323,7 +325,7 @@ def _publish_outcome(outcome: Outcome, exec_arn: str, *, tag: bool, ec2: Ec2Gate
         "ami": outcome.image_id or "",
         "error": outcome.error or "",
     })
-    return notes
+    return released, notes
 
 
 def _duration_seconds(started: Any) -> int | None:
@@ -396,19 +398,16 @@ def close_ended_execution(event: Any, lock: LockGateway, ec2: Ec2Gateway, notifi
     if status == "FAILED":
         return {"released": lock.release(ACCOUNT_LOCK_ID, arn), "executionArn": arn}
     try:
-        raw = json.loads(detail.get("input") or "null")
+        image_id = _ami_in(json.loads(detail.get("input") or "null"))
     except (TypeError, ValueError):
-        raw = None
-    image_id = raw.get("ImageId") if isinstance(raw, Mapping) else None
-    valid = isinstance(image_id, str) and bool(AMI_ID_PATTERN.fullmatch(image_id))
+        image_id = None
     outcome = Outcome(
-        succeeded=False, image_id=image_id if valid else None, workspaces_image_id=None,
+        succeeded=False, image_id=image_id, workspaces_image_id=None,
         error=f"Execution{status.title().replace('_', '')}",
         cause=str(detail.get("cause") or f"The import execution was {status.lower()} before "
                   "it finished. Check the WorkSpaces console for an image still importing, "
                   "then start the import again"),
         status=status)
-    notes = _publish_outcome(outcome, arn, tag=valid, ec2=ec2, notifier=notifier, lock=lock,
-                             metrics=metrics, duration=None)
-    return {"released": "released the account lock" in notes, "executionArn": arn,
-            "reported": status}
+    released, _ = _publish_outcome(outcome, arn, tag=image_id is not None, ec2=ec2,
+                                   notifier=notifier, lock=lock, metrics=metrics, duration=None)
+    return {"released": released, "executionArn": arn, "reported": status}
