@@ -49,7 +49,7 @@ def _finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | No
     # The run is over: our own inspection calls must not meet the injected faults.
     aws.faults.throttle.clear()
     aws.faults.server_error.clear()
-    results = aws.results()
+    results = aws.results(history=False)
     row.runs = len(results)
     outcomes = Counter(f"{r.status} {r.error}" if r.error else r.status for r in results)
     row.outcome = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
@@ -268,7 +268,7 @@ def aborted_holder() -> Row:
         # Another import adopts the modification the aborted holder started.
         _tag_each(aws, [second])
         _finish(aws, row, [first, second], expect_modify=1)
-        statuses = Counter(r.status for r in aws.results())
+        statuses = Counter(r.status for r in aws.results(history=False))
         if statuses != Counter({"ABORTED": 1, "SUCCEEDED": 1}):
             row.broken.append(f"unexpected outcomes {dict(statuses)}")
     return row
@@ -312,13 +312,13 @@ def hostile_input(count: int = 40, seed: int = 2026) -> Row:
         errors = [d for d in deliveries if d["Error"]]
         if errors:
             row.broken.append(f"the starter failed: {errors[0]['Result']}")
-        for r in aws.results():
+        results = aws.results(history=False)
+        for r in results:
             if r.status != "FAILED" or r.error != "InvalidRequest":
                 row.broken.append(f"{r.name}: {r.status} {r.error}")
-        names = [r.name for r in aws.results()]
-        if any(len(n) > 80 for n in names):
+        if any(len(r.name) > 80 for r in results):
             row.broken.append("an execution name is too long")
-        row.runs = len(aws.results())
+        row.runs = len(results)
         row.outcome += f"; {len(deliveries)} events delivered, {len(errors)} starter errors"
     return row
 

@@ -106,11 +106,11 @@ console_inputs = st.dictionaries(
 @given(payload=console_inputs)
 def test_any_console_input_ends_in_a_clear_error_through_the_real_workflow(
         aws: LocalAws, payload: Any) -> None:
-    before = len(aws.results())
+    before = len(aws.executions())
     arn = aws.start_manual(payload)
     aws.wait_for_executions()
     result = aws.result(arn)
-    assert len(aws.results()) == before + 1
+    assert len(aws.executions()) == before + 1
     # Nothing valid exists to import here, so every run fails, with one of our error names
     assert result.status == "FAILED"
     assert result.error in OURS, (result.error, result.cause)
