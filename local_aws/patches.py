@@ -282,19 +282,6 @@ class Patches:
             return env
 
         self._set(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
-
-        # StopExecution while a Task is in flight: moto lets the task's aftermath overwrite
-        # the stop with a FAILED "Exception". In AWS an aborted execution stays ABORTED.
-        from moto.stepfunctions.parser.asl.eval.environment import Environment
-        from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
-
-        original_set_error = Environment.set_error
-
-        def set_error(_self: Any, error: Any) -> None:
-            if not isinstance(_self._program_state, ProgramStopped):
-                original_set_error(_self, error)
-
-        self._set(Environment, "set_error", set_error)
         self._set(ExecutionWorker, "start", start)
         self._set(ExecutionWorker, "_execution_logic", execution_logic)
 
@@ -346,6 +333,7 @@ class Patches:
 
         self._set(BaseResponse, "call_action", call_action)
         self._install_history_clock()
+        self._install_abort_semantics()
 
     def _install_history_clock(self) -> None:
         """Execution history carries virtual timestamps; each state entered is reported."""
@@ -363,6 +351,22 @@ class Patches:
 
         self._set(EventManager, "_get_current_timestamp", staticmethod(lambda: clock.now()))
         self._set(EventManager, "_publish_history_event", publish)
+
+    def _install_abort_semantics(self) -> None:
+        """StopExecution while a Task is in flight: moto lets the task's aftermath overwrite the
+        stop with a FAILED "Exception". In AWS an aborted execution stays ABORTED."""
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+        original_set_error = Environment.set_error
+
+        def set_error(_self: Any, error: Any) -> None:
+            # The same (re-entrant) mutex set_stop takes: no stop slips between check and write.
+            with _self._state_mutex:
+                if not isinstance(_self._program_state, ProgramStopped):
+                    original_set_error(_self, error)
+
+        self._set(Environment, "set_error", set_error)
 
     def remove(self) -> None:
         while self._undo:
