@@ -145,16 +145,18 @@ class ByolImportStack(Stack):
         self._allow("ImportImage", ["workspaces:ImportWorkspaceImage"], ["*"], {
             "StringEquals": {
                 f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}})
-        self._allow("ImportImage", ["workspaces:CreateTags"], [wsi_arn], {
+        # SAR: CreateTags and DescribeTags list no resource types, so only "*" matches; tagging
+        # at import stays limited to requests that carry our managed-by tag.
+        self._allow("ImportImage", ["workspaces:CreateTags"], ["*"], {
             "StringEquals": {
                 f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}})
         self._allow("ImportImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
-        self._allow("ImportImage", ["workspaces:DescribeTags"], [wsi_arn])
+        self._allow("ImportImage", ["workspaces:DescribeTags"], ["*"])
         self._allow("ImportImage", ["ec2:DescribeImages"], ["*"])
         # WorkSpaces shares the AMI with its own account during the import.
         self._allow("ImportImage", ["ec2:ModifyImageAttribute"], [image_arn])
         self._allow("PollImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
-        self._allow("CleanupImage", ["workspaces:DescribeTags"], [wsi_arn])
+        self._allow("CleanupImage", ["workspaces:DescribeTags"], ["*"])
         self._allow("CleanupImage", ["workspaces:DeleteWorkspaceImage"], [wsi_arn],
                     {"StringEquals": managed})
         self._allow("Report", ["ec2:CreateTags"], [image_arn], {
@@ -181,11 +183,12 @@ class ByolImportStack(Stack):
             "PollImage": WORKSPACES_NO_RESOURCE,
             "ImportImage": (f"{WORKSPACES_NO_RESOURCE} (ImportWorkspaceImage is conditioned on our "
                             f"managed-by request tag); {EC2_DESCRIBE_NO_RESOURCE}; "
-                            "workspaces:DescribeTags and CreateTags are limited to "
-                            f"workspaceimage/* (ids are created at run time); {IMAGE_WILDCARD}"),
+                            "workspaces:DescribeTags and CreateTags support no resource types "
+                            "(CreateTags keeps the managed-by request-tag condition); "
+                            f"{IMAGE_WILDCARD}"),
             "CleanupImage": ("DeleteWorkspaceImage is limited to workspaceimage/* carrying our "
-                             "managed-by tag, DescribeTags to workspaceimage/* (image ids are "
-                             "created at run time)"),
+                             "managed-by tag (image ids are created at run time); "
+                             "workspaces:DescribeTags supports no resource types"),
             "Report": IMAGE_WILDCARD,
             "LockJanitor": IMAGE_WILDCARD,
         }

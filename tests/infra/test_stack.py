@@ -153,6 +153,21 @@ def test_ec2_writes_are_limited_to_images(template_json: dict[str, Any]) -> None
     assert tag["Condition"] == {"ForAllValues:StringLike": {"aws:TagKeys": ["byol-import:*"]}}
 
 
+@pytest.mark.parametrize("key", ["ImportImage", "CleanupImage"])
+def test_workspaces_tag_actions_are_granted_on_every_resource(template_json: dict[str, Any],
+                                                              key: str) -> None:
+    # Given the Service Authorization Reference lists no resource types for workspaces:DescribeTags
+    # and workspaces:CreateTags, a grant on workspaceimage/* matches no request: AWS denies it.
+    # Then both are granted on "*", and CreateTags only for requests carrying our managed-by tag.
+    for st in statements(template_json, key):
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        if "workspaces:DescribeTags" in acts or "workspaces:CreateTags" in acts:
+            assert st["Resource"] == "*", (key, acts)
+        if "workspaces:CreateTags" in acts:
+            assert st["Condition"] == {"StringEquals": {
+                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}}
+
+
 def test_import_is_allowed_only_with_our_managed_by_tag(template_json: dict[str, Any]) -> None:
     st = next(s for s in statements(template_json, "ImportImage")
               if s["Action"] == "workspaces:ImportWorkspaceImage")
@@ -165,7 +180,8 @@ def test_wildcard_resources_only_where_no_resource_level_permission_exists(
     allowed_star = {"workspaces:DescribeAccount", "workspaces:ModifyAccount",
                     "workspaces:ListAvailableManagementCidrRanges",
                     "workspaces:DescribeAccountModifications", "workspaces:ImportWorkspaceImage",
-                    "workspaces:DescribeWorkspaceImages",
+                    "workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags",
+                    "workspaces:CreateTags",
                     "ec2:DescribeImages", "ec2:DescribeVpcs", "xray:PutTraceSegments",
                     "xray:PutTelemetryRecords"}
     for spec in settings.ALL_FUNCTIONS:
