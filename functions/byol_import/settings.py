@@ -84,6 +84,13 @@ def runtime_config(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
     )
 
 
+# A Task's timer also runs through the invoke call and a cold start, so a Task whose timeout equals
+# its function's can hit States.Timeout first and retry while the first invocation still runs.
+# Each Task's TimeoutSeconds in the ASL is its function's timeout plus this margin
+# (tests/unit/test_asl.py holds the ASL to it): the function always times out first.
+TASK_TIMEOUT_MARGIN_SECONDS: Final = 60
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """One Lambda function: the stack deploys it, the ASL names it, the local runner runs it."""
@@ -94,6 +101,11 @@ class FunctionSpec:
     timeout_seconds: int
     memory_mb: int
     description: str
+
+    @property
+    def task_timeout_seconds(self) -> int:
+        """The TimeoutSeconds of the ASL Task that invokes this function."""
+        return self.timeout_seconds + TASK_TIMEOUT_MARGIN_SECONDS
 
 
 # Functions that are Tasks of the state machine; `substitution` is their ARN's name in the ASL file.

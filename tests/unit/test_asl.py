@@ -14,8 +14,11 @@ from stacks.config import ASL_FILE, asl_template, default_config, substitute
 ASL: dict[str, Any] = json.loads(ASL_FILE.read_text())
 STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {n: s for n, s in STATES.items() if s["Type"] == "Task"}
+# AWS's recommended Lambda retry set (Step Functions developer guide, "Handling errors": "Best
+# practices for handling Lambda service exceptions"), plus throttling.
 LAMBDA_SERVICE_ERRORS = {"Lambda.ServiceException", "Lambda.AWSLambdaException",
-                         "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+                         "Lambda.SdkClientException", "Lambda.ClientExecutionTimeoutException",
+                         "Lambda.TooManyRequestsException"}
 HISTORY_LIMIT = 25_000
 
 
@@ -67,10 +70,24 @@ def test_every_task_has_timeout_retry_and_catch(name: str) -> None:
     assert any("States.ALL" in c["ErrorEquals"] for c in task["Catch"])
 
 
-def test_every_task_timeout_covers_its_lambda_timeout() -> None:
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_timeout_is_its_function_timeout_plus_the_margin(name: str) -> None:
+    # Given the task timer also runs through the invoke call and a cold start,
+    # when a Task's timeout equalled its function's, States.Timeout could fire first and the
+    # retry would start a second invocation while the first still ran.
+    # Then every Task waits for its function's own timeout (FunctionSpec) plus the margin.
     by_arn = {f"${{{s.substitution}}}": s for s in settings.WORKFLOW_FUNCTIONS}
-    for task in TASKS.values():
-        assert task["TimeoutSeconds"] >= by_arn[task["Resource"]].timeout_seconds
+    spec = by_arn[TASKS[name]["Resource"]]
+    assert settings.TASK_TIMEOUT_MARGIN_SECONDS >= 30
+    assert TASKS[name]["TimeoutSeconds"] == spec.task_timeout_seconds
+    assert spec.task_timeout_seconds == spec.timeout_seconds + settings.TASK_TIMEOUT_MARGIN_SECONDS
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_retries_the_lambda_client_execution_timeout(name: str) -> None:
+    lambda_retry = [r for r in TASKS[name]["Retry"] if "Lambda.ServiceException" in r["ErrorEquals"]]
+    assert len(lambda_retry) == 1
+    assert "Lambda.ClientExecutionTimeoutException" in lambda_retry[0]["ErrorEquals"]
 
 
 def test_error_names_are_ours_or_aws() -> None:
