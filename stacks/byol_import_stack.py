@@ -72,12 +72,7 @@ class ByolImportStack(Stack):
             time_to_live_attribute="ExpiresAt",
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.topic = sns.Topic(
-            self, "Notifications",
-            display_name="byol-import",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-            enforce_ssl=True,
-        )
+        self.topic_key, self.topic = self._notification_topic()
         if config.notification_email:
             self.topic.add_subscription(subs.EmailSubscription(config.notification_email))
 
@@ -122,6 +117,49 @@ class ByolImportStack(Stack):
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "LockTableName", value=self.lock_table.table_name)
         self._suppress()
+
+    def _notification_topic(self) -> tuple[kms.Key, sns.Topic]:
+        """The topic the functions and the alarms publish to, under a customer key.
+
+        CloudWatch alarms cannot publish to a topic under the AWS-managed alias/aws/sns key: its
+        policy does not let cloudwatch.amazonaws.com use it and cannot be edited
+        (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns). So the key is ours,
+        and both its policy and the topic policy let CloudWatch in for this account's alarms only
+        (aws:SourceAccount and aws:SourceArn, as in
+        https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html and
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+        #compatibility-with-aws-services). The functions get kms:Decrypt and
+        kms:GenerateDataKey* on it from grant_publish.
+        """
+        cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        from_our_alarms = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": (f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:"
+                                          f"{Aws.ACCOUNT_ID}:alarm:*")},
+        }
+        key = kms.Key(
+            self, "NotificationsKey",
+            description="byol-import: encrypts the notification topic (alarms and functions)",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarmsToUseTheKey",
+            principals=[cloudwatch],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions=from_our_alarms,
+        ))
+        topic = sns.Topic(self, "Notifications", display_name="byol-import", master_key=key,
+                          enforce_ssl=True)
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarmsToPublish",
+            principals=[cloudwatch],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            conditions=from_our_alarms,
+        ))
+        return key, topic
 
     # -- IAM: what each function may do, and nothing more --------------------------------------
 

@@ -17,6 +17,8 @@ from stacks.config import ASL_FILE, default_config, load_cdk_json_context
 from stacks.constructs.functions import POWERTOOLS_LAYER_NAME, POWERTOOLS_LAYER_VERSION
 
 pytestmark = pytest.mark.infra
+# What publishing to a topic under a customer key takes besides sns:Publish.
+TOPIC_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
 def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -117,10 +119,11 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
                      "workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags",
                      "ec2:DescribeImages", "ec2:ModifyImageAttribute"}),
     ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
-    ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish"}),
+    ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish", *TOPIC_KEY_ACTIONS}),
     ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem"}),
     ("Starter", {"ec2:DescribeImages", "states:StartExecution"}),
-    ("LockJanitor", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish"}),
+    ("LockJanitor", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish",
+                     *TOPIC_KEY_ACTIONS}),
 ])
 def test_each_function_may_do_only_its_own_job(template_json: dict[str, Any], key: str,
                                                expected: set[str]) -> None:
@@ -198,6 +201,72 @@ def test_alarms_cover_failed_timed_out_aborted_and_dead_letters(
     assert names == ["ApproximateNumberOfMessagesVisible", "ExecutionsAborted",
                      "ExecutionsFailed", "ExecutionsTimedOut"]
     assert all(a["Properties"]["AlarmActions"] for a in alarms)
+
+
+def _ref(value: Any) -> str:
+    """The logical id a Ref or GetAtt names."""
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    raise AssertionError(f"not a reference to a resource of this stack: {value!r}")
+
+
+def _cloudwatch_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [st for st in document["Statement"] if st["Effect"] == "Allow"
+            and st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+
+
+def _alarm_topics(template_json: dict[str, Any]) -> set[str]:
+    return {_ref(action) for alarm in resources(template_json, "AWS::CloudWatch::Alarm").values()
+            for action in alarm["Properties"]["AlarmActions"]}
+
+
+def test_alarm_topics_are_under_a_customer_key_cloudwatch_may_use(
+        template_json: dict[str, Any]) -> None:
+    # Given CloudWatch alarms cannot use the AWS-managed alias/aws/sns key (its policy cannot be
+    # edited to let cloudwatch.amazonaws.com in: knowledge center "cloudwatch-configure-alarm-sns"),
+    # then every topic an alarm action names is under a customer key of this stack, rotated,
+    # whose policy lets CloudWatch generate and decrypt data keys for alarms of this account only.
+    topics = _alarm_topics(template_json)
+    assert topics
+    keys = resources(template_json, "AWS::KMS::Key")
+    for topic_id in topics:
+        topic = template_json["Resources"][topic_id]
+        assert topic["Type"] == "AWS::SNS::Topic"
+        key_ref = topic["Properties"]["KmsMasterKeyId"]
+        assert "alias/aws/sns" not in json.dumps(key_ref)
+        key = keys[_ref(key_ref)]["Properties"]
+        assert key["EnableKeyRotation"] is True
+        (grant,) = _cloudwatch_statements(key["KeyPolicy"])
+        acts = grant["Action"] if isinstance(grant["Action"], list) else [grant["Action"]]
+        assert set(acts) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        assert grant["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        assert ":alarm:*" in json.dumps(grant["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+def test_cloudwatch_may_publish_to_alarm_topics_for_this_account_only(
+        template_json: dict[str, Any]) -> None:
+    policies = resources(template_json, "AWS::SNS::TopicPolicy").values()
+    for topic_id in _alarm_topics(template_json):
+        docs = [p["Properties"]["PolicyDocument"] for p in policies
+                if {"Ref": topic_id} in p["Properties"]["Topics"]]
+        (publish,) = [st for d in docs for st in _cloudwatch_statements(d)]
+        assert publish["Action"] == "sns:Publish"
+        assert publish["Resource"] == {"Ref": topic_id}
+        assert publish["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        assert ":alarm:*" in json.dumps(publish["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+@pytest.mark.parametrize("key", ["Report", "LockJanitor"])
+def test_publishers_may_use_the_topic_key(template_json: dict[str, Any], key: str) -> None:
+    (topic_id,) = resources(template_json, "AWS::SNS::Topic")
+    key_id = _ref(template_json["Resources"][topic_id]["Properties"]["KmsMasterKeyId"])
+    kms = [st for st in statements(template_json, key) if "kms:Decrypt" in st["Action"]]
+    assert kms and all(set(st["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+                       and _ref(st["Resource"]) == key_id for st in kms)
 
 
 def test_topic_is_encrypted_and_outputs_are_there(template: Template) -> None:
