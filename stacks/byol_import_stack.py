@@ -8,7 +8,6 @@ from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
@@ -18,7 +17,7 @@ from constructs import Construct
 from byol_import import settings
 from stacks.config import ProjectConfig
 from stacks.constructs.alarms import ImportAlarms
-from stacks.constructs.functions import ProjectFunction, powertools_layer_arn
+from stacks.constructs.functions import ProjectFunction, powertools_layer
 from stacks.constructs.trigger import ImportTrigger
 from stacks.constructs.workflow import ImportWorkflow
 
@@ -76,8 +75,7 @@ class ByolImportStack(Stack):
         if config.notification_email:
             self.topic.add_subscription(subs.EmailSubscription(config.notification_email))
 
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "Powertools", powertools_layer_arn(self))
+        layer = powertools_layer(self)
         environment = {
             **config.lambda_environment(),
             settings.ENV_TOPIC_ARN: self.topic.topic_arn,
@@ -232,8 +230,9 @@ class ByolImportStack(Stack):
         }
         xray = ("X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
                 "permissions (added by Lambda active tracing)")
-        runtime = ("Pinned to python3.13, the runtime the pinned public Powertools layer is "
-                   "published for (stacks/constructs/functions.py): they move together")
+        runtime = ("Runtime chosen in one place (stacks/constructs/functions.py RUNTIME); the "
+                   "Powertools layer is resolved for that runtime and the version pinned in "
+                   "requirements.txt, so they move together")
         for key, fn in self.functions.items():
             reason = reasons.get(key, "")
             NagSuppressions.add_resource_suppressions(fn, [

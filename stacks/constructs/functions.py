@@ -1,28 +1,54 @@
-"""A project Lambda function: arm64, current Python, Powertools layer, own log group."""
+"""A project Lambda function: arm64, current Python, the pinned Powertools layer, own log group."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Final
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from byol_import.settings import FunctionSpec
-from stacks.config import FUNCTIONS_DIR
+from stacks.config import FUNCTIONS_DIR, ROOT
 
+# The one place the functions' runtime and architecture are chosen; the layer follows them.
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
-# The public Powertools for AWS Lambda (Python) v3 layer, pinned in this one place.
-POWERTOOLS_LAYER_NAME: Final = "AWSLambdaPowertoolsPythonV3-python313-arm64"
-POWERTOOLS_LAYER_VERSION: Final = 27
-POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
+ARCHITECTURE: Final = lambda_.Architecture.ARM_64
+REQUIREMENTS: Final = ROOT / "requirements.txt"
+_POWERTOOLS_PIN: Final = re.compile(
+    r"^aws-lambda-powertools(?:\[[^]]*\])?==(?P<version>[0-9][^\s;#]*)", re.MULTILINE)
 
 
-def powertools_layer_arn(stack: Stack) -> str:
-    return (f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}")
+def powertools_version(requirements: Path = REQUIREMENTS) -> str:
+    """The Powertools version pinned in requirements.txt: the one the tests run."""
+    found = _POWERTOOLS_PIN.findall(requirements.read_text())
+    if len(found) != 1:
+        raise ValueError(f"{requirements} must pin aws-lambda-powertools==<version> exactly once")
+    return str(found[0])
+
+
+def powertools_layer_parameter() -> str:
+    """Powertools' public SSM parameter holding the layer ARN of that exact version.
+
+    Documented format /aws/service/powertools/python/<arch>/<python-runtime>/<version>
+    (https://docs.aws.amazon.com/powertools/python/latest/getting-started/install/
+    #using-ssm-parameter-store). Powertools writes it in the commercial Regions only (its
+    .github/workflows/update_ssm.yml), and its China layers live in another account, which is
+    why cdk.json targets the `aws` partition alone.
+    """
+    return (f"/aws/service/powertools/python/{ARCHITECTURE.name}/{RUNTIME.name}/"
+            f"{powertools_version()}")
+
+
+def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
+    """The layer, resolved by CloudFormation at deploy time (synth stays offline)."""
+    arn = ssm.StringParameter.value_for_string_parameter(scope, powertools_layer_parameter())
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "Powertools", arn)
 
 
 class ProjectFunction(Construct):
@@ -40,7 +66,7 @@ class ProjectFunction(Construct):
         self.function = lambda_.Function(
             self, "Function",
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            architecture=ARCHITECTURE,
             handler=spec.handler,
             code=lambda_.Code.from_asset(
                 str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", ".mypy_cache"]),

@@ -13,8 +13,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from app import build_app
 from byol_import import settings
 from stacks.byol_import_stack import ByolImportStack
-from stacks.config import ASL_FILE, default_config, load_cdk_json_context
-from stacks.constructs.functions import POWERTOOLS_LAYER_NAME, POWERTOOLS_LAYER_VERSION
+from stacks.config import ASL_FILE, ROOT, default_config, load_cdk_json_context
 
 pytestmark = pytest.mark.infra
 # What publishing to a topic under a customer key takes besides sns:Publish.
@@ -25,19 +24,40 @@ def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, A
     return {k: v for k, v in template_json["Resources"].items() if v["Type"] == kind}
 
 
+def pinned_powertools_version() -> str:
+    """The Powertools version the tests run, read the way pip reads requirements.txt."""
+    text = (ROOT / "requirements.txt").read_text()
+    (version,) = re.findall(r"^aws-lambda-powertools(?:\[[^]]*\])?==([^\s;#]+)", text, re.M)
+    return version
+
+
 def test_every_function_is_arm64_current_python_with_the_pinned_layer(
         template_json: dict[str, Any]) -> None:
+    # Given the tests run the Powertools pinned in requirements.txt,
+    # then every function's layer is resolved at deploy time from Powertools' public SSM
+    # parameter for that exact version, on the functions' own architecture and runtime.
     functions = resources(template_json, "AWS::Lambda::Function")
     assert len(functions) == len(settings.ALL_FUNCTIONS)
+    runtimes = {fn["Properties"]["Runtime"] for fn in functions.values()}
+    architectures = {a for fn in functions.values() for a in fn["Properties"]["Architectures"]}
+    assert runtimes == {"python3.13"} and architectures == {"arm64"}
+    (runtime,), (architecture,) = runtimes, architectures
+    wanted = (f"/aws/service/powertools/python/{architecture}/{runtime}/"
+              f"{pinned_powertools_version()}")
+    params = {k: p for k, p in template_json["Parameters"].items()
+              if p["Type"] == "AWS::SSM::Parameter::Value<String>" and p["Default"] == wanted}
+    assert len(params) == 1, template_json["Parameters"]
+    (param,) = params
     for fn in functions.values():
         props = fn["Properties"]
-        assert props["Architectures"] == ["arm64"]
-        assert props["Runtime"] == "python3.13"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["Timeout"] <= 60 and props["MemorySize"] == 256
-        layer = json.dumps(props["Layers"])
-        assert f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}" in layer
+        assert props["Layers"] == [{"Ref": param}]
         assert "LoggingConfig" in props  # explicit log group
+
+
+def test_the_layer_is_never_pinned_by_hand(template_json: dict[str, Any]) -> None:
+    assert "AWSLambdaPowertoolsPython" not in json.dumps(template_json["Resources"])
 
 
 def test_every_log_group_has_retention(template_json: dict[str, Any]) -> None:

@@ -85,7 +85,8 @@ def test_every_task_timeout_is_its_function_timeout_plus_the_margin(name: str) -
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_every_task_retries_the_lambda_client_execution_timeout(name: str) -> None:
-    lambda_retry = [r for r in TASKS[name]["Retry"] if "Lambda.ServiceException" in r["ErrorEquals"]]
+    lambda_retry = [r for r in TASKS[name]["Retry"]
+                    if "Lambda.ServiceException" in r["ErrorEquals"]]
     assert len(lambda_retry) == 1
     assert "Lambda.ClientExecutionTimeoutException" in lambda_retry[0]["ErrorEquals"]
 
