@@ -10,11 +10,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test lint unit reliability synth deploy clean
 
+# scripts/venv installs .venv and writes this stamp; cdk.json's app runs through it too.
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-* && touch $@
+	PYTHON="$(PYTHON)" sh scripts/venv
 
 node_modules/.bin/cdk: package.json
 	npm install --no-audit --no-fund --loglevel=error

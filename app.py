@@ -11,14 +11,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "functions"))
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from byol_import.settings import CONTEXT_KEY
 from stacks.byol_import_stack import ByolImportStack
-from stacks.config import from_context
+from stacks.config import from_app_context
 
 
 def build_app(app: cdk.App | None = None) -> tuple[cdk.App, ByolImportStack]:
     app = app or cdk.App()
-    config = from_context(app.node.try_get_context(CONTEXT_KEY))
+    # cdk.json's byolImport object, then any -c byolImport.<key>=value over it.
+    config = from_app_context(app.node.get_all_context())
     stack = ByolImportStack(app, config.stack_name, config=config,
                             description="byol-import: Windows AMI to WorkSpaces BYOL image")
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -358,3 +361,37 @@ def test_cfn_lint_is_clean(template_json: dict[str, Any]) -> None:
     matches = lint(json.dumps(template_json),
                    config=ManualArgs(regions=["eu-west-1"], ignore_checks=["W3005"]))
     assert [str(m) for m in matches] == []
+
+
+def test_c_options_reach_the_template() -> None:
+    # Given `cdk synth -c byolImport.notificationEmail=ops@example.com -c
+    # byolImport.cleanupFailedImages=false -c byolImport.logRetentionDays=30`, which the CLI hands
+    # the app as flat dotted context keys with string values,
+    app = cdk.App(context={"byolImport": {},
+                           "byolImport.notificationEmail": "ops@example.com",
+                           "byolImport.cleanupFailedImages": "false",
+                           "byolImport.logRetentionDays": "30"})
+    # when the app is built,
+    _, stack = build_app(app)
+    template = Template.from_stack(stack)
+    # then each override is in the template, typed.
+    template.has_resource_properties("AWS::SNS::Subscription", {
+        "Protocol": "email", "Endpoint": "ops@example.com"})
+    for fn in template.find_resources("AWS::Lambda::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env[settings.ENV_CLEANUP_FAILED_IMAGES] == "false"
+    groups = template.find_resources("AWS::Logs::LogGroup").values()
+    assert {g["Properties"]["RetentionInDays"] for g in groups} == {30}
+
+
+def test_the_cdk_app_runs_in_the_project_venv_from_a_bare_shell() -> None:
+    # Given cdk.json's app command and a shell with no virtualenv on its PATH,
+    app = json.loads((ROOT / "cdk.json").read_text())["app"]
+    assert app == "sh scripts/venv python app.py"
+    # when the launcher runs Python, then it is the project's venv, with the CDK importable.
+    done = subprocess.run(
+        ["sh", "scripts/venv", "python", "-c", "import aws_cdk, sys; print(sys.prefix)"],
+        cwd=ROOT, env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).resolve() == (ROOT / ".venv").resolve()
