@@ -385,9 +385,15 @@ def test_c_options_reach_the_template() -> None:
 
 
 def test_the_cdk_app_runs_in_the_project_venv_from_a_bare_shell() -> None:
-    # Given cdk.json's app command and a shell with no virtualenv on its PATH,
+    # Given cdk.json's app command, which installs .venv under the same stamp as make,
     app = json.loads((ROOT / "cdk.json").read_text())["app"]
     assert app == "sh scripts/venv python app.py"
+    stamp = "cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1"
+    assert stamp in (ROOT / "scripts" / "venv").read_text()
+    assert stamp in (ROOT / "Makefile").read_text()
+    if not list((ROOT / ".venv").glob(".installed-*")):
+        pytest.skip(".venv was not installed by make or scripts/venv: running would install it")
+    # and a shell with no virtualenv on its PATH,
     # when the launcher runs Python, then it is the project's venv, with the CDK importable.
     done = subprocess.run(
         ["sh", "scripts/venv", "python", "-c", "import aws_cdk, sys; print(sys.prefix)"],
