@@ -65,19 +65,54 @@ def test_cidr_pages_are_read_lazily_with_at_most_five(
     assert list(cidrs) == ["10.2.0.0/16"]
 
 
-@pytest.mark.parametrize("operation", ["list_available_management_cidr_ranges", "modify_account",
-                                       "describe_account"])
-def test_access_denied_on_byol_calls_means_not_eligible(
-        ws: tuple[WorkSpacesGateway, Stubber], operation: str) -> None:
+PRINCIPAL = ("User: arn:aws:sts::123456789012:assumed-role/ByolImport-Role/ByolImport-CheckAccount"
+             " is not authorized to perform: workspaces:DescribeAccount")
+
+
+@pytest.mark.parametrize(("operation", "permissions"), [
+    ("describe_account", ["workspaces:DescribeAccount"]),
+    ("modify_account", ["workspaces:ModifyAccount"]),
+    ("import_workspace_image", ["workspaces:ImportWorkspaceImage", "workspaces:CreateTags",
+                                "ec2:DescribeImages", "ec2:ModifyImageAttribute"]),
+])
+def test_access_denied_names_the_permission_and_the_function(
+        ws: tuple[WorkSpacesGateway, Stubber], operation: str, permissions: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a function whose role lacks a permission (any account may call these operations)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-CheckAccount")
     gateway, stub = ws
-    stub.add_client_error(operation, "AccessDeniedException", "not authorized")
-    with pytest.raises(errors.ByolNotEligible, match="Ask AWS"):
+    stub.add_client_error(operation, "AccessDeniedException", PRINCIPAL)
+    # When the call is denied
+    with pytest.raises(errors.AccessDenied) as caught:
         if operation == "modify_account":
             gateway.modify_account("10.0.0.0/16")
         elif operation == "describe_account":
             gateway.describe_account()
         else:
-            list(gateway.available_cidrs("10.0.0.0/8"))
+            gateway.import_image(**IMPORT)
+    # Then the message keeps AWS's words (the principal), names the role's missing
+    # permissions and the function, and is not mistaken for BYOL eligibility
+    message = caught.value.message
+    assert PRINCIPAL in message
+    assert all(p in message for p in permissions), message
+    assert "function ByolImport-CheckAccount" in message
+    assert "approve" not in message
+
+
+def test_access_denied_on_the_cidr_list_names_both_causes(
+        ws: tuple[WorkSpacesGateway, Stubber], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-EnableByol")
+    gateway, stub = ws
+    stub.add_client_error("list_available_management_cidr_ranges", "AccessDeniedException",
+                          "The account is not authorized to use BYOL.")
+    with pytest.raises(errors.ByolNotEligible) as caught:
+        list(gateway.available_cidrs("10.0.0.0/8"))
+    message = caught.value.message
+    # not approved for BYOL, or the role lacks this one action: both, and what to check
+    assert "not approved this account for WorkSpaces BYOL" in message
+    assert "lacks workspaces:ListAvailableManagementCidrRanges" in message
+    assert "function ByolImport-EnableByol" in message
+    assert "The account is not authorized to use BYOL." in message
 
 
 @pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400),
@@ -94,15 +129,14 @@ def test_modify_account_sends_enabled_and_the_cidr(ws: tuple[WorkSpacesGateway, 
     gateway, stub = ws
     stub.add_response("modify_account", {}, {"DedicatedTenancySupport": "ENABLED",
                                              "DedicatedTenancyManagementCidrRange": "10.4.0.0/16"})
-    gateway.modify_account("10.4.0.0/16")
+    assert gateway.modify_account("10.4.0.0/16") is True
 
 
-def test_modify_account_during_a_pending_change_is_retried(
+def test_modify_account_during_a_pending_change_reports_it_for_adoption(
         ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
     stub.add_client_error("modify_account", "InvalidResourceStateException", "in progress")
-    with pytest.raises(errors.TransientAwsError):
-        gateway.modify_account("10.4.0.0/16")
+    assert gateway.modify_account("10.4.0.0/16") is False
 
 
 IMPORT: dict[str, Any] = {
@@ -126,7 +160,7 @@ def test_import_sends_a_valid_request(ws: tuple[WorkSpacesGateway, Stubber]) -> 
     ("ResourceLimitExceededException", errors.ImageQuotaExceeded),
     ("OperationNotSupportedException", errors.ImageImportRejected),
     ("InvalidParameterValuesException", errors.ImageImportRejected),
-    ("AccessDeniedException", errors.ByolNotEligible),
+    ("AccessDeniedException", errors.AccessDenied),
 ])
 def test_import_errors_become_typed_errors(ws: tuple[WorkSpacesGateway, Stubber], code: str,
                                            error: type[Exception]) -> None:
