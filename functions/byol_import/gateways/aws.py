@@ -85,9 +85,9 @@ _RETRIED: Final = "Retried by the workflow with backoff."
 _DENIED: Final = ("The IAM role of {function} needs {permissions}. Add it to the role (the "
                   "stack grants it: redeploy if the role or a permissions boundary or SCP "
                   "changed it), then start the import again")
-_CREDENTIALS: Final = ("AWS did not accept the credentials of {function}'s role. Check the role "
-                       "exists and can be assumed by Lambda (redeploy the stack), then start "
-                       "the import again")
+_CREDENTIALS: Final = ("AWS did not accept the credentials of {function}, whose role needs "
+                       "{permissions}. Check the role exists and Lambda can assume it (redeploy "
+                       "the stack), then start the import again")
 _DEFECT: Final = ("AWS refused the request byol-import built. This is a defect of byol-import "
                   "or of its configuration: report it with this message")
 _ACCOUNT: Final = ("AWS restricts this account. Resolve it with AWS Support (account status, "
@@ -190,8 +190,8 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
         "ImageNotFound, the starter ignores it") for code in (
         "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")},
     **{("ec2:CreateTags", code): Handling(
-        errors.ImageNotFound, "The AMI is gone: it cannot carry the status tags (the "
-        "notification still says how the import ended)") for code in (
+        errors.ImageNotFound, "The AMI is gone, so it cannot carry the status tags: check "
+        "the AMI id (the notification still says how the import ended)") for code in (
         "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
         "InvalidID")},
     ("ec2:CreateTags", "TagLimitExceeded"): Handling(
@@ -262,7 +262,7 @@ def translate(operation: str, exc: ClientError, about: str = "") -> errors.ByolI
     """The typed error for a ClientError that escaped the calling method."""
     code, message = error_code(exc), error_message(exc)
     reason = exc.response.get("reason")  # OperationNotSupportedException carries one
-    aws_said = f"{message} (reason: {reason})" if reason else message
+    aws_said = (f"{message} (reason: {reason})" if reason else message).rstrip(". ")
     name = operation.split(":", 1)[1] + (f" ({about})" if about else "")
     row = handling(operation, code)
     if row is None or row.error is None:
