@@ -207,8 +207,8 @@ def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
             else:
                 note = f"image {image_id} kept (not created by byol-import)"
         except errors.AccessDenied as exc:
-            note = (f"cleanup of image {image_id} failed: the delete was denied, the image was "
-                    f"kept; delete it in the WorkSpaces console. {exc.message}")
+            note = (f"cleanup of image {image_id} was denied, so the image was kept: delete it "
+                    f"in the WorkSpaces console. {exc.message}")
         except errors.ByolImportError as exc:
             note = f"cleanup of image {image_id} failed: {exc.message}"
     return {"Error": errors.ImageImportFailed.__name__, "Cause": f"{reason} [{note}]",
