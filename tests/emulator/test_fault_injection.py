@@ -121,19 +121,22 @@ def test_the_model_shape_name_is_accepted_for_the_wire_code(aws: LocalAws) -> No
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_a_server_fault_without_a_modelled_status_answers_500(aws: LocalAws) -> None:
+def test_a_server_fault_without_a_modelled_status_answers_500() -> None:
     # DynamoDB's model gives InternalServerError no httpStatusCode; AWS answers it with a 500
     assert aws_errors.lookup("dynamodb", "GetItem", "InternalServerError").status == 500
 
 
 @pytest.mark.parametrize(("operation", "code"), [
-    ("DescribeAccount", "ResourceUnavailableException"),  # documented for ModifyAccount only
+    ("workspaces:DescribeAccount", "ResourceUnavailableException"),  # ModifyAccount's only
     ("ec2:DescribeVpcs", "InvalidAMIID.NotFound"),
     ("sns:Publish", "NoSuchCode"),
 ])
 def test_an_undocumented_error_is_refused(aws: LocalAws, operation: str, code: str) -> None:
-    # The embedded AWS never answers what AWS does not document for the operation
-    service, name = (["workspaces", operation] if ":" not in operation
-                     else operation.split(":"))
-    with pytest.raises(ValueError, match="not a documented error"):
-        aws_errors.lookup(service, name, code)
+    # Given a code AWS does not document for the operation
+    aws.faults.errors[fault_key(operation)] = {code: 1}
+    # When the operation is called, Then the embedded AWS refuses to answer it, loudly
+    try:
+        with pytest.raises(ValueError, match="not a documented error"):
+            calls(aws)[operation]()
+    finally:
+        aws.faults.errors.clear()
