@@ -3,7 +3,8 @@
 - Step Functions Wait states and Retry intervals sleep on the virtual clock;
 - Lambda invokes run our real handlers in-process, as the Lambda runtime would;
 - EventBridge patterns match arrays of objects the way EventBridge does;
-- every API call is recorded, and faults (throttling, 5xx) can be injected into any of them;
+- every API call is recorded, and faults (throttling, 5xx, lost answers, any documented error
+  code of the operation) can be injected into any of them;
 - an execution stopped mid-task stays ABORTED, as in AWS.
 """
 
@@ -17,14 +18,21 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from local_aws import aws_errors
+from local_aws.aws_errors import ErrorSpec
 from local_aws.clock import VirtualClock
 from local_aws.workspaces_byol import FaultBudget, Faults
+
+# moto warns when a code is not in the service's model: AccessDenied is in none of them, yet AWS
+# answers it for any call (local_aws/aws_errors.py documents each injectable code).
+warnings.filterwarnings("ignore", message=r"Exception\(InjectedError\)")
 
 
 @dataclass(frozen=True)
@@ -322,6 +330,9 @@ class Patches:
             if faults.take(faults.server_error, key):
                 return _fault(_self, "InternalError" if service == "ec2" else
                               "InternalServerError", "We encountered an internal error.", 500)
+            injected = _injected_error(faults, service, operation, key)
+            if injected is not None:
+                return _documented_fault(_self, injected, operation)
             if service in ("lambda", "stepfunctions"):
                 return original_call(_self)
             with atomic:
@@ -388,6 +399,35 @@ _THROTTLE = {
     "sns": ("Throttling", "Rate exceeded"),
     "dynamodb": ("ThrottlingException", "Rate of requests exceeds the allowed throughput."),
 }
+
+
+def _injected_error(faults: Faults, service: str, operation: str, key: str) -> ErrorSpec | None:
+    """The next documented error injected for this operation, if any (each spends one)."""
+    table = faults.errors.get(key)
+    if not table:
+        return None
+    for code in list(table):
+        spec = aws_errors.lookup(service, operation, code)  # refuses an undocumented code
+        if faults.take(table, code):
+            return spec
+    return None
+
+
+def _documented_fault(response: Any, spec: ErrorSpec, operation: str) -> Any:
+    """A documented error, serialized by moto in the protocol the request came in, with the
+    status the model (or the EC2 error-codes page) gives it."""
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult
+
+    class InjectedError(ServiceException):
+        """Defined outside moto: moto looks its code up in the request's own service model."""
+
+    error = InjectedError(spec.code, aws_errors.message(spec, operation,
+                                                        response.current_account))
+    _, headers, body = response.serialized(ActionResult(error))
+    headers["status"] = spec.status
+    headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+    return spec.status, headers, body
 
 
 def _fault(response: Any, code: str, message: str, status: int) -> Any:

@@ -96,6 +96,10 @@ class Faults(FaultBudget):
     server_error: dict[str, int] = field(default_factory=dict)
     # operation name -> how many calls happen but answer 500 (the response was lost)
     lost_response: dict[str, int] = field(default_factory=dict)
+    # operation name -> {documented error code: how many calls answer it}, e.g.
+    # {"ModifyAccount": {"ResourceUnavailableException": 1}}; local_aws/aws_errors.py lists the
+    # codes (an undocumented one is refused) and answers each with its documented HTTP status
+    errors: dict[str, dict[str, int]] = field(default_factory=dict)
     not_eligible: bool = False
     modification_failure: tuple[str, str] | None = None
     # AMI id (or "*") -> the ERROR the import ends in

@@ -68,11 +68,21 @@ class UnsupportedCombination(ByolImportError):
 
 
 class ByolNotEligible(ByolImportError):
-    """AccessDenied on the BYOL account calls: AWS has not approved this account for BYOL."""
+    """ListAvailableManagementCidrRanges was denied: AWS has not approved this account for BYOL,
+    or the role lacks that one permission. The message names both and what to check."""
 
 
 class AccessDenied(ByolImportError):
-    """Our role lacks a permission: a deployment problem."""
+    """A call was denied: the function's role lacks the permission the message names."""
+
+
+class AccountRestricted(ByolImportError):
+    """AWS restricts the account itself (blocked, pending verification, not subscribed)."""
+
+
+class AwsRequestRejected(ByolImportError):
+    """AWS refused a request byol-import built (a parameter, signature or validation error):
+    a defect of byol-import or of its configuration, never fixed by retrying."""
 
 
 class NoFreeManagementCidr(ByolImportError):
@@ -107,12 +117,21 @@ class ImageImportFailed(ByolImportError):
     pass
 
 
+class ImageDeleteRefused(ByolImportError):
+    """DeleteWorkspaceImage refused: the image is in use (bundle, sharing) or not deletable yet."""
+
+
+class TagLimitExceeded(ByolImportError):
+    """The AMI carries as many tags as EC2 allows: the status tags cannot be written."""
+
+
 class ImageImportTimedOut(ByolImportError):
     pass
 
 
 class WorkSpacesError(ByolImportError):
-    """An unexpected WorkSpaces or EC2 error: the message carries AWS's code and text."""
+    """An AWS error no documentation lists for the call (every documented one has its own
+    mapping in gateways/aws.py): the message carries AWS's code and text."""
 
 
 # Names the ASL's Retry blocks list; a test checks the ASL against this.

@@ -122,8 +122,15 @@ def enable_byol(ws: WorkSpacesGateway, ec2: Ec2Gateway, config: RuntimeConfig) -
     if current.status != "DISABLED":
         return {**current.to_json(), "modified": False}
     cidr = choose_management_cidr(ws, ec2, config)
-    ws.modify_account(cidr)
-    return {"status": "PENDING", "management_cidr": cidr, "modified": True}
+    if ws.modify_account(cidr):
+        return {"status": "PENDING", "management_cidr": cidr, "modified": True}
+    # InvalidResourceState: someone started a modification since our re-check. Adopt it.
+    current = account_logic.AccountState(**check_account(ws))
+    if current.status == "DISABLED":
+        raise errors.TransientAwsError(
+            "ModifyAccount: another modification is running, but DescribeAccount and "
+            "DescribeAccountModifications do not show it yet; EnableByol runs again")
+    return {**current.to_json(), "modified": False}
 
 
 def poll_modification(ws: WorkSpacesGateway) -> dict[str, Any]:
@@ -158,8 +165,12 @@ def import_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, A
     except errors.ImageNameTaken:
         # A retried task whose first ImportWorkspaceImage succeeded lands here: adopt our image.
         existing = ws.find_owned_image(name)
-        if existing is not None and wsi_logic.is_ours(ws.image_tags(existing["ImageId"]),
-                                                     request.image_id):
+        tags = ws.image_tags(existing["ImageId"]) if existing is not None else None
+        if existing is not None and tags is None:
+            raise errors.TransientAwsError(
+                f"The WorkSpaces image named {name!r} was deleted while ImportImage looked at "
+                "it: the name is free again, ImportImage runs again") from None
+        if existing is not None and wsi_logic.is_ours(tags or [], request.image_id):
             return {"image_id": existing["ImageId"], "name": name, "adopted": True}
         holder = existing["ImageId"] if existing else "an image of another account or tool"
         raise errors.ImageNameTaken(
@@ -187,11 +198,17 @@ def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
         note = f"image {image_id} kept (cleanup is off)"
     else:
         try:
-            if wsi_logic.is_ours(ws.image_tags(image_id), request.image_id):
+            tags = ws.image_tags(image_id)
+            if tags is None:
+                note = f"image {image_id} no longer exists (nothing to delete)"
+            elif wsi_logic.is_ours(tags, request.image_id):
                 ws.delete_image(image_id)
                 note = f"image {image_id} deleted"
             else:
                 note = f"image {image_id} kept (not created by byol-import)"
+        except errors.AccessDenied as exc:
+            note = (f"cleanup of image {image_id} was denied, so the image was kept: delete it "
+                    f"in the WorkSpaces console. {exc.message}")
         except errors.ByolImportError as exc:
             note = f"cleanup of image {image_id} failed: {exc.message}"
     return {"Error": errors.ImageImportFailed.__name__, "Cause": f"{reason} [{note}]",
@@ -310,6 +327,8 @@ def _publish_outcome(outcome: Outcome, exec_arn: str, *, tag: bool, ec2: Ec2Gate
             ec2.tag_image(outcome.image_id, tags)
         except errors.TransientAwsError:
             raise
+        except errors.AccessDenied as exc:
+            notes.append(f"could not tag the AMI: tagging was denied. {exc.message}")
         except errors.ByolImportError as exc:
             notes.append(f"could not tag the AMI: {exc.message}")
 

@@ -115,7 +115,7 @@ def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
-        assert "Ask AWS" in str(result.cause)
+        assert "ask AWS" in str(result.cause)
         assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 2,
                                          "ListAvailableManagementCidrRanges": 1})
         assert_reported(aws, ami, "FAILED", "ByolNotEligible")

@@ -33,8 +33,9 @@ class FakeWorkSpaces:
         self.calls.append("ListAvailableManagementCidrRanges")
         yield from self.cidrs.get(constraint, [])
 
-    def modify_account(self, cidr: str) -> None:
+    def modify_account(self, cidr: str) -> bool:
         self.calls.append(f"ModifyAccount {cidr}")
+        return True
 
     def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
                      tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str:
@@ -52,7 +53,7 @@ class FakeWorkSpaces:
     def find_owned_image(self, name: str) -> dict[str, Any] | None:
         return next((i for i in self.images.values() if i["Name"] == name), None)
 
-    def image_tags(self, image_id: str) -> list[dict[str, str]]:
+    def image_tags(self, image_id: str) -> list[dict[str, str]] | None:
         return self.tags.get(image_id, [])
 
     def delete_image(self, image_id: str) -> None:

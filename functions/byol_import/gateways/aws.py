@@ -1,9 +1,17 @@
-"""The only code that calls boto3. Clients are passed in; AWS errors become our typed errors."""
+"""The only code that calls boto3. Clients are passed in; AWS errors become our typed errors.
+
+Every documented error code of every call made here is mapped in one table, `ERROR_TABLE`:
+retried (throttling, server faults, "try later"), handled by the calling method (a missing AMI,
+a held lock...), or a terminal typed error whose message says what a person must do. A code no
+documentation lists stays `WorkSpacesError` with AWS's own code and text.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
@@ -17,7 +25,6 @@ _TRANSIENT_CODES: Final = frozenset(
         "RequestThrottled", "RequestThrottledException", "SlowDown", "ServiceUnavailable",
         "ServiceUnavailableException", "InternalError", "InternalFailure",
         "InternalServerError", "InternalServiceError", "ServiceException",
-        "ResourceUnavailableException",
     }
 )
 
@@ -35,57 +42,267 @@ def is_transient(exc: ClientError) -> bool:
     return error_code(exc) in _TRANSIENT_CODES or (isinstance(status, int) and status >= 500)
 
 
-@contextlib.contextmanager
-def aws_call(operation: str) -> Iterator[None]:
-    """Turn throttling and faults into TransientAwsError and the rest into WorkSpacesError.
+# What the function's role needs for each call: AccessDenied names it. The stack grants all of it.
+PERMISSIONS: Final[dict[str, str]] = {
+    "workspaces:DescribeAccount": "workspaces:DescribeAccount",
+    "workspaces:DescribeAccountModifications": "workspaces:DescribeAccountModifications",
+    "workspaces:ListAvailableManagementCidrRanges":
+        "workspaces:ListAvailableManagementCidrRanges",
+    "workspaces:ModifyAccount": "workspaces:ModifyAccount",
+    "workspaces:ImportWorkspaceImage": (
+        "workspaces:ImportWorkspaceImage, workspaces:CreateTags (for the image's tags), and "
+        "ec2:DescribeImages and ec2:ModifyImageAttribute on the AMI (WorkSpaces shares it "
+        "during the import)"),
+    "workspaces:DescribeWorkspaceImages": "workspaces:DescribeWorkspaceImages",
+    "workspaces:DescribeTags": "workspaces:DescribeTags",
+    "workspaces:DeleteWorkspaceImage": (
+        "workspaces:DeleteWorkspaceImage on the workspaceimage (the stack allows it only for "
+        "images tagged byol-import:managed-by)"),
+    "ec2:DescribeImages": "ec2:DescribeImages",
+    "ec2:DescribeVpcs": "ec2:DescribeVpcs",
+    "ec2:CreateTags": "ec2:CreateTags on the AMI (image/*)",
+    "dynamodb:PutItem": "dynamodb:PutItem on the lock table",
+    "dynamodb:GetItem": "dynamodb:GetItem on the lock table",
+    "dynamodb:DeleteItem": "dynamodb:DeleteItem on the lock table",
+    "sns:Publish": "sns:Publish on the notification topic",
+    "stepfunctions:StartExecution": "states:StartExecution on the state machine",
+}
 
-    Callers catch the ClientErrors they understand inside this block; what escapes is unexpected.
-    """
+
+@dataclass(frozen=True)
+class Handling:
+    """How byol-import treats one documented error code of one call.
+
+    `error` None: the calling method handles the code itself (`advice` says how). Otherwise
+    the code becomes `error`; `advice` (with {function} and {permissions} filled in) ends the
+    message and says what a person must do. TransientAwsError is retried by the workflow."""
+
+    error: type[errors.ByolImportError] | None
+    advice: str
+
+
+_RETRIED: Final = "Retried by the workflow with backoff."
+_DENIED: Final = ("The IAM role of {function} needs {permissions}. Add it to the role (the "
+                  "stack grants it: redeploy if the role or a permissions boundary or SCP "
+                  "changed it), then start the import again")
+_CREDENTIALS: Final = ("AWS did not accept the credentials of {function}, whose role needs "
+                       "{permissions}. Check the role exists and Lambda can assume it (redeploy "
+                       "the stack), then start the import again")
+_DEFECT: Final = ("AWS refused the request byol-import built. This is a defect of byol-import "
+                  "or of its configuration: report it with this message")
+_ACCOUNT: Final = ("AWS restricts this account. Resolve it with AWS Support (account status, "
+                   "verification or service subscription), then start the import again")
+_REDEPLOY: Final = "redeploy the stack (or restore the resource it created), then start again"
+_KMS_DENIED: Final = ("The role of {function} may not use the KMS key that encrypts {target} "
+                      "(kms:GenerateDataKey and kms:Decrypt). Allow it in the key policy, then "
+                      "start the import again")
+_KMS_KEY: Final = ("The KMS key that encrypts {target} is disabled, pending deletion or gone. "
+                   "Enable it or change the encryption, then start the import again")
+
+# (service or service:Operation, code) -> handling. A service-wide row ("ec2", code) applies to
+# every call of that service; an operation row overrides it. `tests/unit/test_gateways.py`
+# checks every documented code of every call has a row, and injects each one end to end.
+_EC2_REJECTED: Final = ("InvalidAction", "InvalidCharacter", "InvalidParameter",
+                        "InvalidParameterCombination", "InvalidParameterDependency",
+                        "InvalidParameterValue", "InvalidQueryParameter", "MalformedQueryString",
+                        "MissingAction", "MissingParameter", "UnknownParameter",
+                        "UnsupportedOperation", "UnsupportedProtocol", "ValidationError",
+                        "IncompleteSignature")
+ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
+    # -- WorkSpaces ----------------------------------------------------------------------------
+    ("workspaces", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
+    # Any account may call ListAvailableManagementCidrRanges' siblings; this one alone answers
+    # AccessDenied to an account AWS has not approved for BYOL (docs/byol-api-facts.md).
+    ("workspaces:ListAvailableManagementCidrRanges", "AccessDeniedException"): Handling(
+        errors.ByolNotEligible,
+        "Either AWS has not approved this account for WorkSpaces BYOL, or the IAM role of "
+        "{function} lacks workspaces:ListAvailableManagementCidrRanges. Check the role's "
+        "policy first; if it allows the action, ask AWS (your account team or a support case) "
+        "to approve the account for BYOL. Then start the import again"),
+    ("workspaces:ListAvailableManagementCidrRanges", "InvalidParameterValuesException"): Handling(
+        errors.ConfigurationError,
+        "WorkSpaces refused the management CIDR constraint: fix cidrConstraints in cdk.json "
+        "(IPv4 ranges inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or "
+        "198.18.0.0/15), redeploy, then start the import again"),
+    ("workspaces:ModifyAccount", "InvalidResourceStateException"): Handling(
+        None, "BYOL is already set or a modification is running (a person or another tool "
+        "started it): EnableByol reads the account again and adopts that modification"),
+    ("workspaces:ModifyAccount", "ResourceUnavailableException"): Handling(
+        errors.TransientAwsError, _RETRIED),
+    ("workspaces:ModifyAccount", "InvalidParameterValuesException"): Handling(
+        errors.ByolEnablementFailed,
+        "WorkSpaces refused the management CIDR (availability changes often). Start the "
+        "import again to pick another /16; if it repeats, add the range to cidrExclusions"),
+    ("workspaces:ModifyAccount", "ResourceNotFoundException"): Handling(
+        errors.ByolEnablementFailed,
+        "WorkSpaces found nothing to modify for this account in this Region. Check that "
+        "WorkSpaces BYOL is offered in this Region and approved for this account, then start "
+        "the import again"),
+    ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): Handling(
+        errors.ImageNameTaken,
+        "ImportImage adopts the image when byol-import made it; otherwise give ImageName in "
+        "the request, or delete that image"),
+    ("workspaces:ImportWorkspaceImage", "ResourceLimitExceededException"): Handling(
+        errors.ImageQuotaExceeded,
+        "Delete unused WorkSpaces images or ask for a higher image quota (Service Quotas), "
+        "then import again"),
+    ("workspaces:ImportWorkspaceImage", "ResourceNotFoundException"): Handling(
+        errors.ImageImportRejected,
+        "WorkSpaces cannot find the AMI: check it still exists in this Region and account, "
+        "then start the import again"),
+    ("workspaces:ImportWorkspaceImage", "OperationNotSupportedException"): Handling(
+        errors.ImageImportRejected,
+        "WorkSpaces does not support this import (the message says why: BYOL not enabled, or "
+        "the IngestionProcess or Applications for this Windows). Change the request, then "
+        "start the import again"),
+    ("workspaces:ImportWorkspaceImage", "InvalidParameterValuesException"): Handling(
+        errors.ImageImportRejected,
+        "Fix the value the message names (ImageName, ImageDescription, IngestionProcess, "
+        "Applications or Tags of the request), then start the import again"),
+    ("workspaces:DescribeTags", "ResourceNotFoundException"): Handling(
+        None, "the image does not exist (any more): nothing to adopt or delete"),
+    ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): Handling(
+        errors.ImageDeleteRefused,
+        "The image is used by a bundle or shared with another account: delete the bundle or "
+        "stop sharing, then delete the image in the WorkSpaces console"),
+    ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"): Handling(
+        errors.ImageDeleteRefused,
+        "The image cannot be deleted in its current state: delete it in the WorkSpaces "
+        "console once its state settles"),
+    # -- EC2 (codes from the EC2 API error-codes page) -----------------------------------------
+    ("ec2", "UnauthorizedOperation"): Handling(errors.AccessDenied, _DENIED),
+    ("ec2", "AuthFailure"): Handling(errors.AccessDenied, _DENIED),
+    ("ec2", "InvalidClientTokenId"): Handling(errors.AccessDenied, _CREDENTIALS),
+    ("ec2", "MissingAuthenticationToken"): Handling(errors.AccessDenied, _CREDENTIALS),
+    ("ec2", "Blocked"): Handling(errors.AccountRestricted, _ACCOUNT),
+    ("ec2", "OptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
+    ("ec2", "PendingVerification"): Handling(errors.AccountRestricted, _ACCOUNT),
+    ("ec2", "RequestLimitExceeded"): Handling(errors.TransientAwsError, _RETRIED),
+    ("ec2", "RequestExpired"): Handling(errors.TransientAwsError,
+                                        "A retry signs the request anew. " + _RETRIED),
+    ("ec2", "InvalidPaginationToken"): Handling(errors.TransientAwsError,
+                                                "A retry reads from the first page. " + _RETRIED),
+    ("ec2", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
+    ("ec2", "Unavailable"): Handling(errors.TransientAwsError, _RETRIED),
+    **{("ec2", code): Handling(errors.AwsRequestRejected, _DEFECT) for code in _EC2_REJECTED},
+    **{("ec2:DescribeImages", code): Handling(
+        None, "the AMI does not exist (any more) or cannot be used: CheckImage fails with "
+        "ImageNotFound, the starter ignores it") for code in (
+        "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")},
+    **{("ec2:CreateTags", code): Handling(
+        errors.ImageNotFound, "The AMI is gone, so it cannot carry the status tags: check "
+        "the AMI id (the notification still says how the import ended)") for code in (
+        "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
+        "InvalidID")},
+    ("ec2:CreateTags", "TagLimitExceeded"): Handling(
+        errors.TagLimitExceeded,
+        "The AMI carries as many tags as EC2 allows: remove unused tags so byol-import can "
+        "write its status tags"),
+    # -- DynamoDB (the lock table) -------------------------------------------------------------
+    ("dynamodb", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
+    **{("dynamodb", code): Handling(errors.TransientAwsError, _RETRIED) for code in (
+        "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingException",
+        "InternalServerError", "TransactionConflictException",
+        "ReplicatedWriteConflictException")},
+    ("dynamodb", "ResourceNotFoundException"): Handling(
+        errors.ConfigurationError, "The lock table does not exist: " + _REDEPLOY),
+    ("dynamodb", "ItemCollectionSizeLimitExceededException"): Handling(
+        errors.ConfigurationError,
+        "The lock table has a local secondary index, so it is not the table the stack "
+        "deploys: " + _REDEPLOY),
+    ("dynamodb", "ConditionalCheckFailedException"): Handling(
+        None, "the lock is held by another execution (acquire) or is not ours (release)"),
+    # -- SNS (the notification topic) ----------------------------------------------------------
+    ("sns", "AuthorizationError"): Handling(errors.AccessDenied, _DENIED),
+    ("sns", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
+    ("sns", "KMSThrottling"): Handling(errors.TransientAwsError, _RETRIED),
+    ("sns", "NotFound"): Handling(errors.ConfigurationError,
+                                  "The notification topic does not exist: " + _REDEPLOY),
+    **{("sns", code): Handling(
+        errors.ConfigurationError,
+        "The notification target is a disabled endpoint, not the stack's topic: " + _REDEPLOY)
+        for code in ("EndpointDisabled", "PlatformApplicationDisabled")},
+    ("sns", "KMSAccessDenied"): Handling(errors.AccessDenied, _KMS_DENIED),
+    **{("sns", code): Handling(errors.ConfigurationError, _KMS_KEY)
+       for code in ("KMSDisabled", "KMSInvalidState", "KMSNotFound")},
+    ("sns", "KMSOptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
+    **{("sns", code): Handling(errors.AwsRequestRejected, _DEFECT)
+       for code in ("InvalidParameter", "ParameterValueInvalid", "ValidationException",
+                    "InvalidSecurity")},
+    # -- Step Functions (the starter) ----------------------------------------------------------
+    ("stepfunctions", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
+    ("stepfunctions", "ExecutionLimitExceeded"): Handling(
+        errors.TransientAwsError, "Running executions must end first. " + _RETRIED),
+    ("stepfunctions", "KmsThrottlingException"): Handling(errors.TransientAwsError, _RETRIED),
+    ("stepfunctions", "ExecutionAlreadyExists"): Handling(
+        None, "the execution of that name exists: the event was a repeat, nothing starts"),
+    **{("stepfunctions", code): Handling(
+        errors.ConfigurationError, "The state machine is not the one deployed: " + _REDEPLOY)
+        for code in ("InvalidArn", "StateMachineDoesNotExist", "StateMachineDeleting")},
+    **{("stepfunctions", code): Handling(errors.AwsRequestRejected, _DEFECT)
+       for code in ("InvalidExecutionInput", "InvalidName", "ValidationException")},
+    ("stepfunctions", "KmsAccessDeniedException"): Handling(errors.AccessDenied, _KMS_DENIED),
+    ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
+}
+_KMS_TARGETS: Final = {"sns": "the notification topic", "stepfunctions": "the state machine"}
+
+
+def handling(operation: str, code: str) -> Handling | None:
+    """The row for `code` of `operation` ("service:Operation"), if one exists."""
+    service = operation.split(":", 1)[0]
+    return ERROR_TABLE.get((operation, code)) or ERROR_TABLE.get((service, code))
+
+
+def _function() -> str:
+    name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    return f"function {name}" if name else "the byol-import function"
+
+
+def translate(operation: str, exc: ClientError, about: str = "") -> errors.ByolImportError:
+    """The typed error for a ClientError that escaped the calling method."""
+    code, message = error_code(exc), error_message(exc)
+    reason = exc.response.get("reason")  # OperationNotSupportedException carries one
+    aws_said = (f"{message} (reason: {reason})" if reason else message).rstrip(". ")
+    name = operation.split(":", 1)[1] + (f" ({about})" if about else "")
+    row = handling(operation, code)
+    if row is None or row.error is None:
+        if is_transient(exc):
+            return errors.TransientAwsError(f"{name}: {code}: {aws_said}. {_RETRIED}")
+        return errors.WorkSpacesError(f"{name}: {code}: {aws_said}")
+    advice = row.advice.format(function=_function(),
+                               permissions=PERMISSIONS.get(operation, operation),
+                               target=_KMS_TARGETS.get(operation.split(":", 1)[0], ""))
+    verb = "was denied" if row.error in (errors.AccessDenied, errors.ByolNotEligible) else "failed"
+    return row.error(f"{name} {verb}: {code}: {aws_said}. {advice}")
+
+
+@contextlib.contextmanager
+def aws_call(operation: str, about: str = "") -> Iterator[None]:
+    """Map what escapes an AWS call ("service:Operation") through ERROR_TABLE.
+
+    Callers catch the codes they handle (rows without an error class) inside this block."""
     try:
         yield
     except ClientError as exc:
-        code, message = error_code(exc), error_message(exc)
-        if is_transient(exc):
-            raise errors.TransientAwsError(f"{operation}: {code}: {message}") from exc
-        if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            raise errors.AccessDenied(
-                f"{operation} was denied ({message}): the function's role lacks this permission"
-            ) from exc
-        raise errors.WorkSpacesError(f"{operation}: {code}: {message}") from exc
+        raise translate(operation, exc, about) from exc
     except (ConnectionError, ReadTimeoutError) as exc:
-        raise errors.TransientAwsError(f"{operation}: {exc}") from exc
+        raise errors.TransientAwsError(f"{operation}: {exc}. {_RETRIED}") from exc
     except BotoCoreError as exc:
         raise errors.WorkSpacesError(f"{operation}: {exc}") from exc
-
-
-_NOT_ELIGIBLE: Final = (
-    "this account is not enabled for WorkSpaces BYOL ({detail}). Ask AWS (your account team or a "
-    "support case) to approve the account for BYOL, then start the import again"
-)
 
 
 class WorkSpacesGateway:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def _eligibility_denied(self, exc: ClientError, operation: str) -> errors.ByolNotEligible:
-        return errors.ByolNotEligible(f"{operation}: " + _NOT_ELIGIBLE.format(
-            detail=error_message(exc) or error_code(exc)))
-
     def describe_account(self) -> dict[str, Any]:
-        with aws_call("DescribeAccount"):
-            try:
-                response = self._client.describe_account()
-            except ClientError as exc:
-                if error_code(exc) in ("AccessDeniedException", "AccessDenied"):
-                    raise self._eligibility_denied(exc, "DescribeAccount") from exc
-                raise
-        return dict(response)
+        with aws_call("workspaces:DescribeAccount"):
+            return dict(self._client.describe_account())
 
     def account_modifications(self) -> list[dict[str, Any]]:
         mods: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {}
-        with aws_call("DescribeAccountModifications"):
+        with aws_call("workspaces:DescribeAccountModifications"):
             while True:
                 page = self._client.describe_account_modifications(**kwargs)
                 mods.extend(page.get("AccountModifications", []))
@@ -99,35 +316,27 @@ class WorkSpacesGateway:
         kwargs: dict[str, Any] = {"ManagementCidrRangeConstraint": constraint,
                                   "MaxResults": page_size}
         while True:
-            with aws_call("ListAvailableManagementCidrRanges"):
-                try:
-                    page = self._client.list_available_management_cidr_ranges(**kwargs)
-                except ClientError as exc:
-                    if error_code(exc) in ("AccessDeniedException", "AccessDenied"):
-                        raise self._eligibility_denied(
-                            exc, "ListAvailableManagementCidrRanges") from exc
-                    raise
+            with aws_call("workspaces:ListAvailableManagementCidrRanges", constraint):
+                page = self._client.list_available_management_cidr_ranges(**kwargs)
             yield from page.get("ManagementCidrRanges", [])
             token = page.get("NextToken")
             if not token:
                 return
             kwargs["NextToken"] = token
 
-    def modify_account(self, cidr: str) -> None:
-        with aws_call("ModifyAccount"):
+    def modify_account(self, cidr: str) -> bool:
+        """Start enabling BYOL; False when BYOL is already set or a modification is running
+        (InvalidResourceStateException): the caller adopts that one."""
+        with aws_call("workspaces:ModifyAccount", cidr):
             try:
                 self._client.modify_account(
                     DedicatedTenancySupport="ENABLED",
                     DedicatedTenancyManagementCidrRange=cidr,
                 )
+                return True
             except ClientError as exc:
-                if error_code(exc) in ("AccessDeniedException", "AccessDenied"):
-                    raise self._eligibility_denied(exc, "ModifyAccount") from exc
                 if error_code(exc) == "InvalidResourceStateException":
-                    # A change started meanwhile (by a person or another tool): adopt it.
-                    raise errors.TransientAwsError(
-                        f"ModifyAccount: {error_message(exc)}; another modification is running"
-                    ) from exc
+                    return False
                 raise
 
     def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
@@ -141,36 +350,18 @@ class WorkSpacesGateway:
         }
         if applications:
             kwargs["Applications"] = list(applications)
-        with aws_call("ImportWorkspaceImage"):
-            try:
-                return str(self._client.import_workspace_image(**kwargs)["ImageId"])
-            except ClientError as exc:
-                code, message = error_code(exc), error_message(exc)
-                if code == "ResourceAlreadyExistsException":
-                    raise errors.ImageNameTaken(message or name) from exc
-                if code == "ResourceLimitExceededException":
-                    raise errors.ImageQuotaExceeded(
-                        f"ImportWorkspaceImage: {message}. Delete unused WorkSpaces images or ask "
-                        "for a higher image quota (Service Quotas), then import again"
-                    ) from exc
-                if code in ("AccessDeniedException", "AccessDenied"):
-                    raise self._eligibility_denied(exc, "ImportWorkspaceImage") from exc
-                if code in ("OperationNotSupportedException", "InvalidParameterValuesException",
-                            "ResourceNotFoundException"):
-                    raise errors.ImageImportRejected(
-                        f"ImportWorkspaceImage rejected the request: {code}: {message}"
-                    ) from exc
-                raise
+        with aws_call("workspaces:ImportWorkspaceImage", f"{ami_id} as {name}"):
+            return str(self._client.import_workspace_image(**kwargs)["ImageId"])
 
     def describe_image(self, image_id: str) -> dict[str, Any] | None:
-        with aws_call("DescribeWorkspaceImages"):
+        with aws_call("workspaces:DescribeWorkspaceImages", image_id):
             images = self._client.describe_workspace_images(ImageIds=[image_id]).get("Images", [])
         return dict(images[0]) if images else None
 
     def find_owned_image(self, name: str) -> dict[str, Any] | None:
         """DescribeWorkspaceImages has no name filter: page through OWNED images."""
         kwargs: dict[str, Any] = {"ImageType": "OWNED", "MaxResults": 25}
-        with aws_call("DescribeWorkspaceImages"):
+        with aws_call("workspaces:DescribeWorkspaceImages"):
             while True:
                 page = self._client.describe_workspace_images(**kwargs)
                 for image in page.get("Images", []):
@@ -181,12 +372,18 @@ class WorkSpacesGateway:
                     return None
                 kwargs["NextToken"] = token
 
-    def image_tags(self, image_id: str) -> list[dict[str, str]]:
-        with aws_call("DescribeTags"):
-            return list(self._client.describe_tags(ResourceId=image_id).get("TagList", []))
+    def image_tags(self, image_id: str) -> list[dict[str, str]] | None:
+        """The image's tags; None when the image does not exist (any more)."""
+        with aws_call("workspaces:DescribeTags", image_id):
+            try:
+                return list(self._client.describe_tags(ResourceId=image_id).get("TagList", []))
+            except ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return None
+                raise
 
     def delete_image(self, image_id: str) -> None:
-        with aws_call("DeleteWorkspaceImage"):
+        with aws_call("workspaces:DeleteWorkspaceImage", image_id):
             self._client.delete_workspace_image(ImageId=image_id)
 
 
@@ -195,7 +392,7 @@ class Ec2Gateway:
         self._client = client
 
     def describe_image(self, image_id: str) -> dict[str, Any] | None:
-        with aws_call("DescribeImages"):
+        with aws_call("ec2:DescribeImages", image_id):
             try:
                 images = self._client.describe_images(ImageIds=[image_id]).get("Images", [])
             except ClientError as exc:
@@ -216,7 +413,7 @@ class Ec2Gateway:
     def vpc_cidrs(self) -> list[str]:
         cidrs: list[str] = []
         kwargs: dict[str, Any] = {"MaxResults": 1000}
-        with aws_call("DescribeVpcs"):
+        with aws_call("ec2:DescribeVpcs"):
             while True:
                 page = self._client.describe_vpcs(**kwargs)
                 for vpc in page.get("Vpcs", []):
@@ -233,7 +430,7 @@ class Ec2Gateway:
                 kwargs["NextToken"] = token
 
     def tag_image(self, image_id: str, tags: Mapping[str, str]) -> None:
-        with aws_call("CreateTags"):
+        with aws_call("ec2:CreateTags", image_id):
             self._client.create_tags(
                 Resources=[image_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
             )
@@ -250,7 +447,7 @@ class LockGateway:
 
     def try_acquire(self, lock_id: str, owner: str, now: int, lease_seconds: int) -> str | None:
         """Take the lock (or renew it for its owner); return None, or the current holder."""
-        with aws_call("PutItem"):
+        with aws_call("dynamodb:PutItem", self._table):
             try:
                 self._client.put_item(
                     TableName=self._table,
@@ -272,7 +469,7 @@ class LockGateway:
         return self.holder(lock_id) or "unknown"
 
     def holder(self, lock_id: str) -> str | None:
-        with aws_call("GetItem"):
+        with aws_call("dynamodb:GetItem", self._table):
             item = self._client.get_item(
                 TableName=self._table, Key={"LockId": {"S": lock_id}}, ConsistentRead=True
             ).get("Item")
@@ -280,7 +477,7 @@ class LockGateway:
 
     def release(self, lock_id: str, owner: str) -> bool:
         """Free the lock if `owner` holds it; True when something was freed."""
-        with aws_call("DeleteItem"):
+        with aws_call("dynamodb:DeleteItem", self._table):
             try:
                 self._client.delete_item(
                     TableName=self._table,
@@ -304,7 +501,7 @@ class Notifier:
         self._topic_arn = topic_arn
 
     def publish(self, subject: str, message: str, attributes: Mapping[str, str]) -> None:
-        with aws_call("Publish"):
+        with aws_call("sns:Publish", self._topic_arn):
             self._client.publish(
                 TopicArn=self._topic_arn,
                 Subject=subject[:100],
@@ -324,7 +521,7 @@ class Starter:
 
     def start(self, name: str, payload: str) -> bool:
         """Start an execution; False when one of that name exists (the event was a repeat)."""
-        with aws_call("StartExecution"):
+        with aws_call("stepfunctions:StartExecution", name):
             try:
                 self._client.start_execution(stateMachineArn=self._arn, name=name, input=payload)
                 return True
