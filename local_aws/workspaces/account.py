@@ -95,6 +95,7 @@ class AccountOps(AccountBase):
             raise validation(f"ManagementCidrRangeConstraint {constraint!r} must be an IPv4 "
                              "CIDR with its prefix length (x.x.x.x/n).")
         with self.lock:
+            self._settle()
             self._check_eligible()
             if max_results is not None and not 1 <= max_results <= 5:
                 raise validation("MaxResults must be between 1 and 5.")
