@@ -134,13 +134,14 @@ class ImageOps(AccountBase):
             image_id = f"wsi-{mock_random.get_random_hex(9)}"
             fault = (self.faults.import_errors.get(ami) or self.faults.import_errors.get("*")
                      or amis.checker_findings(profile, process, applications))
-            self.images[image_id] = ImportedImage(
+            self.images[image_id] = image_record = ImportedImage(
                 image_id=image_id, name=name, description=description, ami_id=ami,
                 ingestion_process=process, applications=applications,
                 tags=[dict(t) for t in tags], owner=self.account_id, created=now,
                 visible_at=now + timedelta(seconds=self.timings.image_visibility_lag_seconds),
                 ready_at=now + timedelta(seconds=duration), fault=fault)
             self.imports_accepted += 1
+            self.import_log.append(image_record)
             return {"ImageId": image_id}
 
     def describe_images(self, params: dict[str, Any], others: list[dict[str, Any]]

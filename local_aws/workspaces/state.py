@@ -35,6 +35,7 @@ class AccountBase:
         self.released_image_names: dict[str, datetime] = {}
         self.released_bundle_names: dict[str, datetime] = {}
         self.imports_accepted = 0
+        self.import_log: list[ImportedImage] = []  # every accepted import, deleted or not
         self.lock = threading.RLock()
 
     def _check_eligible(self) -> None:
