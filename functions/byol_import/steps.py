@@ -161,7 +161,7 @@ def import_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, A
         if existing is None:
             # Taken, yet no owned image of that name is listed: our own image not visible yet
             # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
-            raise errors.TransientAwsError(
+            raise errors.ImageNotListedYet(
                 f"ImportWorkspaceImage: the name {name!r} is taken but no image of that name is "
                 "listed yet") from None
         if wsi_logic.is_ours(ws.image_tags(existing["ImageId"]), request.image_id):

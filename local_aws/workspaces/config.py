@@ -46,7 +46,7 @@ class Timings:
                    import_range=(1.5 * HOUR, 4 * HOUR),
                    import_with_office_range=(3 * HOUR, 6 * HOUR),
                    seed=seed, account_lag_seconds=15 * 60.0,
-                   image_visibility_lag_seconds=5 * 60.0, name_release_lag_seconds=HOUR)
+                   image_visibility_lag_seconds=60.0, name_release_lag_seconds=HOUR)
 
     def _draw(self, fixed: float, span: tuple[float, float] | None) -> float:
         if span is None:

@@ -365,3 +365,18 @@ def test_windows_11_with_pcoip_in_an_ami_named_otherwise_ends_in_error() -> None
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "ProtocolOSIncompatibility" in str(result.cause)
         assert_reported(aws, ami, "FAILED", "ProtocolOSIncompatibility")
+
+
+def test_a_lost_import_answer_is_adopted_once_the_image_is_listed() -> None:
+    # Given ImportWorkspaceImage's answer is lost and the new image is listed only a minute later
+    faults = Faults(lost_response={"ImportWorkspaceImage": 1})
+    with LocalAws(faults=faults) as aws:
+        assert aws.timings.image_visibility_lag_seconds > 0
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        # When the import runs
+        [result] = run_tagged(aws, [ami])
+        # Then the retry waits until the image is listed and adopts it: one image, no failure
+        assert result.status == "SUCCEEDED", result.cause
+        assert aws.world.account("123456789012", "eu-west-1").imports_accepted == 1
+        assert ws_calls(aws)["ImportWorkspaceImage"] >= 2

@@ -128,7 +128,7 @@ def test_a_taken_name_with_no_image_listed_yet_is_retried_not_failed() -> None:
     ws = ws_(import_error=errors.ImageNameTaken("taken"))
     # When the retried import finds the name taken but no image of that name
     # Then it asks the workflow to retry later instead of failing the import
-    with pytest.raises(errors.TransientAwsError, match="no image of that name is listed yet"):
+    with pytest.raises(errors.ImageNotListedYet, match="no image of that name is listed yet"):
         steps.import_image(state(), ws)
 
 
