@@ -54,6 +54,12 @@ class Timings:
         with self._lock:  # concurrent runs draw one at a time: the sequence stays the seed's
             return round(self._rng.uniform(*span))
 
+    def longest_import(self, with_office: bool = False) -> float:
+        """The longest an import can take: wait this long and any import has ended."""
+        fixed, span = ((self.import_with_office_seconds, self.import_with_office_range)
+                       if with_office else (self.import_seconds, self.import_range))
+        return span[1] if span else fixed
+
     def draw_modification(self) -> float:
         return self._draw(self.modification_seconds, self.modification_range)
 
