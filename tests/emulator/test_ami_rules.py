@@ -121,3 +121,22 @@ def test_a_profile_only_takes_documented_codes() -> None:
     with pytest.raises(ValueError, match="WorkspaceImageErrorDetailCode"):
         AmiProfile(checker_findings=("NotACode",))
     assert len(ERROR_DETAIL_CODES) == 48
+
+
+def test_an_ami_without_a_profile_is_judged_on_what_ec2_shows(aws: LocalAws, ws: Any) -> None:
+    """AMI rules at import: an AMI made without a profile is judged on what EC2 shows, Windows
+    taken as Windows 11 (the strictest for protocol and Office)."""
+    from moto.ec2.models import ec2_backends
+
+    enable(aws, ws)
+    ec2 = aws.client("ec2")
+    linux = ec2.register_image(Name="plain", RootDeviceName="/dev/sda1")["ImageId"]
+    with pytest.raises(ClientError) as caught:
+        ws.import_workspace_image(**import_kwargs(linux))
+    assert code(caught) == "InvalidParameterValuesException"
+    windows = ec2.register_image(Name="win", RootDeviceName="/dev/sda1")["ImageId"]
+    ec2_backends["123456789012"]["eu-west-1"].amis[windows].platform = "windows"
+    image_id = ws.import_workspace_image(**import_kwargs(
+        windows, IngestionProcess="BYOL_REGULAR"))["ImageId"]
+    assert [d["ErrorCode"] for d in finished(aws, ws, image_id)["ErrorDetails"]] == [
+        "ProtocolOSIncompatibility"]
