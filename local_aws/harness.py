@@ -31,7 +31,14 @@ from byol_import import clients, settings
 from byol_import import clock as app_clock
 from local_aws.clock import VirtualClock
 from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches
-from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, uninstall
+from local_aws.workspaces_byol import (
+    AmiProfile,
+    ByolWorld,
+    Faults,
+    Timings,
+    install,
+    uninstall,
+)
 from stacks import config as project_config
 from stacks.patterns import (
     TARGET_RETRY_ATTEMPTS,
@@ -89,7 +96,8 @@ class Notification:
 @dataclass
 class LocalAws:
     config: project_config.ProjectConfig = field(default_factory=project_config.default_config)
-    timings: Timings = field(default_factory=Timings)
+    # realistic by default: drawn durations and read lags, seeded (fixed: pass Timings())
+    timings: Timings = field(default_factory=Timings.realistic)
     faults: Faults = field(default_factory=Faults)
     on_state: Callable[[str, str, datetime], None] | None = None
 
@@ -220,9 +228,23 @@ class LocalAws:
     def create_windows_ami(self, name: str = "Windows-11-Enterprise-BYOL-2026.11",
                            description: str = "Windows 11 Enterprise 24H2, sysprepped",
                            *, owner: str | None = None, state: str = "available",
+                           os: str = "windows-11", boot_mode: str | None = None,
                            platform: str | None = "windows", architecture: str = "x86_64",
-                           encrypted: bool = False, volume_size: int = 50,
-                           volumes: int = 1) -> str:
+                           encrypted: bool = False, volume_size: int = 50, volumes: int = 1,
+                           volume_sizes: tuple[int, ...] | None = None,
+                           in_place_upgraded: bool = False, free_space_gb: int = 30,
+                           checker_findings: tuple[str, ...] = ()) -> str:
+        """An AMI and what it really is. The defaults make a valid Windows 11 BYOL AMI; `os`
+        (windows-10, windows-11, windows-server-2022, linux) and the rest are the truth the
+        import judges, whatever the name says. `platform=None` alone makes a Linux AMI."""
+        if platform is None and os.startswith("windows"):
+            os = "linux"
+        profile = AmiProfile(
+            os=os, boot_mode=boot_mode or ("uefi" if os == "windows-11" else "legacy-bios"),
+            architecture=architecture, encrypted=encrypted, state=state,
+            volume_sizes=volume_sizes or (volume_size,) * volumes,
+            in_place_upgraded=in_place_upgraded, free_space_gb=free_space_gb,
+            checker_findings=checker_findings)
         ec2 = self.client("ec2")
         ami_id = str(ec2.register_image(Name=name, Description=description,
                                         Architecture=architecture,
@@ -230,17 +252,22 @@ class LocalAws:
         from moto.ec2.models import ec2_backends
 
         ami = ec2_backends[ACCOUNT_ID][REGION].amis[ami_id]
-        ami.platform = platform
+        ami.byol_profile = profile  # type: ignore[attr-defined]
+        # What DescribeImages shows of it
+        ami.platform = profile.platform
+        ami.platform_details = profile.platform_details  # type: ignore[attr-defined]
+        ami.usage_operation = profile.usage_operation  # type: ignore[attr-defined]
+        ami.boot_mode = profile.boot_mode
         ami.architecture = architecture
         ami.state = state
         if owner:
             ami.owner_id = owner
         ami.byol_block_devices = [  # type: ignore[attr-defined]
             {"DeviceName": "/dev/sda1" if i == 0 else f"/dev/xvd{chr(98 + i)}",
-             "Ebs": {"SnapshotId": ami.ebs_snapshot.id, "VolumeSize": volume_size,
+             "Ebs": {"SnapshotId": ami.ebs_snapshot.id, "VolumeSize": size,
                      "DeleteOnTermination": True, "VolumeType": "gp3",
                      "Encrypted": encrypted}}
-            for i in range(volumes)]
+            for i, size in enumerate(profile.volume_sizes)]
         return ami_id
 
     def create_vpc(self, cidr: str) -> str:

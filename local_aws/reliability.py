@@ -152,7 +152,9 @@ def retried_import_adopts() -> Row:
         ami = aws.create_windows_ami()
         _tag_each(aws, [ami])
         _finish(aws, row, [ami], expect_status="SUCCEEDED")
-        if aws.calls.count("workspaces")["ImportWorkspaceImage"] != 2 or row.imports != 1:
+        # 2 calls or more: the retry may meet the name before the image is listed (a lag),
+        # and waits (ImageNotListedYet) until it can adopt it; one image either way.
+        if aws.calls.count("workspaces")["ImportWorkspaceImage"] < 2 or row.imports != 1:
             row.broken.append("the retry did not adopt the first image")
     return row
 
@@ -166,7 +168,7 @@ def name_taken_by_another() -> Row:
         aws.client("workspaces").import_workspace_image(
             Ec2ImageId=other, IngestionProcess="BYOL_REGULAR_WSP", ImageName=f"gold-{ami}",
             ImageDescription="another tool")
-        aws.clock.advance(aws.timings.import_seconds)
+        aws.clock.advance(aws.timings.longest_import())
         _tag_each(aws, [ami])
         _finish(aws, row, [ami], expect_status="FAILED", expect_error="ImageNameTaken")
         row.imports -= 1  # the other tool's image is not ours

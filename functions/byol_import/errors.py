@@ -27,6 +27,13 @@ class TransientAwsError(ByolImportError):
     retryable = True
 
 
+class ImageNotListedYet(ByolImportError):
+    """ImportWorkspaceImage says the name is taken, yet no image of that name is listed: our own
+    image from an attempt whose answer was lost, not visible yet (eventual consistency)."""
+
+    retryable = True
+
+
 class InvalidRequest(ByolImportError):
     """The request does not follow the documented input rules."""
 

@@ -165,17 +165,23 @@ def import_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, A
     except errors.ImageNameTaken:
         # A retried task whose first ImportWorkspaceImage succeeded lands here: adopt our image.
         existing = ws.find_owned_image(name)
-        tags = ws.image_tags(existing["ImageId"]) if existing is not None else None
-        if existing is not None and tags is None:
+        if existing is None:
+            # Taken, yet no owned image of that name is listed: our own image not visible yet
+            # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
+            raise errors.ImageNotListedYet(
+                f"ImportWorkspaceImage: the name {name!r} is taken but no image of that name is "
+                "listed yet") from None
+        tags = ws.image_tags(existing["ImageId"])
+        if tags is None:
             raise errors.TransientAwsError(
                 f"The WorkSpaces image named {name!r} was deleted while ImportImage looked at "
                 "it: the name is free again, ImportImage runs again") from None
-        if existing is not None and wsi_logic.is_ours(tags or [], request.image_id):
+        if wsi_logic.is_ours(tags, request.image_id):
             return {"image_id": existing["ImageId"], "name": name, "adopted": True}
-        holder = existing["ImageId"] if existing else "an image of another account or tool"
         raise errors.ImageNameTaken(
-            f"The WorkSpaces image name {name!r} is taken by {holder}, which byol-import did not "
-            f"import from {request.image_id}. Give ImageName in the request, or delete that image"
+            f"The WorkSpaces image name {name!r} is taken by {existing['ImageId']}, which "
+            f"byol-import did not import from {request.image_id}. Give ImageName in the request, "
+            "or delete that image"
         ) from None
 
 
@@ -183,7 +189,9 @@ def import_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, A
 
 def poll_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, Any]:
     image_id = str(_section(state, "Import")["image_id"])
-    poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id))
+    previous = state.get("Poll")
+    seen_before = isinstance(previous, Mapping) and previous.get("seen") is True
+    poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
     return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None}
 
 

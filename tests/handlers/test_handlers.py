@@ -11,7 +11,7 @@ import pytest
 from byol_import import errors, settings
 from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
 from local_aws.patches import FakeLambdaContext
-from local_aws.workspaces_byol import Faults, ImportFault
+from local_aws.workspaces_byol import Faults, ImportFault, Timings
 
 EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"
 
@@ -26,7 +26,8 @@ def call(key: str, event: Any) -> Any:
 
 @pytest.fixture
 def aws() -> Iterator[LocalAws]:
-    with LocalAws(faults=Faults(import_errors={})) as env:
+    # fixed Timings: these steps advance the clock by exact durations
+    with LocalAws(faults=Faults(import_errors={}), timings=Timings()) as env:
         yield env
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import pytest
@@ -37,3 +38,31 @@ def assert_no_leftovers(aws: LocalAws) -> None:
     """Nothing we created stays PENDING and the lock is free."""
     assert aws.lock_holder() is None
     assert aws.lambdas.unhandled == []
+
+
+# Durations are drawn per run (Timings.realistic): expected counts come from what was drawn.
+def drawn_modification_seconds(aws: LocalAws, with_lag: bool = True) -> float:
+    """How long the account's (only) modification took, plus the DescribeAccount lag."""
+    [mod] = [m for a in aws.world._accounts.values() for m in a.modifications]
+    lag = aws.timings.account_lag_seconds if with_lag else 0.0
+    return (mod.done_at - mod.start).total_seconds() + lag
+
+
+def drawn_import_seconds(aws: LocalAws) -> float:
+    [image] = [i for a in aws.world._accounts.values() for i in a.import_log]
+    return (image.ready_at - image.created).total_seconds()
+
+
+def polls_until(seconds: float, first: float, interval: float) -> int:
+    """Polls a loop makes (first after `first`, then every `interval`) until `seconds` passed."""
+    return 1 + max(0, math.ceil((seconds - first) / interval))
+
+
+def modification_polls(aws: LocalAws, with_lag: bool = True) -> int:
+    interval = aws.config.modification_poll_interval_minutes * 60
+    return polls_until(drawn_modification_seconds(aws, with_lag), interval, interval)
+
+
+def image_polls(aws: LocalAws) -> int:
+    return polls_until(drawn_import_seconds(aws), aws.config.image_first_poll_delay_minutes * 60,
+                       aws.config.image_poll_interval_minutes * 60)

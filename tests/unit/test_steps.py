@@ -163,6 +163,33 @@ def test_cleanup_denied_keeps_the_import_error_and_says_so() -> None:
     assert "was denied, so the image was kept" in out["cleanup"]
 
 
+def test_a_taken_name_with_no_image_listed_yet_is_retried_not_failed() -> None:
+    # Given the first attempt's image is not listed yet (eventual consistency)
+    ws = ws_(import_error=errors.ImageNameTaken("taken"))
+    # When the retried import finds the name taken but no image of that name
+    # Then it asks the workflow to retry later instead of failing the import
+    with pytest.raises(errors.ImageNotListedYet, match="no image of that name is listed yet"):
+        steps.import_image(state(), ws)
+
+
+def test_an_image_not_listed_yet_is_polled_again_until_seen() -> None:
+    # Given an import whose image DescribeWorkspaceImages does not show yet
+    ws = ws_()
+    st = state(Import={"image_id": "wsi-000000042"})
+    # When it is polled before it ever appeared
+    first = steps.poll_image(st, ws)
+    # Then it is PENDING (the bounded loop polls again), not a failure
+    assert (first["state"], first["seen"]) == ("PENDING", False)
+    # ... and once seen, it is followed as usual
+    ws.images["wsi-000000042"] = {"ImageId": "wsi-000000042", "State": "PENDING"}
+    second = steps.poll_image({**st, "Poll": first}, ws)
+    assert (second["state"], second["seen"]) == ("PENDING", True)
+    # ... and vanishing after that is a deletion
+    del ws.images["wsi-000000042"]
+    with pytest.raises(errors.ImageImportFailed, match="disappeared"):
+        steps.poll_image({**st, "Poll": second}, ws)
+
+
 def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:
     ws = ws_()
     image = steps.import_image(state(), ws)["image_id"]

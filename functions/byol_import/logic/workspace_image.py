@@ -21,6 +21,8 @@ class ImagePoll:
     error_code: str | None = None
     error_message: str | None = None
     error_details: list[str] = field(default_factory=list)
+    # DescribeWorkspaceImages has returned the image at least once
+    seen: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -35,7 +37,13 @@ class ImagePoll:
         return reason[:MAX_REASON]
 
 
-def image_poll(image_id: str, image: Mapping[str, Any] | None) -> ImagePoll:
+def image_poll(image_id: str, image: Mapping[str, Any] | None,
+               seen_before: bool = True) -> ImagePoll:
+    """A new image may be missing from DescribeWorkspaceImages for a while after the import
+    returned (eventual consistency): PENDING until first seen (the poll loop is bounded); an
+    image that was seen and then vanished was deleted."""
+    if image is None and not seen_before:
+        return ImagePoll(image_id=image_id, state="PENDING", seen=False)
     if image is None:
         raise errors.ImageImportFailed(
             f"WorkSpaces image {image_id} disappeared while importing: someone deleted it"
