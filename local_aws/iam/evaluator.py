@@ -115,6 +115,8 @@ def _policy_values(raw: Any) -> list[str]:
     for v in _as_list(raw):
         if isinstance(v, bool):
             out.append("true" if v else "false")
+        elif isinstance(v, str) and "${" in v:
+            raise UnsupportedPolicy(f"policy variables are not evaluated here: {v!r}")
         elif isinstance(v, (str, int, float)):
             out.append(str(v))
         else:

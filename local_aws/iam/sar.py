@@ -140,6 +140,16 @@ def arn_format_glob(arn_format: str) -> str:
     return re.sub(r"\$\{[^}]+\}", "*", arn_format)
 
 
+def arn_fits(resource: str, arn_format: str) -> bool:
+    """Whether a policy's Resource can name a resource of this ARN format: part by part (a
+    wildcard in one of the first five colon-separated parts does not cross a colon)."""
+    pattern = arn_format_glob(arn_format)
+    got, want = resource.split(":", 5), pattern.split(":", 5)
+    if len(got) != 6 or len(want) != 6:
+        return globs_intersect(resource, pattern)
+    return all(globs_intersect(g, w) for g, w in zip(got, want, strict=True))
+
+
 def globs_intersect(a: str, b: str) -> bool:
     """Whether some string matches both globs (the policy's Resource and a resource type's
     ARN format): two-pattern matching by dynamic programming."""
