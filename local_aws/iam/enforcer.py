@@ -18,7 +18,7 @@ from typing import Any
 from local_aws.iam import identity
 from local_aws.iam.evaluator import Decision, Request, evaluate
 from local_aws.iam.policies import STATE_MACHINE, Place, Policies
-from local_aws.iam.requests import Call, TagSource, checks_for
+from local_aws.iam.requests import Call, TagSource, UnmappedOperation, checks_for
 
 # service -> (error code, HTTP status) for a denied call (see each API reference's errors).
 _DENIAL = {
@@ -56,6 +56,7 @@ class IamEnforcer:
         self.evaluated = 0
         self.denied = 0
         self.denials: list[Denial] = []
+        self.gaps: list[str] = []
         self.by_action: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -76,7 +77,15 @@ class IamEnforcer:
                     self.place.region, self.place.account, self.place.partition, self.tags)
         statements = self.statements[caller.principal]
         denial: Denial | None = None
-        for check in checks_for(call):
+        try:
+            checks = checks_for(call)
+        except UnmappedOperation as exc:
+            # Never a silent pass: the call fails (the handler sees the exception) and the gap
+            # is kept for the run's report.
+            with self._lock:
+                self.gaps.append(str(exc))
+            raise
+        for check in checks:
             for resource, context in check.resources:
                 decision = evaluate(statements, Request(check.action, resource, context))
                 if decision is not Decision.ALLOW and denial is None:

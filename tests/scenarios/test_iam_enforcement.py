@@ -1,0 +1,110 @@
+"""Local runs deny what AWS would deny: each handler runs as its synthesized role."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from local_aws.harness import ACCOUNT_ID, PREFIX, ExecutionResult, LocalAws
+from local_aws.iam import identity
+from local_aws.iam.policies import Policies, cached_extract
+
+pytestmark = pytest.mark.scenario
+
+WSI_STAR = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":workspaces:",
+                              {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+                              ":workspaceimage/*"]]}
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return cached_extract()
+
+
+def retried_import(policies: Policies) -> tuple[LocalAws, list[ExecutionResult]]:
+    """The ImportImage Lambda dies after its call: the retry must find and adopt its image."""
+    aws = LocalAws(policies=policies)
+    with aws:
+        aws.enable_byol_directly()
+        aws.lambdas.faults.crash_after["ImportImage"] = 1
+        ami = aws.create_windows_ami()
+        aws.tag_ami([ami])
+        aws.deliver_events()
+        aws.wait_for_executions(timeout_seconds=120)
+        results = aws.results()
+    return aws, results
+
+
+def test_with_the_deployed_policies_the_retry_adopts_its_image(policies: Policies) -> None:
+    # Given the synthesized roles, when the retried import runs
+    aws, results = retried_import(policies)
+    # Then it succeeds, every handler call was evaluated and none denied
+    assert [r.status for r in results] == ["SUCCEEDED"]
+    assert aws.iam.denied == 0
+    assert aws.iam.evaluated > 10
+    assert aws.iam.by_action["ImportImage workspaces:DescribeTags"] >= 1
+    assert aws.iam.by_action["StateMachine awslambda:Invoke"] >= 1
+
+
+def test_describe_tags_granted_only_on_workspace_images_is_denied(policies: Policies) -> None:
+    # Given the defect once shipped: DescribeTags granted on workspaceimage/* (the SAR lists no
+    # resource type for it, so AWS authorizes it only on "*")
+    statements = [dict(s, Resource=WSI_STAR) if s.get("Action") == "workspaces:DescribeTags"
+                  else s for s in policies.raw("ImportImage")]
+    assert statements != policies.raw("ImportImage")
+    broken = policies.with_statements("ImportImage", statements)
+    # When the import Lambda dies after its call and the retry looks for its image
+    aws, [result] = retried_import(broken)
+    # Then the retry is denied as AWS denies it, and the execution fails
+    assert result.status == "FAILED"
+    assert "AccessDenied" in f"{result.error} {result.cause}"
+    denial = aws.iam.denials[0]
+    assert (denial.principal, denial.action, denial.resource) == (
+        "ImportImage", "workspaces:DescribeTags", "*")
+    role = f"{PREFIX}-{policies.role_name('ImportImage')}"
+    assert denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{PREFIX}-ImportImage is not "
+        "authorized to perform: workspaces:DescribeTags on resource: * because no "
+        "identity-based policy allows the workspaces:DescribeTags action")
+
+
+def test_import_needs_the_dependent_ec2_permissions(policies: Policies) -> None:
+    # Given an ImportImage role without ec2:ModifyImageAttribute (docs/byol-api-facts.md: the
+    # caller needs ec2:DescribeImages and ec2:ModifyImageAttribute on the AMI)
+    statements = [s for s in policies.raw("ImportImage")
+                  if s.get("Action") != "ec2:ModifyImageAttribute"]
+    aws, [result] = retried_import(policies.with_statements("ImportImage", statements))
+    # Then ImportWorkspaceImage itself is denied, naming the missing permission and the AMI
+    assert result.status == "FAILED"
+    denial = aws.iam.denials[0]
+    assert (denial.operation, denial.action, denial.needed_by) == (
+        "ImportWorkspaceImage", "ec2:ModifyImageAttribute", "workspaces:ImportWorkspaceImage")
+    assert denial.resource.startswith("arn:aws:ec2:eu-west-1::image/ami-")
+
+
+def test_each_service_answers_a_denial_in_its_own_protocol(policies: Policies) -> None:
+    with LocalAws(policies=policies) as aws:
+        topic = aws.topic_arn
+        # Given calls made as the Report function, whose role has no such grants
+        with identity.acting_as("Report", f"{PREFIX}-Report"):
+            with pytest.raises(ClientError) as ws:
+                aws.client("workspaces").describe_account()
+            with pytest.raises(ClientError) as ec2:
+                aws.client("ec2").describe_images(Owners=["self"])
+        with identity.acting_as("Starter", f"{PREFIX}-Starter"):
+            with pytest.raises(ClientError) as sns:
+                aws.client("sns").publish(TopicArn=topic, Message="hi")
+            with pytest.raises(ClientError) as ddb:
+                aws.client("dynamodb").delete_item(TableName=aws.lock_table,
+                                                   Key={"LockId": {"S": "x"}})
+        # And the harness itself is not evaluated
+        aws.client("workspaces").describe_account()
+    # Then each is AWS's code and status for that service
+    answers = {name: (e.value.response["Error"]["Code"],
+                      e.value.response["ResponseMetadata"]["HTTPStatusCode"])
+               for name, e in [("ws", ws), ("ec2", ec2), ("sns", sns), ("ddb", ddb)]}
+    assert answers == {"ws": ("AccessDeniedException", 400), "ec2": ("UnauthorizedOperation", 403),
+                       "sns": ("AuthorizationError", 403), "ddb": ("AccessDeniedException", 400)}
+    assert "is not authorized to perform: SNS:Publish on resource: " + topic in str(sns.value)
+    assert str(ec2.value).count("You are not authorized to perform this operation.") == 1
+    assert aws.iam.denied == 4
