@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_aws.iam import identity
-from local_aws.iam.evaluator import Decision, Request, evaluate
+from local_aws.iam.evaluator import Decision, Request, evaluate, evaluate_with_resource_policy
 from local_aws.iam.policies import STATE_MACHINE, Place, Policies
 from local_aws.iam.requests import Call, TagSource, UnmappedOperation, checks_for
 
@@ -50,6 +50,7 @@ class IamEnforcer:
         self.policies = policies
         self.state_machine_session = state_machine_session
         self.statements = policies.resolved(names, place)
+        self.topic_keys = policies.topic_keys(names, place)
         self.place = place
         self.role_names = role_names  # principal -> the local role's name
         self.tags = tags
@@ -93,6 +94,9 @@ class IamEnforcer:
                                     decision, check.needed_by,
                                     self._message(caller, check.action, resource, decision,
                                                   call.service))
+        kms_denied = denial is None and self._topic_key_denial(caller, call, statements)
+        if kms_denied:
+            denial = kms_denied
         with self._lock:
             self.evaluated += 1
             self.by_action[f"{caller.principal} {action_key(call)}"] += 1
@@ -101,17 +105,46 @@ class IamEnforcer:
             self.denied += 1
             self.denials.append(denial)
         code, status = _DENIAL.get(call.service, _DEFAULT_DENIAL)
+        if denial.action.startswith("kms:") and call.service == "sns":
+            code, status = "KMSAccessDenied", 400  # Publish's documented error for its key
         return code, denial.message, status
 
+    def _topic_key_denial(self, caller: identity.Caller, call: Call,
+                          statements: list[dict[str, Any]]) -> Denial | None:
+        """Publishing to a topic encrypted with a customer managed key needs
+        kms:GenerateDataKey and kms:Decrypt on the key, granted through the key policy
+        (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
+        if (call.service, call.operation) != ("sns", "Publish"):
+            return None
+        topic = str(call.params.get("TopicArn", ""))
+        if topic not in self.topic_keys:
+            return None
+        key_arn, key_policy = self.topic_keys[topic]
+        role_arn = (f"arn:{self.place.partition}:iam::{self.place.account}:role/"
+                    f"{self.role_names.get(caller.principal, caller.principal)}")
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            request = Request(action, key_arn, {"kms:ViaService": [
+                f"sns.{self.place.region}.amazonaws.com"], "kms:CallerAccount": [
+                self.place.account], "kms:EncryptionContext:aws:sns:topicArn": [topic]})
+            decision = evaluate_with_resource_policy(statements, key_policy, request, role_arn,
+                                                     self.place.account,
+                                                     delegation_required=True)
+            if decision is not Decision.ALLOW:
+                return Denial(caller.principal, call.operation, action, key_arn, decision,
+                              "sns:Publish", self._message(caller, action, key_arn, decision,
+                                                           "kms", resource_policy=True))
+        return None
+
     def _message(self, caller: identity.Caller, action: str, resource: str,
-                 decision: Decision, service: str) -> str:
+                 decision: Decision, service: str, resource_policy: bool = False) -> str:
         user = (f"arn:{self.place.partition}:sts::{self.place.account}:assumed-role/"
                 f"{self.role_names.get(caller.principal, caller.principal)}/{caller.session}")
         shown = "SNS:" + action.split(":", 1)[1] if service == "sns" and action.startswith(
             "sns:") else action
-        reason = ("with an explicit deny in an identity-based policy"
+        kind = "resource-based" if resource_policy else "identity-based"
+        reason = (f"with an explicit deny in a {kind} policy"
                   if decision is Decision.EXPLICIT_DENY
-                  else f"because no identity-based policy allows the {shown} action")
+                  else f"because no {kind} policy allows the {shown} action")
         message = (f"User: {user} is not authorized to perform: {shown} on resource: "
                    f"{resource} {reason}")
         if service == "ec2":

@@ -209,3 +209,50 @@ def evaluate(statements: Iterable[Mapping[str, Any]], request: Request) -> Decis
                 return Decision.EXPLICIT_DENY
             allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
+
+
+def principal_scope(statement: Mapping[str, Any], principal_arn: str, account: str) -> str | None:
+    """Whom a resource policy statement names: "principal" (this principal, or everyone),
+    "account" (the account: IAM policies decide, as a key policy's root statement delegates),
+    or None. Only AWS principals are compared; a service principal never matches a role."""
+    if "NotPrincipal" in statement:
+        raise UnsupportedPolicy("NotPrincipal is not evaluated here")
+    principal = statement.get("Principal")
+    if principal == "*":
+        return "principal"
+    if not isinstance(principal, Mapping):
+        return None
+    found: str | None = None
+    for value in _as_list(principal.get("AWS", [])):
+        if value in ("*", principal_arn):
+            return "principal"
+        if value in (account, f"arn:aws:iam::{account}:root"):
+            found = "account"
+    return found
+
+
+def evaluate_with_resource_policy(identity: Iterable[Mapping[str, Any]],
+                                  resource_policy: Iterable[Mapping[str, Any]],
+                                  request: Request, principal_arn: str, account: str,
+                                  delegation_required: bool) -> Decision:
+    """Same-account access with a resource policy ([EVAL]: an explicit deny anywhere wins;
+    otherwise an allow in either policy suffices). With `delegation_required` (AWS KMS key
+    policies) the identity policy counts only if the key policy allows the account."""
+    direct, via_account = [], []
+    for statement in resource_policy:
+        scope = principal_scope(statement, principal_arn, account)
+        if scope == "principal":
+            direct.append(statement)
+        elif scope == "account":
+            via_account.append(statement)
+    decisions = (evaluate(identity, request), evaluate(direct, request),
+                 evaluate(via_account, request))
+    identity_decision, direct_decision, account_decision = decisions
+    if Decision.EXPLICIT_DENY in decisions:
+        return Decision.EXPLICIT_DENY
+    if direct_decision is Decision.ALLOW:
+        return Decision.ALLOW
+    if identity_decision is Decision.ALLOW and (
+            not delegation_required or account_decision is Decision.ALLOW):
+        return Decision.ALLOW
+    return Decision.IMPLICIT_DENY

@@ -202,7 +202,15 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
             role_id = _ref_id(props.get("RoleArn"))
             if role_id:
                 principals[STATE_MACHINE], logical_ids[STATE_MACHINE] = role_id, logical_id
+    # Resource policies the local run also evaluates: a topic's KMS key and each key's policy.
+    topic_keys = {k: r["Properties"]["KmsMasterKeyId"] for k, r in resources.items()
+                  if r["Type"] == "AWS::SNS::Topic"
+                  and "KmsMasterKeyId" in r.get("Properties", {})}
+    key_policies = {k: _statements(r["Properties"]["KeyPolicy"]) for k, r in resources.items()
+                    if r["Type"] == "AWS::KMS::Key" and "KeyPolicy" in r.get("Properties", {})}
     return {
+        "topic_keys": topic_keys,
+        "key_policies": key_policies,
         "principals": principals,
         "logical_ids": logical_ids,
         "roles": roles,
@@ -241,6 +249,24 @@ class Policies:
                     f"{principal}'s role has managed policies whose statements are not in the "
                     "template: the local run cannot evaluate them")
             out[principal] = [resolve(s) for s in self.extract["roles"][role]]
+        return out
+
+    def topic_keys(self, names: Mapping[str, str], place: Place
+                   ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+        """Topic ARN -> (its KMS key's ARN, the key policy) for every topic encrypted with a key
+        of this template. A topic on an AWS managed key (alias/aws/...) needs no grant of ours;
+        one on a key from elsewhere cannot be judged here and raises."""
+        resolve = Resolver(self.extract["resources"], names, place)
+        out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        for topic, key_node in self.extract.get("topic_keys", {}).items():
+            key_id = _ref_id(key_node)
+            if key_id is None:
+                if isinstance(key_node, str) and "alias/aws/" in key_node:
+                    continue
+                raise UnresolvedIntrinsic(f"topic {topic} uses a key from outside the template "
+                                          f"({key_node}): its policy cannot be evaluated")
+            policy = self.extract.get("key_policies", {}).get(key_id, [])
+            out[resolve.arn(topic)] = (resolve.arn(key_id), [resolve(s) for s in policy])
         return out
 
     def with_statements(self, principal: str, statements: list[dict[str, Any]]) -> Policies:

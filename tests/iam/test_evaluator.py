@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from local_aws.iam.evaluator import Decision, Request, UnsupportedPolicy, evaluate
+from local_aws.iam.evaluator import (
+    Decision,
+    Request,
+    UnsupportedPolicy,
+    evaluate,
+    evaluate_with_resource_policy,
+)
 
 IMAGE = "arn:aws:ec2:eu-west-1::image/ami-0123456789abcdef0"
 
@@ -169,3 +175,40 @@ def test_an_operator_it_does_not_implement_raises_instead_of_guessing(condition)
     with pytest.raises(UnsupportedPolicy):
         decide([allow(Condition=condition)], {"aws:CurrentTime": ["x"], "aws:SourceIp": ["x"],
                                               "aws:TagKeys": ["a"], "aws:PrincipalTag/team": ["x"]})
+
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
+
+
+def kms(identity, key_policy, delegation=True):
+    return evaluate_with_resource_policy(identity, key_policy,
+                                         Request("kms:Decrypt", KEY, {}), ROLE, "123456789012",
+                                         delegation)
+
+
+def test_a_key_policy_must_allow_the_role_or_delegate_to_the_account():
+    # AWS KMS "Default key policy": the statement naming the account root "allows IAM policies
+    # to allow access to the KMS key"; without it, IAM policies alone grant nothing
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+    grant = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]
+    root = [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:*", "Resource": "*"}]
+    direct = [{"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt",
+               "Resource": "*"}]
+    service = [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "kms:*", "Resource": "*"}]
+    assert kms(grant, root) is Decision.ALLOW
+    assert kms([], root) is Decision.IMPLICIT_DENY
+    assert kms(grant, []) is Decision.IMPLICIT_DENY
+    assert kms(grant, service) is Decision.IMPLICIT_DENY
+    assert kms([], direct) is Decision.ALLOW
+
+
+def test_in_one_account_an_allow_in_either_policy_suffices_and_any_deny_wins():
+    # [EVAL] "Within a single account": identity-based or resource-based allow; explicit deny
+    # in any policy overrides.
+    grant = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]
+    deny_all = [{"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}]
+    assert kms(grant, [], delegation=False) is Decision.ALLOW
+    assert kms(grant, deny_all, delegation=False) is Decision.EXPLICIT_DENY

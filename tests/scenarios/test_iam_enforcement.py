@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -108,3 +110,48 @@ def test_each_service_answers_a_denial_in_its_own_protocol(policies: Policies) -
     assert "is not authorized to perform: SNS:Publish on resource: " + topic in str(sns.value)
     assert str(ec2.value).count("You are not authorized to perform this operation.") == 1
     assert aws.iam.denied == 4
+
+
+def encrypted_topic(policies: Policies, key_policy: list[dict], report_kms: bool) -> Policies:
+    """The same stack, its topic encrypted with a key of its own (as CDK writes it)."""
+    extract = json.loads(json.dumps(policies.extract))
+    [topic] = policies.of_type("AWS::SNS::Topic")
+    extract["resources"]["TopicKey"] = "AWS::KMS::Key"
+    extract["topic_keys"][topic] = {"Fn::GetAtt": ["TopicKey", "Arn"]}
+    extract["key_policies"]["TopicKey"] = key_policy
+    if report_kms:
+        extract["roles"][extract["principals"]["Report"]].append({
+            "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": {"Fn::GetAtt": ["TopicKey", "Arn"]}})
+    return Policies(extract)
+
+
+ROOT_DELEGATES = [{"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                   "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                                                           ":iam::", {"Ref": "AWS::AccountId"},
+                                                           ":root"]]}}}]
+
+
+@pytest.mark.parametrize(("key_policy", "report_kms", "denied"), [
+    (ROOT_DELEGATES, True, None),
+    (ROOT_DELEGATES, False, "kms:GenerateDataKey"),  # the role lacks the key grant
+    ([], True, "kms:GenerateDataKey"),  # the key policy does not delegate to IAM
+])
+def test_publishing_to_an_encrypted_topic_needs_the_key(policies: Policies, key_policy,
+                                                        report_kms, denied) -> None:
+    # Given the topic encrypted with a customer managed key of the stack
+    # When the Report function publishes
+    with LocalAws(policies=encrypted_topic(policies, key_policy, report_kms)) as aws, \
+            identity.acting_as("Report", f"{PREFIX}-Report"):
+        try:
+            aws.client("sns").publish(TopicArn=aws.topic_arn, Message="done")
+            error = None
+        except ClientError as exc:
+            error = exc.response["Error"]["Code"]
+    # Then it needs kms:GenerateDataKey and kms:Decrypt on the key, through the key policy
+    if denied is None:
+        assert error is None and aws.iam.denied == 0
+    else:
+        assert error == "KMSAccessDenied"
+        assert aws.iam.denials[0].action == denied
+        assert aws.iam.denials[0].resource.startswith("arn:aws:kms:eu-west-1:123456789012:key/")
