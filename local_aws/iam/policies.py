@@ -261,7 +261,7 @@ class Policies:
         for topic, key_node in self.extract.get("topic_keys", {}).items():
             key_id = _ref_id(key_node)
             if key_id is None:
-                if isinstance(key_node, str) and "alias/aws/" in key_node:
+                if "alias/aws/" in str(resolve(key_node)):  # "alias/aws/sns" or its ARN
                     continue
                 raise UnresolvedIntrinsic(f"topic {topic} uses a key from outside the template "
                                           f"({key_node}): its policy cannot be evaluated")
