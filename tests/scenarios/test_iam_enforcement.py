@@ -155,3 +155,49 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(policies: Policies, key_
         assert error == "KMSAccessDenied"
         assert aws.iam.denials[0].action == denied
         assert aws.iam.denials[0].resource.startswith("arn:aws:kms:eu-west-1:123456789012:key/")
+
+
+def test_conditions_read_the_request_tags_and_the_resources_own_tags(policies: Policies) -> None:
+    with LocalAws(policies=policies) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        ws = aws.client("workspaces")
+        ours = ws.import_workspace_image(
+            Ec2ImageId=ami, IngestionProcess="BYOL_REGULAR_WSP", ImageName="ours",
+            ImageDescription="ours", Tags=[{"Key": "byol-import:managed-by",
+                                            "Value": "byol-import"}])["ImageId"]
+        theirs = ws.import_workspace_image(
+            Ec2ImageId=aws.create_windows_ami(name="other"), IngestionProcess="BYOL_REGULAR_WSP",
+            ImageName="theirs", ImageDescription="theirs")["ImageId"]
+        aws.clock.advance(aws.timings.import_seconds)
+        codes = {}
+        # Given CleanupImage's grant: DeleteWorkspaceImage only on images tagged managed-by us
+        with identity.acting_as("CleanupImage", f"{PREFIX}-CleanupImage"):
+            for name, image in (("theirs", theirs), ("ours", ours)):
+                try:
+                    ws.delete_workspace_image(ImageId=image)
+                    codes[name] = "ok"
+                except ClientError as exc:
+                    codes[name] = exc.response["Error"]["Code"]
+        # And Report's grant: ec2:CreateTags only with tag keys in our namespace
+        with identity.acting_as("Report", f"{PREFIX}-Report"):
+            aws.client("ec2").create_tags(Resources=[ami], Tags=[
+                {"Key": "byol-import:status", "Value": "AVAILABLE"}])
+            with pytest.raises(ClientError) as foreign:
+                aws.client("ec2").create_tags(Resources=[ami], Tags=[
+                    {"Key": "byol-import:status", "Value": "x"}, {"Key": "Name", "Value": "x"}])
+    # Then the image without our tag and the foreign tag key are denied, the rest allowed
+    assert codes == {"theirs": "AccessDeniedException", "ours": "ok"}
+    assert foreign.value.response["Error"]["Code"] == "UnauthorizedOperation"
+    assert [d.action for d in aws.iam.denials] == ["workspaces:DeleteWorkspaceImage",
+                                                   "ec2:CreateTags"]
+
+
+def test_an_operation_the_request_table_cannot_place_fails_loudly(policies: Policies) -> None:
+    with LocalAws(policies=policies) as aws, \
+            identity.acting_as("AcquireLock", f"{PREFIX}-AcquireLock"), \
+            pytest.raises(Exception, match="PLACERS"):
+        # dynamodb:Query has a table resource type the table does not map
+        aws.client("dynamodb").query(TableName=aws.lock_table, KeyConditionExpression="LockId = :l",
+                                     ExpressionAttributeValues={":l": {"S": "x"}})
+    assert aws.iam.gaps and "dynamodb:Query" in aws.iam.gaps[0]
