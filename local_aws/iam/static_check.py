@@ -137,9 +137,11 @@ def _check_statement(item: _Statement, resolve: Resolver) -> list[Finding]:
                                     "no such action in the Service Authorization Reference"))
             continue
         wildcard = len(actions) > 1 or any(c in pattern for c in "*?")
+        # "*" in a key policy means the key itself; in a Deny it only widens the deny.
+        star_is_fine = item.key_policy or statement.get("Effect") == "Deny"
         for resource in resources:
             findings.extend(_check_resource(where, pattern, actions, resource, wildcard,
-                                            item.key_policy))
+                                            star_is_fine))
         for key in keys:
             if not any(a.supports_condition_key(key) for a in actions):
                 findings.append(Finding("condition-key", where, pattern,
@@ -149,14 +151,14 @@ def _check_statement(item: _Statement, resolve: Resolver) -> list[Finding]:
 
 
 def _check_resource(where: str, pattern: str, actions: list[sar.Action], resource: str,
-                    wildcard: bool, key_policy: bool) -> list[Finding]:
+                    wildcard: bool, star_is_fine: bool) -> list[Finding]:
     with_types = [a for a in actions if a.resource_types]
     if resource == "*":
-        if with_types and not key_policy and not wildcard:
+        if with_types and not star_is_fine and not wildcard:
             names = ", ".join(r.name for r in with_types[0].resource_types)
             return [Finding("wildcard-resource", where, pattern,
                             f"Resource \"*\" on an action that supports resource types ({names})")]
-        if with_types and wildcard and not key_policy and len(with_types) == len(actions):
+        if with_types and wildcard and not star_is_fine and len(with_types) == len(actions):
             return [Finding("wildcard-resource", where, pattern,
                             "Resource \"*\" where every action named supports resource types")]
         return []

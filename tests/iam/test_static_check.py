@@ -71,6 +71,8 @@ def test_star_on_an_action_with_resource_types_is_reported_and_can_be_suppressed
     reason = Suppression("wildcard-resource", "dynamodb:*", "Policy", "a reason")
     assert unsuppressed(findings, (reason,)) == []
     assert unsuppressed(findings, ()) == findings
+    # A Deny on "*" only widens the deny: not reported
+    assert kinds(template({"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": "*"})) == []
 
 
 def test_a_condition_key_the_action_does_not_support_is_a_finding():
