@@ -94,9 +94,8 @@ class IamEnforcer:
                                     decision, check.needed_by,
                                     self._message(caller, check.action, resource, decision,
                                                   call.service))
-        kms_denied = denial is None and self._topic_key_denial(caller, call, statements)
-        if kms_denied:
-            denial = kms_denied
+        if denial is None:
+            denial = self._topic_key_denial(caller, call, statements)
         with self._lock:
             self.evaluated += 1
             self.by_action[f"{caller.principal} {action_key(call)}"] += 1
