@@ -318,7 +318,9 @@ def cached_extract(cache_dir: Path = CACHE_DIR) -> Policies:
         done = subprocess.run([sys.executable, "-m", "local_aws.iam.policies", str(temporary)],
                               cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"synthesizing the IAM policies failed:\n{done.stderr[-4000:]}")
+            raise RuntimeError(
+                "synthesizing the stack for its IAM policies failed (the CDK library needs "
+                f"Node.js 20+ on PATH):\n{done.stderr[-4000:]}")
         for stale in cache_dir.glob("policies-*.json"):
             stale.unlink(missing_ok=True)
         os.replace(temporary, path)
