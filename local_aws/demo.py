@@ -124,6 +124,8 @@ def _summary(aws: LocalAws, results: list[ExecutionResult], amis: list[str], vir
     print("  other API calls: " + ", ".join(f"{op} {n}" for op, n in sorted(other.items())))
     print(f"  Lambda invocations: {sum(aws.lambdas.invocations.values())}; unhandled "
           f"exceptions: {len(aws.lambdas.unhandled)}")
+    print(f"  IAM: {aws.iam.evaluated} calls evaluated against the synthesized roles, "
+          f"{aws.iam.denied} denied")
 
 
 def main(argv: list[str] | None = None) -> int:

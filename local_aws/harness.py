@@ -30,6 +30,8 @@ from moto import mock_aws
 from byol_import import clients, settings
 from byol_import import clock as app_clock
 from local_aws.clock import VirtualClock
+from local_aws.iam.enforcer import IamEnforcer, LocalTags, local_names
+from local_aws.iam.policies import Place, Policies, cached_extract
 from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches
 from local_aws.workspaces_byol import (
     AmiProfile,
@@ -100,8 +102,12 @@ class LocalAws:
     timings: Timings = field(default_factory=Timings.realistic)
     faults: Faults = field(default_factory=Faults)
     on_state: Callable[[str, str, datetime], None] | None = None
+    # The synthesized roles' policies every handler runs as (default: the stack's, cached).
+    policies: Policies | None = None
 
     def __post_init__(self) -> None:
+        if self.policies is None:
+            self.policies = cached_extract()
         self.clock = VirtualClock()
         self.world = ByolWorld(self.clock, self.timings, self.faults)
         self.calls = CallLog()
@@ -131,6 +137,7 @@ class LocalAws:
         app_clock.set_source(self.clock.now)
         clients.reset()
         self._build()
+        self._enforce_iam()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -223,6 +230,21 @@ class LocalAws:
             events.put_targets(Rule=f"{PREFIX}-{rule}", Targets=[{"Id": target,
                                                                   "Arn": queue_arn}])
             self.inboxes[url] = target
+
+    def _enforce_iam(self) -> None:
+        """From here on, every call a handler or the state machine makes is authorized against
+        its synthesized role, with the template's references resolved to these resources."""
+        assert self.policies is not None
+        names = local_names(self.policies, PREFIX, self.function_names, {
+            "AWS::DynamoDB::Table": self.lock_table,
+            "AWS::SNS::Topic": self.topic_arn.rsplit(":", 1)[-1],
+            "AWS::StepFunctions::StateMachine": self.state_machine_arn.rsplit(":", 1)[-1],
+        })
+        roles = {p: names[self.policies.role_name(p)] for p in self.policies.principals()}
+        self.iam = IamEnforcer(self.policies, names, Place(region=REGION, account=ACCOUNT_ID),
+                               roles, LocalTags(self.world, ACCOUNT_ID, REGION),
+                               state_machine_session=f"{PREFIX}-Workflow")
+        self._patches.iam = self.iam
 
     # -- the world the import runs in ------------------------------------------------------------
     def create_windows_ami(self, name: str = "Windows-11-Enterprise-BYOL-2026.11",

@@ -23,16 +23,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_aws import aws_errors
 from local_aws.aws_errors import ErrorSpec
 from local_aws.clock import VirtualClock
+from local_aws.iam import identity
 from local_aws.workspaces_byol import FaultBudget, Faults
 
 # moto warns when a code is not in the service's model: AccessDenied is in none of them, yet AWS
 # answers it for any call (local_aws/aws_errors.py documents each injectable code).
 warnings.filterwarnings("ignore", message=r"Exception\(InjectedError\)")
+
+if TYPE_CHECKING:
+    from local_aws.iam.enforcer import IamEnforcer
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,10 @@ class LocalLambdaRuntime:
             return json.dumps(crash).encode()
         self.output.local.capturing = True
         try:
-            result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
-                                                        fn.timeout_seconds))
+            # The handler's AWS calls are authorized as its own role (local_aws/iam).
+            with identity.acting_as(fn.key, name):
+                result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
+                                                            fn.timeout_seconds))
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
             from byol_import.errors import ByolImportError
 
@@ -234,6 +240,8 @@ class Patches:
         self.lambdas = lambdas
         self.faults = faults
         self.calls = calls
+        # Set by LocalAws once the local resources exist: every call is authorized by it.
+        self.iam: IamEnforcer | None = None
         self._undo: list[Callable[[], None]] = []
 
     def _set(self, owner: Any, name: str, value: Any) -> None:
@@ -253,6 +261,7 @@ class Patches:
         from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
         clock, lambdas, faults, calls = self.clock, self.lambdas, self.faults, self.calls
+        patches = self
 
         def wait_interval(_self: Any, env: Any, wait_seconds: int) -> None:
             clock.sleep(wait_seconds)
@@ -323,6 +332,9 @@ class Patches:
             operation = _self._get_action()
             service = _self.service_name
             calls.add(ApiCall(service, operation, clock.now()))
+            # IAM: a call the caller's role does not allow is denied as AWS denies it.
+            if patches.iam is not None and (denied := patches.iam.check(_self)) is not None:
+                return _fault(_self, *denied)
             key = operation if service == "workspaces" else f"{service}:{operation}"
             if faults.take(faults.throttle, key):
                 return _fault(_self, *_THROTTLE.get(service, ("ThrottlingException",

@@ -38,6 +38,8 @@ class Row:
     imports: int = 0
     leaked_locks: int = 0
     unhandled: int = 0
+    iam_evaluated: int = 0  # handler and state machine calls authorized against their roles
+    iam_denied: int = 0
     wall_seconds: float = 0.0
     broken: list[str] = field(default_factory=list)
 
@@ -59,6 +61,11 @@ def _finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | No
     row.imports = sum(a.imports_accepted for a in aws.world._accounts.values())
     row.leaked_locks = 1 if aws.lock_holder() else 0
     row.unhandled = len(aws.lambdas.unhandled)
+    # Several LocalAws in one scenario (aborted-holder): the counts add up.
+    row.iam_evaluated += aws.iam.evaluated
+    row.iam_denied += aws.iam.denied
+    if aws.iam.denied:
+        row.broken.append(f"IAM denied {aws.iam.denied} calls: {aws.iam.denials[0].message}")
     notes = aws.notifications()
     for ami in amis:
         status = aws.ami_tags(ami).get(settings.STATUS_TAG_KEY)
@@ -353,12 +360,13 @@ def run(name: str) -> list[Row]:
 def table(rows: list[Row]) -> str:
     header = ("scenario", "runs", "outcome", "ModifyAccount (applied/sent)", "imports",
               "leaked locks",
-              "unhandled exc.", "wall s", "rules broken")
+              "unhandled exc.", "IAM evaluated/denied", "wall s", "rules broken")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         lines.append(f"| {r.scenario} | {r.runs} | {r.outcome} | {r.modify_calls}/"
                      f"{r.modify_attempts} | {r.imports} "
-                     f"| {r.leaked_locks} | {r.unhandled} | {r.wall_seconds:.1f} | "
+                     f"| {r.leaked_locks} | {r.unhandled} | {r.iam_evaluated}/{r.iam_denied} "
+                     f"| {r.wall_seconds:.1f} | "
                      f"{len(r.broken)} |")
     return "\n".join(lines)
 
@@ -376,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     for scenario, rule in broken:
         print(f"BROKEN: {scenario}: {rule}", file=sys.stderr)
     print(f"\naccount {ACCOUNT_ID}: {len(rows)} scenarios, {sum(r.runs for r in rows)} "
-          f"executions, {len(broken)} broken rules")
+          f"executions, {len(broken)} broken rules; IAM: "
+          f"{sum(r.iam_evaluated for r in rows)} calls evaluated against the synthesized roles, "
+          f"{sum(r.iam_denied for r in rows)} denied")
     return 1 if broken else 0
 
 
