@@ -169,7 +169,7 @@ def test_conditions_read_the_request_tags_and_the_resources_own_tags(policies: P
         theirs = ws.import_workspace_image(
             Ec2ImageId=aws.create_windows_ami(name="other"), IngestionProcess="BYOL_REGULAR_WSP",
             ImageName="theirs", ImageDescription="theirs")["ImageId"]
-        aws.clock.advance(aws.timings.import_seconds)
+        aws.clock.advance(aws.timings.longest_import())
         codes = {}
         # Given CleanupImage's grant: DeleteWorkspaceImage only on images tagged managed-by us
         with identity.acting_as("CleanupImage", f"{PREFIX}-CleanupImage"):
