@@ -1,9 +1,9 @@
 """Powertools wired once: every handler takes its logger and metrics from here.
 
-No Powertools Tracer: the X-Ray SDK it loads builds two botocore clients for sampling rules when
-imported (about 250-450 ms of every cold start, measured in docs/decisions.md, "Cold start").
-Lambda active tracing and the state machine's tracing still record every invocation in X-Ray, and
-each log line carries `cold_start` and `xray_trace_id`.
+No Powertools Tracer: the X-Ray SDK it loads, and the patching it does, cost 40-120 ms CPU of
+every cold start (docs/decisions.md, "Cold start"), and with polls minutes apart many
+invocations are cold starts. Lambda active tracing and the state machine's tracing still record
+every invocation in X-Ray, and each log line carries `cold_start` and `xray_trace_id`.
 """
 
 from __future__ import annotations
