@@ -121,3 +121,10 @@ def test_a_report_exits_zero_and_check_fails_on_a_missed_target():
     assert bench.exit_code([met, missed], check=False) == 0
     assert bench.exit_code([met, missed], check=True) == 1
     assert bench.exit_code([met, unmeasured], check=True) == 0
+
+
+def test_the_suite_figure_quotes_pytests_summary_line():
+    output = ("....F...  [100%]\n=== FAILURES ===\n1 failed here\n"
+              "=========== 1 failed, 1299 passed in 170.21s ===\n")
+    assert bench.pytest_summary(output) == "1 failed, 1299 passed in 170.21s"
+    assert bench.pytest_summary("........ [100%]\n") == "no summary"
