@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint unit reliability synth deploy clean
+.PHONY: demo test lint unit reliability bench synth deploy clean
 
 # scripts/venv installs .venv and writes this stamp; cdk.json's app runs through it too.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -36,6 +36,11 @@ unit: $(STAMP)
 ## The issue-4 reliability scenarios, with their table.
 reliability: $(STAMP)
 	$(BIN)/python -m local_aws.reliability $(ARGS)
+
+## Speed figures next to their targets (ARGS="--suite" also times the whole pytest run, minutes;
+## ARGS="--check" exits non-zero when a target is missed).
+bench: $(STAMP)
+	$(BIN)/python -m local_aws.bench $(ARGS)
 
 ## The CloudFormation template, offline (CDK CLI from npm), then cfn-lint on it.
 synth: $(STAMP) node_modules/.bin/cdk
