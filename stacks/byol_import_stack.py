@@ -15,8 +15,9 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from byol_import import settings
-from stacks.config import ProjectConfig
+from stacks.config import ASL_FILE, ProjectConfig
 from stacks.constructs.alarms import ImportAlarms
+from stacks.constructs.dashboard import ImportDashboard
 from stacks.constructs.functions import ProjectFunction, powertools_layer
 from stacks.constructs.trigger import ImportTrigger
 from stacks.constructs.workflow import ImportWorkflow
@@ -105,8 +106,17 @@ class ByolImportStack(Stack):
             janitor=self.functions["LockJanitor"].function,
             state_machine=self.workflow.state_machine,
         )
-        self.alarms = ImportAlarms(self, "Alarms", state_machine=self.workflow.state_machine,
-                                   dlq=self.trigger.dlq, topic=self.topic)
+        self.alarms = ImportAlarms(
+            self, "Alarms", asl_file=ASL_FILE, state_machine_logs=self.workflow.log_group,
+            starter=self.functions["Starter"].function,
+            janitor=self.functions["LockJanitor"].function, dlq=self.trigger.dlq,
+            topic=self.topic)
+        self.dashboard = ImportDashboard(
+            self, "Dashboard", state_machine=self.workflow.state_machine,
+            state_machine_logs=self.workflow.log_group,
+            functions={key: fn.function for key, fn in self.functions.items()},
+            function_logs={key: fn.log_group for key, fn in self.functions.items()},
+            dlq=self.trigger.dlq, alarms=self.alarms)
 
         CfnOutput(self, "StateMachineArn", value=sm_arn)
         CfnOutput(self, "StateMachineConsoleUrl", value=(
@@ -114,6 +124,7 @@ class ByolImportStack(Stack):
             f"#/statemachines/view/{sm_arn}"))
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "LockTableName", value=self.lock_table.table_name)
+        CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
         self._suppress()
 
     def _notification_topic(self) -> tuple[kms.Key, sns.Topic]:

@@ -217,13 +217,87 @@ def test_wildcard_resources_only_where_no_resource_level_permission_exists(
                 assert set(acts) <= allowed_star, (spec.key, acts)
 
 
-def test_alarms_cover_failed_timed_out_aborted_and_dead_letters(
+def _alarm_metrics(alarm: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(namespace, metric, dimension values as JSON) of every metric an alarm reads."""
+    props = alarm["Properties"]
+    stats = [q["MetricStat"]["Metric"] for q in props.get("Metrics", []) if "MetricStat" in q]
+    if "MetricName" in props:
+        stats.append(props)
+    return [(m["Namespace"], m["MetricName"], json.dumps(m.get("Dimensions", []),
+                                                         sort_keys=True)) for m in stats]
+
+
+def test_alarms_watch_only_what_no_notification_covers(template_json: dict[str, Any]) -> None:
+    # Given every ended import is notified once (Report, or the janitor for timed-out and
+    # aborted executions)
+    alarms = resources(template_json, "AWS::CloudWatch::Alarm")
+    watched = {(ns, name) for a in alarms.values() for ns, name, _ in _alarm_metrics(a)}
+    # Then no alarm watches an outcome a notification already reports
+    notified = {("AWS/States", m) for m in ("ExecutionsFailed", "ExecutionsTimedOut",
+                                            "ExecutionsAborted")}
+    notified |= {(settings.METRICS_NAMESPACE, m) for m in ("ImportsFailed", "ImportsSucceeded")}
+    assert not watched & notified
+    # And the alarms watch: executions that ended without a report, events the Starter or the
+    # janitor dropped, and the dead-letter queue
+    (metric_filter,) = resources(template_json, "AWS::Logs::MetricFilter").values()
+    (transform,) = metric_filter["Properties"]["MetricTransformations"]
+    assert watched == {(transform["MetricNamespace"], transform["MetricName"]),
+                       ("AWS/Lambda", "AsyncEventsDropped"),
+                       ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
+    dropped = {dims for a in alarms.values() for ns, name, dims in _alarm_metrics(a)
+               if name == "AsyncEventsDropped"}
+    assert {json.loads(d)[0]["Value"]["Ref"].split("Function")[0] for d in dropped} == {
+        "Starter", "LockJanitor"}
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] and props["Threshold"] == 0
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        assert props["TreatMissingData"] == "notBreaching"
+        assert len(props["AlarmDescription"]) > 80  # says what happened and what to do
+
+
+def test_the_unreported_failures_filter_reads_the_state_machine_s_log(
         template_json: dict[str, Any]) -> None:
-    alarms = resources(template_json, "AWS::CloudWatch::Alarm").values()
-    names = sorted(a["Properties"]["MetricName"] for a in alarms)
-    assert names == ["ApproximateNumberOfMessagesVisible", "ExecutionsAborted",
-                     "ExecutionsFailed", "ExecutionsTimedOut"]
-    assert all(a["Properties"]["AlarmActions"] for a in alarms)
+    from local_aws.logs_filters import compile_pattern
+    from stacks.constructs.alarms import fail_states
+
+    # Given the workflow's Fail states: ImportFailed follows a Report that went out; the other
+    # two end an execution whose Report failed
+    reported, unreported = fail_states(json.loads(ASL_FILE.read_text()))
+    assert reported == ["ImportFailed"]
+    assert unreported == ["ImportFailedUnreported", "ReportingFailed"]
+    (metric_filter,) = resources(template_json, "AWS::Logs::MetricFilter").values()
+    props = metric_filter["Properties"]
+    (sm,) = resources(template_json, "AWS::StepFunctions::StateMachine").values()
+    (destination,) = sm["Properties"]["LoggingConfiguration"]["Destinations"]
+    assert props["LogGroupName"]["Ref"] == \
+        destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    matches = compile_pattern(props["FilterPattern"])
+
+    def event(kind: str, **details: str) -> dict[str, Any]:
+        return {"type": kind, "details": details}
+
+    # Then the filter counts an execution no one was told about, and nothing else
+    assert matches(event("FailStateEntered", name="ImportFailedUnreported"))
+    assert matches(event("FailStateEntered", name="ReportingFailed"))
+    assert matches(event("ExecutionFailed", error="States.Runtime"))
+    assert matches(event("ExecutionFailed", error="States.DataLimitExceeded"))
+    assert not matches(event("FailStateEntered", name="ImportFailed"))
+    assert not matches(event("ExecutionFailed", error="ImageImportFailed"))
+    assert not matches(event("TaskStateEntered", name="ReportingFailed"))
+
+
+def test_a_fail_state_reachable_without_a_report_counts_as_unreported() -> None:
+    from stacks.constructs.alarms import fail_states, report_substitution
+
+    # Given a Fail state a Report task leads to, but that a Choice also reaches directly
+    definition = {"States": {
+        "Report": {"Type": "Task", "Resource": report_substitution(), "Next": "Done"},
+        "Check": {"Type": "Choice", "Choices": [{"Next": "Done"}], "Default": "Other"},
+        "Other": {"Type": "Task", "Resource": "arn:x", "Next": "Lost"},
+        "Done": {"Type": "Fail"}, "Lost": {"Type": "Fail"}}}
+    # Then neither is a reported failure
+    assert fail_states(definition) == ([], ["Done", "Lost"])
 
 
 def _ref(value: Any) -> str:
@@ -334,8 +408,8 @@ def test_two_deployments_can_coexist_in_one_account() -> None:
             props = resource.get("Properties", {})
             # a literal name would clash; references to generated names are fine
             assert not any(isinstance(props.get(n), str) for n in names), resource["Type"]
-            if "LogGroupName" in props:
-                groups.append(props["LogGroupName"])
+            if resource["Type"] == "AWS::Logs::LogGroup" and "LogGroupName" in props:
+                groups.append(json.dumps(props["LogGroupName"], sort_keys=True))
     assert len(groups) == len(set(groups)) == 2
 
 
