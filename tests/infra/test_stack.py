@@ -227,7 +227,8 @@ def _alarm_metrics(alarm: dict[str, Any]) -> list[tuple[str, str, str]]:
                                                          sort_keys=True)) for m in stats]
 
 
-def test_alarms_watch_only_what_no_notification_covers(template_json: dict[str, Any]) -> None:
+def test_alarms_watch_only_what_no_notification_covers(template_json: dict[str, Any],
+                                                       stack: ByolImportStack) -> None:
     # Given every ended import is notified once (Report, or the janitor for timed-out and
     # aborted executions)
     alarms = resources(template_json, "AWS::CloudWatch::Alarm")
@@ -241,6 +242,8 @@ def test_alarms_watch_only_what_no_notification_covers(template_json: dict[str, 
     # janitor dropped, and the dead-letter queue
     (metric_filter,) = resources(template_json, "AWS::Logs::MetricFilter").values()
     (transform,) = metric_filter["Properties"]["MetricTransformations"]
+    # (the filter's metric is per deployment: a metric filter cannot add a constant dimension)
+    assert transform["MetricNamespace"] == f"{settings.METRICS_NAMESPACE}/{stack.stack_name}"
     assert watched == {(transform["MetricNamespace"], transform["MetricName"]),
                        ("AWS/Lambda", "AsyncEventsDropped"),
                        ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
