@@ -8,6 +8,7 @@ patterns) and the Standard state machine from `statemachines/byol_import.asl.jso
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -31,6 +32,7 @@ from byol_import import clients, settings
 from byol_import import clock as app_clock
 from local_aws.clock import VirtualClock
 from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches
+from local_aws.throttling import Throttling, TokenBuckets
 from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, uninstall
 from stacks import config as project_config
 from stacks.patterns import (
@@ -92,14 +94,18 @@ class LocalAws:
     timings: Timings = field(default_factory=Timings)
     faults: Faults = field(default_factory=Faults)
     on_state: Callable[[str, str, datetime], None] | None = None
+    # AWS's request throttling, on by default; `Throttling.off()` only where a test says why.
+    throttling: Throttling = field(default_factory=Throttling)
 
     def __post_init__(self) -> None:
         self.clock = VirtualClock()
         self.world = ByolWorld(self.clock, self.timings, self.faults)
         self.calls = CallLog()
         self.lambdas = LocalLambdaRuntime(ACCOUNT_ID, REGION)
+        self.buckets = TokenBuckets(self.throttling, self.clock.now)
         self._patches = Patches(self.clock, self.lambdas, self.faults, self.calls,
-                                on_state=self.on_state)
+                                on_state=self.on_state, buckets=self.buckets)
+        self._outside: contextlib.AbstractContextManager[None] | None = None
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                                       "lambda": {"use_docker": False}})
         self._saved_env: dict[str, str | None] = {}
@@ -120,6 +126,10 @@ class LocalAws:
         self._mock.start()
         install(self.world)
         self._patches.install()
+        # The thread that runs the harness is outside every execution: when its SDK backs off
+        # on the virtual clock, time must not jump ahead of executions that are working.
+        self._outside = self.clock.external()
+        self._outside.__enter__()
         app_clock.set_source(self.clock.now)
         clients.reset()
         self._build()
@@ -130,6 +140,8 @@ class LocalAws:
         clients.reset()
         app_clock.set_source(None)
         self._patches.remove()
+        if self._outside is not None:
+            self._outside.__exit__(None, None, None)
         uninstall()
         self._mock.stop()
         for key, value in self._saved_env.items():
@@ -143,15 +155,19 @@ class LocalAws:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def client(self, service: str) -> Any:
-        """A client of our own (not the handlers'): no SDK retries, so injected faults show.
+    def client(self, service: str, *, retries: bool = True) -> Any:
+        """A client of our own (not the handlers'), as a person's CLI would be: it shares the
+        account's throttling buckets, so it retries with the SDK's backoff (which sleeps on the
+        virtual clock). `retries=False` lets a test see an injected fault as it is.
         Made once per service: creating a botocore client costs more than the call it makes."""
+        key = f"{service}:{retries}"
         with self._clients_lock:
-            if service not in self._clients:
-                self._clients[service] = boto3.client(
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
                     service, region_name=REGION,
-                    config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-            return self._clients[service]
+                    config=Config(retries={"mode": "standard",
+                                           "total_max_attempts": 10 if retries else 1}))
+            return self._clients[key]
 
     # -- what the stack deploys ---------------------------------------------------------------
     def _build(self) -> None:

@@ -4,6 +4,7 @@
 - Lambda invokes run our real handlers in-process, as the Lambda runtime would;
 - EventBridge patterns match arrays of objects the way EventBridge does;
 - every API call is recorded, and faults (throttling, 5xx) can be injected into any of them;
+- requests are throttled by token buckets per account, as AWS does (local_aws/throttling.py);
 - an execution stopped mid-task stays ABORTED, as in AWS.
 """
 
@@ -24,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from local_aws.clock import VirtualClock
+from local_aws.throttling import TokenBuckets
 from local_aws.workspaces_byol import FaultBudget, Faults
 
 
@@ -32,6 +34,7 @@ class ApiCall:
     service: str
     operation: str
     at: datetime
+    throttled: bool = False  # refused by the account's token bucket (AWS did nothing)
 
 
 @dataclass
@@ -43,10 +46,17 @@ class CallLog:
         with self.lock:
             self.calls.append(call)
 
-    def count(self, service: str | None = None) -> Counter[str]:
+    def count(self, service: str | None = None, *, served: bool = False) -> Counter[str]:
+        """Requests sent, by operation; `served` leaves out the throttled ones."""
         with self.lock:
             return Counter(c.operation if service else f"{c.service}:{c.operation}"
-                           for c in self.calls if service is None or c.service == service)
+                           for c in self.calls if (service is None or c.service == service)
+                           and not (served and c.throttled))
+
+    def throttled(self, service: str | None = None) -> Counter[str]:
+        with self.lock:
+            return Counter(c.operation for c in self.calls if c.throttled
+                           and (service is None or c.service == service))
 
     def operations(self, service: str) -> list[str]:
         with self.lock:
@@ -220,8 +230,10 @@ class Patches:
 
     def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
                  calls: CallLog,
-                 on_state: Callable[[str, str, datetime], None] | None = None) -> None:
+                 on_state: Callable[[str, str, datetime], None] | None = None,
+                 buckets: TokenBuckets | None = None) -> None:
         self.on_state = on_state
+        self.buckets = buckets
         self.clock = clock
         self.lambdas = lambdas
         self.faults = faults
@@ -245,6 +257,7 @@ class Patches:
         from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
         clock, lambdas, faults, calls = self.clock, self.lambdas, self.faults, self.calls
+        buckets = self.buckets
 
         def wait_interval(_self: Any, env: Any, wait_seconds: int) -> None:
             clock.sleep(wait_seconds)
@@ -314,7 +327,14 @@ class Patches:
         def call_action(_self: Any) -> Any:
             operation = _self._get_action()
             service = _self.service_name
-            calls.add(ApiCall(service, operation, clock.now()))
+            # Throttling: the account's token bucket for this request, on the virtual clock.
+            throttled = buckets is not None and not buckets.take(
+                _self.current_account, _self.region, service, operation,
+                getattr(_self, "params", None))
+            calls.add(ApiCall(service, operation, clock.now(), throttled))
+            if throttled:
+                return _fault(_self, *_THROTTLE.get(service, ("ThrottlingException",
+                                                              "Rate exceeded")), 400)
             key = operation if service == "workspaces" else f"{service}:{operation}"
             if faults.take(faults.throttle, key):
                 return _fault(_self, *_THROTTLE.get(service, ("ThrottlingException",

@@ -17,8 +17,11 @@ _lock = threading.Lock()
 
 
 def _config() -> Config:
-    # The state machine's Retry owns long backoff; the SDK makes a few quick tries first.
-    attempts = int(os.environ.get("BYOL_SDK_MAX_ATTEMPTS", "3"))
+    # The state machine's Retry owns long backoff; the SDK makes a few quick tries first. Five,
+    # not the SDK's default three: WorkSpaces allows about 2 calls per second per account, and a
+    # step makes up to four in a row; with three, a throttled call still fails about 6% of the
+    # time and the whole step is retried (its backoff stays under 1+2+4+8 s per call).
+    attempts = int(os.environ.get("BYOL_SDK_MAX_ATTEMPTS", "5"))
     return Config(retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5,
                   read_timeout=20)
 

@@ -178,7 +178,8 @@ def poll_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, Any
 
 def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
                   config: RuntimeConfig) -> dict[str, Any]:
-    """Delete our failed image. Never raises for the delete: the import error must stay visible."""
+    """Delete our failed image. A refused delete is noted, never raised: the import error must
+    stay visible (a transient error is raised for the state's Retry; its Catch keeps the error)."""
     request = request_of(state)
     image_id = str(_section(state, "Import")["image_id"])
     reason = str(_section(state, "Poll").get("reason") or f"WorkSpaces image {image_id} failed")
@@ -192,6 +193,8 @@ def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
                 note = f"image {image_id} deleted"
             else:
                 note = f"image {image_id} kept (not created by byol-import)"
+        except errors.TransientAwsError:
+            raise  # throttled or a 5xx: the state's Retry tries the delete again
         except errors.ByolImportError as exc:
             note = f"cleanup of image {image_id} failed: {exc.message}"
     return {"Error": errors.ImageImportFailed.__name__, "Cause": f"{reason} [{note}]",

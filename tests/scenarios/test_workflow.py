@@ -33,6 +33,8 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
             "DescribeAccount": 1 + 1 + 24, "DescribeAccountModifications": 1 + 1 + 23,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1,
             "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": 4})
+        # ... served within AWS's 2 calls per second: EnableByol's burst was throttled, retried
+        assert aws.calls.throttled("workspaces")
         account = aws.client("workspaces").describe_account()
         assert account["DedicatedTenancySupport"] == "ENABLED"
         tags = aws.ami_tags(ami)
