@@ -22,9 +22,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_aws.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from local_aws.cloudtrail import CloudTrail
 from local_aws.throttling import TokenBuckets
 from local_aws.workspaces_byol import FaultBudget, Faults
 
@@ -153,6 +156,10 @@ class LocalLambdaRuntime:
         self.unhandled: list[str] = []
         self._lock = threading.Lock()
         self.output = HandlerOutput(sys.stdout)
+        self._running = threading.local()  # the function whose handler this thread runs
+
+    def current_function(self) -> str | None:
+        return getattr(self._running, "name", None)
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -178,6 +185,7 @@ class LocalLambdaRuntime:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
         self.output.local.capturing = True
+        outer, self._running.name = self.current_function(), name
         try:
             result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
                                                         fn.timeout_seconds))
@@ -195,6 +203,7 @@ class LocalLambdaRuntime:
             }).encode()
         finally:
             self.output.local.capturing = False
+            self._running.name = outer
         if self.faults.take(self.faults.crash_after, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
@@ -231,9 +240,11 @@ class Patches:
     def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
                  calls: CallLog,
                  on_state: Callable[[str, str, datetime], None] | None = None,
-                 buckets: TokenBuckets | None = None) -> None:
+                 buckets: TokenBuckets | None = None,
+                 cloudtrail: CloudTrail | None = None) -> None:
         self.on_state = on_state
         self.buckets = buckets
+        self.cloudtrail = cloudtrail
         self.clock = clock
         self.lambdas = lambdas
         self.faults = faults
@@ -324,7 +335,7 @@ class Patches:
         # calls stay outside: an invoke runs a handler that makes calls of its own.
         atomic = threading.RLock()
 
-        def call_action(_self: Any) -> Any:
+        def serve(_self: Any) -> Any:
             operation = _self._get_action()
             service = _self.service_name
             # Throttling: the account's token bucket for this request, on the virtual clock.
@@ -342,13 +353,25 @@ class Patches:
             if faults.take(faults.server_error, key):
                 return _fault(_self, "InternalError" if service == "ec2" else
                               "InternalServerError", "We encountered an internal error.", 500)
-            if service in ("lambda", "stepfunctions"):
+            # moto names Lambda "awslambda": an invoke held the lock for its whole handler, so
+            # handlers ran one at a time and a handler's SDK backoff stopped every other one.
+            if service in ("awslambda", "lambda", "stepfunctions"):
                 return original_call(_self)
             with atomic:
                 response = original_call(_self)
             if faults.take(faults.lost_response, key):
                 # The operation happened, but its answer is lost: the caller sees a 500.
                 return _fault(_self, "InternalServerError", "The response was lost.", 500)
+            return response
+
+        trail = self.cloudtrail
+
+        def call_action(_self: Any) -> Any:
+            response = serve(_self)
+            # CloudTrail: the request, served or refused, becomes its event (EventBridge rules).
+            if trail is not None:
+                with atomic:
+                    trail.record(_self, response)
             return response
 
         self._set(BaseResponse, "call_action", call_action)

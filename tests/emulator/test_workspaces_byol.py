@@ -247,7 +247,8 @@ def test_faults_reach_other_services_too(aws: LocalAws) -> None:
         aws.client("ec2", retries=False).describe_images(ImageIds=["ami-12345678"])
     assert code(caught) == "RequestLimitExceeded"
     with pytest.raises(ClientError) as caught:
-        aws.client("dynamodb", retries=False).get_item(TableName=aws.lock_table, Key={"LockId": {"S": "x"}})
+        aws.client("dynamodb", retries=False).get_item(TableName=aws.lock_table,
+                                                       Key={"LockId": {"S": "x"}})
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
 
