@@ -157,6 +157,10 @@ class LocalLambdaRuntime:
         self._lock = threading.Lock()
         self.output = HandlerOutput(sys.stdout)
         self._running = threading.local()  # the function whose handler this thread runs
+        # Lambda runs one invocation per execution environment and reuses idle ones; each has
+        # its own SDK clients (and their retry quota), as separate processes would.
+        self._idle: dict[str, list[int]] = {}
+        self._environments: Counter[str] = Counter()
 
     def current_function(self) -> str | None:
         return getattr(self._running, "name", None)
@@ -186,9 +190,19 @@ class LocalLambdaRuntime:
             return json.dumps(crash).encode()
         self.output.local.capturing = True
         outer, self._running.name = self.current_function(), name
+        with self._lock:
+            idle = self._idle.setdefault(name, [])
+            if idle:
+                env = idle.pop()
+            else:
+                env = self._environments[name]
+                self._environments[name] += 1
         try:
-            result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
-                                                        fn.timeout_seconds))
+            from byol_import import clients
+
+            with clients.environment(f"{name}#{env}"):
+                result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
+                                                            fn.timeout_seconds))
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
             from byol_import.errors import ByolImportError
 
@@ -204,6 +218,8 @@ class LocalLambdaRuntime:
         finally:
             self.output.local.capturing = False
             self._running.name = outer
+            with self._lock:
+                self._idle[name].append(env)
         if self.faults.take(self.faults.crash_after, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
