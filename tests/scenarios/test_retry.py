@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
-from local_aws.workspaces_byol import IMAGE_QUOTA, ImportedImage, Timings
+from local_aws.workspaces_byol import IMAGE_QUOTA, Faults, ImportedImage, ImportFault, Timings
 from stacks.config import default_config
 from tests.scenarios.conftest import run_tagged, ws_calls
 
@@ -114,3 +114,30 @@ def test_bad_input_is_not_offered_a_retry() -> None:
         aws.wait_for_executions()
         [note] = aws.notifications()
         assert "start-execution" not in note.message and "Fix the input" in note.message
+
+
+def test_our_image_left_in_error_is_adopted_reported_and_cleaned_up_by_the_retry() -> None:
+    # Given an import that ended in ERROR and whose cleanup failed: our image stays, in ERROR
+    faults = Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException")
+    with LocalAws(faults=faults) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        [failed] = run_tagged(aws, [ami])
+        assert (failed.status, failed.error) == ("FAILED", "ImageImportFailed")
+        account = aws.world.account(ACCOUNT_ID, REGION)
+        [image] = account.images.values()
+        assert image.state == "ERROR"
+        # When the cause of the failed delete is fixed and the notified command is run
+        faults.delete_error = None
+        options = retry_command(aws, ami)
+        assert options["--name"].endswith("-retry1")
+        arn = run_command(aws, options)
+        aws.wait_for_executions()
+        # Then the retry adopts that image (no second import), reports its error again and
+        # deletes it, so the next retry would import afresh
+        retried = aws.result(arn)
+        assert (retried.status, retried.error) == ("FAILED", "ImageImportFailed")
+        assert "AppXPackagesInstalled" in str(retried.cause)
+        assert account.imports_accepted == 1 and account.images == {}
+        notes = [n for n in aws.notifications() if ami in n.subject]
+        assert len(notes) == 2 and "-retry2" in notes[1].message
