@@ -75,21 +75,30 @@ class VirtualClock:
     def hold(self) -> Iterator[None]:
         """Keep time still while the caller arranges something (as a busy participant would)."""
         self.participant_started()
+        self._local.holds = getattr(self._local, "holds", 0) + 1
         try:
             yield
         finally:
+            self._local.holds -= 1
             self.participant_finished()
 
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             return
         if getattr(self._local, "external", False):
-            self._local.external = False
+            # An outside thread that sleeps (an SDK backoff) is busy once, not once per hold it
+            # keeps: a holder waiting for time to pass must not stop time.
+            holds = getattr(self._local, "holds", 0)
+            with self._cond:
+                self._active -= holds
+            self._local.external, self._local.holds = False, 0
             try:
                 with self.hold():
                     self.sleep(seconds)
             finally:
-                self._local.external = True
+                self._local.external, self._local.holds = True, holds
+                with self._cond:
+                    self._active += holds
             return
         with self._cond:
             self.total_sleep_requested += seconds

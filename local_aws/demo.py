@@ -116,6 +116,9 @@ def _summary(aws: LocalAws, results: list[ExecutionResult], amis: list[str], vir
           f"({virtual / max(wall, 1e-9):,.0f} virtual seconds per wall second)")
     ws = aws.calls.count("workspaces")
     print("  WorkSpaces API calls: " + ", ".join(f"{op} {n}" for op, n in sorted(ws.items())))
+    throttled = aws.calls.throttled()
+    print(f"  throttled by AWS's rate limits (retried): {sum(throttled.values())} "
+          f"({', '.join(f'{op} {n}' for op, n in sorted(throttled.items())) or 'none'})")
     other = {k: v for k, v in aws.calls.count().items()
              if k.split(":")[0] in ("ec2", "dynamodb", "sns", "stepfunctions")
              and k.split(":")[1] not in ("CreateTable", "CreateTopic", "CreateStateMachine",

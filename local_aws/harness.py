@@ -8,6 +8,7 @@ patterns) and the Standard state machine from `statemachines/byol_import.asl.jso
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -30,9 +31,11 @@ from moto import mock_aws
 from byol_import import clients, settings
 from byol_import import clock as app_clock
 from local_aws.clock import VirtualClock
+from local_aws.cloudtrail import CloudTrail
 from local_aws.iam.enforcer import IamEnforcer, LocalTags, local_names
 from local_aws.iam.policies import Place, Policies, cached_extract
 from local_aws.patches import CallLog, LocalFunction, LocalLambdaRuntime, Patches
+from local_aws.throttling import Throttling, TokenBuckets
 from local_aws.workspaces_byol import (
     AmiProfile,
     ByolWorld,
@@ -104,6 +107,8 @@ class LocalAws:
     on_state: Callable[[str, str, datetime], None] | None = None
     # The synthesized roles' policies every handler runs as (default: the stack's, cached).
     policies: Policies | None = None
+    # AWS's request throttling, on by default; `Throttling.off()` only where a test says why.
+    throttling: Throttling = field(default_factory=Throttling)
 
     def __post_init__(self) -> None:
         if self.policies is None:
@@ -112,13 +117,19 @@ class LocalAws:
         self.world = ByolWorld(self.clock, self.timings, self.faults)
         self.calls = CallLog()
         self.lambdas = LocalLambdaRuntime(ACCOUNT_ID, REGION)
+        self.buckets = TokenBuckets(self.throttling, self.clock.now)
+        self.cloudtrail = CloudTrail(self.clock.now, f"{PREFIX}Role",
+                                     self.lambdas.current_function)
         self._patches = Patches(self.clock, self.lambdas, self.faults, self.calls,
-                                on_state=self.on_state)
+                                on_state=self.on_state, buckets=self.buckets,
+                                cloudtrail=self.cloudtrail)
+        self._outside: contextlib.AbstractContextManager[None] | None = None
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                                       "lambda": {"use_docker": False}})
         self._saved_env: dict[str, str | None] = {}
         self.inboxes: dict[str, str] = {}
         self.dead_letters: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []  # every target invocation of the run
         self._janitor_reported: set[str] = set()
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -134,6 +145,10 @@ class LocalAws:
         self._mock.start()
         install(self.world)
         self._patches.install()
+        # The thread that runs the harness is outside every execution: when its SDK backs off
+        # on the virtual clock, time must not jump ahead of executions that are working.
+        self._outside = self.clock.external()
+        self._outside.__enter__()
         app_clock.set_source(self.clock.now)
         clients.reset()
         self._build()
@@ -145,6 +160,8 @@ class LocalAws:
         clients.reset()
         app_clock.set_source(None)
         self._patches.remove()
+        if self._outside is not None:
+            self._outside.__exit__(None, None, None)
         uninstall()
         self._mock.stop()
         for key, value in self._saved_env.items():
@@ -158,15 +175,19 @@ class LocalAws:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def client(self, service: str) -> Any:
-        """A client of our own (not the handlers'): no SDK retries, so injected faults show.
+    def client(self, service: str, *, retries: bool = True) -> Any:
+        """A client of our own (not the handlers'), as a person's CLI would be: it shares the
+        account's throttling buckets, so it retries with the SDK's backoff (which sleeps on the
+        virtual clock). `retries=False` lets a test see an injected fault as it is.
         Made once per service: creating a botocore client costs more than the call it makes."""
+        key = f"{service}:{retries}"
         with self._clients_lock:
-            if service not in self._clients:
-                self._clients[service] = boto3.client(
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
                     service, region_name=REGION,
-                    config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-            return self._clients[service]
+                    config=Config(retries={"mode": "standard",
+                                           "total_max_attempts": 10 if retries else 1}))
+            return self._clients[key]
 
     # -- what the stack deploys ---------------------------------------------------------------
     def _build(self) -> None:
@@ -302,29 +323,12 @@ class LocalAws:
 
     # -- events, as AWS would send them ---------------------------------------------------------
     def tag_ami(self, ami_ids: list[str], key: str | None = None, value: str = "",
-                extra_resources: list[str] | None = None) -> dict[str, Any]:
-        """Tag the AMIs for real, then send the CloudTrail CreateTags event that tagging emits."""
-        key = key or self.config.trigger_tag_key
-        resources = [*ami_ids, *(extra_resources or [])]
-        self.client("ec2").create_tags(Resources=ami_ids, Tags=[{"Key": key, "Value": value}])
-        detail = {
-            "eventVersion": "1.08",
-            "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT_ID,
-                             "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/admin"},
-            "eventTime": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "eventSource": "ec2.amazonaws.com",
-            "eventName": "CreateTags",
-            "awsRegion": REGION,
-            "requestParameters": {
-                "resourcesSet": {"items": [{"resourceId": r} for r in resources]},
-                "tagSet": {"items": [{"key": key, "value": value}]},
-            },
-            "responseElements": {"_return": True},
-            "eventType": "AwsApiCall",
-            "managementEvent": True,
-            "recipientAccountId": ACCOUNT_ID,
-        }
-        return self.put_event("AWS API Call via CloudTrail", detail)
+                extra_resources: list[str] | None = None) -> None:
+        """A person tags the AMIs (and any other existing resources named) in one CreateTags
+        call; CloudTrail turns the call into its event, as for every CreateTags of the run."""
+        self.client("ec2").create_tags(
+            Resources=[*ami_ids, *(extra_resources or [])],
+            Tags=[{"Key": key or self.config.trigger_tag_key, "Value": value}])
 
     def put_event(self, detail_type: str, detail: dict[str, Any],
                   source: str = "aws.ec2") -> dict[str, Any]:
@@ -362,6 +366,7 @@ class LocalAws:
                     results.append({"Target": target, "Event": event,
                                     "Error": response.get("FunctionError"),
                                     "Result": payload})
+                    self.deliveries.append(results[-1])
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return results
 
@@ -389,17 +394,28 @@ class LocalAws:
 
     def wait_for_executions(self, timeout_seconds: float = 120,
                             raise_on_timeout: bool = True) -> None:
+        """Until quiet: no execution running and no event left to deliver (the events the run
+        made itself, status-tag CreateTags and status changes, included: any may start more)."""
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             try:
                 if not self._any_running():
                     self._notify_janitor()
-                    return
+                    if not self.deliver_events() and not self._any_running():
+                        return
+                    continue
             except Exception:  # noqa: BLE001 - the mock may already be gone on exit
                 return
             time.sleep(0.01)
         if raise_on_timeout:
             raise TimeoutError(f"executions still RUNNING after {timeout_seconds}s wall time")
+
+    def self_triggered(self) -> list[dict[str, Any]]:
+        """Deliveries to the starter of events the workflow caused itself (a CreateTags by one of
+        our functions): with the deployed patterns there must be none."""
+        return [d for d in self.deliveries if d["Target"] == "Starter"
+                and d["Event"].get("detail", {}).get("userIdentity", {}).get("type")
+                == "AssumedRole"]
 
     def _notify_janitor(self) -> None:
         """Step Functions emits a status-change event when an execution ends badly."""
@@ -414,7 +430,6 @@ class LocalAws:
                     "name": execution["name"], "status": execution["status"],
                     "input": described.get("input"), "error": described.get("error"),
                     "cause": described.get("cause")}, source="aws.states")
-        self.deliver_events()
 
     def result(self, arn: str, *, history: bool = True) -> ExecutionResult:
         """An execution's outcome; with `history`, also the states it went through (the

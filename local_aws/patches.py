@@ -5,6 +5,7 @@
 - EventBridge patterns match arrays of objects the way EventBridge does;
 - every API call is recorded, and faults (throttling, 5xx, lost answers, any documented error
   code of the operation) can be injected into any of them;
+- requests are throttled by token buckets per account, as AWS does (local_aws/throttling.py);
 - an execution stopped mid-task stays ABORTED, as in AWS.
 """
 
@@ -29,6 +30,7 @@ from local_aws import aws_errors
 from local_aws.aws_errors import ErrorSpec
 from local_aws.clock import VirtualClock
 from local_aws.iam import identity
+from local_aws.throttling import TokenBuckets
 from local_aws.workspaces_byol import FaultBudget, Faults
 
 # moto warns when a code is not in the service's model: AccessDenied is in none of them, yet AWS
@@ -36,6 +38,7 @@ from local_aws.workspaces_byol import FaultBudget, Faults
 warnings.filterwarnings("ignore", message=r"Exception\(InjectedError\)")
 
 if TYPE_CHECKING:
+    from local_aws.cloudtrail import CloudTrail
     from local_aws.iam.enforcer import IamEnforcer
 
 
@@ -44,6 +47,7 @@ class ApiCall:
     service: str
     operation: str
     at: datetime
+    throttled: bool = False  # refused by the account's token bucket (AWS did nothing)
 
 
 @dataclass
@@ -55,10 +59,17 @@ class CallLog:
         with self.lock:
             self.calls.append(call)
 
-    def count(self, service: str | None = None) -> Counter[str]:
+    def count(self, service: str | None = None, *, served: bool = False) -> Counter[str]:
+        """Requests sent, by operation; `served` leaves out the throttled ones."""
         with self.lock:
             return Counter(c.operation if service else f"{c.service}:{c.operation}"
-                           for c in self.calls if service is None or c.service == service)
+                           for c in self.calls if (service is None or c.service == service)
+                           and not (served and c.throttled))
+
+    def throttled(self, service: str | None = None) -> Counter[str]:
+        with self.lock:
+            return Counter(c.operation for c in self.calls if c.throttled
+                           and (service is None or c.service == service))
 
     def operations(self, service: str) -> list[str]:
         with self.lock:
@@ -155,6 +166,14 @@ class LocalLambdaRuntime:
         self.unhandled: list[str] = []
         self._lock = threading.Lock()
         self.output = HandlerOutput(sys.stdout)
+        self._running = threading.local()  # the function whose handler this thread runs
+        # Lambda runs one invocation per execution environment and reuses idle ones; each has
+        # its own SDK clients (and their retry quota), as separate processes would.
+        self._idle: dict[str, list[int]] = {}
+        self._environments: Counter[str] = Counter()
+
+    def current_function(self) -> str | None:
+        return getattr(self._running, "name", None)
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -180,9 +199,20 @@ class LocalLambdaRuntime:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
         self.output.local.capturing = True
+        outer, self._running.name = self.current_function(), name
+        with self._lock:
+            idle = self._idle.setdefault(name, [])
+            if idle:
+                env = idle.pop()
+            else:
+                env = self._environments[name]
+                self._environments[name] += 1
         try:
-            # The handler's AWS calls are authorized as its own role (local_aws/iam).
-            with identity.acting_as(fn.key, name):
+            from byol_import import clients
+
+            # The handler's AWS calls are authorized as its own role (local_aws/iam), from its
+            # own execution environment's SDK clients.
+            with identity.acting_as(fn.key, name), clients.environment(f"{name}#{env}"):
                 result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
                                                             fn.timeout_seconds))
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
@@ -199,6 +229,9 @@ class LocalLambdaRuntime:
             }).encode()
         finally:
             self.output.local.capturing = False
+            self._running.name = outer
+            with self._lock:
+                self._idle[name].append(env)
         if self.faults.take(self.faults.crash_after, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
@@ -234,8 +267,12 @@ class Patches:
 
     def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
                  calls: CallLog,
-                 on_state: Callable[[str, str, datetime], None] | None = None) -> None:
+                 on_state: Callable[[str, str, datetime], None] | None = None,
+                 buckets: TokenBuckets | None = None,
+                 cloudtrail: CloudTrail | None = None) -> None:
         self.on_state = on_state
+        self.buckets = buckets
+        self.cloudtrail = cloudtrail
         self.clock = clock
         self.lambdas = lambdas
         self.faults = faults
@@ -262,6 +299,7 @@ class Patches:
 
         clock, lambdas, faults, calls = self.clock, self.lambdas, self.faults, self.calls
         patches = self
+        buckets = self.buckets
 
         def wait_interval(_self: Any, env: Any, wait_seconds: int) -> None:
             clock.sleep(wait_seconds)
@@ -328,10 +366,17 @@ class Patches:
         # calls stay outside: an invoke runs a handler that makes calls of its own.
         atomic = threading.RLock()
 
-        def call_action(_self: Any) -> Any:
+        def serve(_self: Any) -> Any:
             operation = _self._get_action()
             service = _self.service_name
-            calls.add(ApiCall(service, operation, clock.now()))
+            # Throttling: the account's token bucket for this request, on the virtual clock.
+            throttled = buckets is not None and not buckets.take(
+                _self.current_account, _self.region, service, operation,
+                getattr(_self, "params", None))
+            calls.add(ApiCall(service, operation, clock.now(), throttled))
+            if throttled:
+                return _fault(_self, *_THROTTLE.get(service, ("ThrottlingException",
+                                                              "Rate exceeded")), 400)
             # IAM: a call the caller's role does not allow is denied as AWS denies it.
             if patches.iam is not None and (denied := patches.iam.check(_self)) is not None:
                 return _fault(_self, *denied)
@@ -345,13 +390,25 @@ class Patches:
             injected = _injected_error(faults, service, operation, key)
             if injected is not None:
                 return _documented_fault(_self, injected, operation)
-            if service in ("lambda", "stepfunctions"):
+            # moto names Lambda "awslambda": an invoke held the lock for its whole handler, so
+            # handlers ran one at a time and a handler's SDK backoff stopped every other one.
+            if service in ("awslambda", "lambda", "stepfunctions"):
                 return original_call(_self)
             with atomic:
                 response = original_call(_self)
             if faults.take(faults.lost_response, key):
                 # The operation happened, but its answer is lost: the caller sees a 500.
                 return _fault(_self, "InternalServerError", "The response was lost.", 500)
+            return response
+
+        trail = self.cloudtrail
+
+        def call_action(_self: Any) -> Any:
+            response = serve(_self)
+            # CloudTrail: the request, served or refused, becomes its event (EventBridge rules).
+            if trail is not None:
+                with atomic:
+                    trail.record(_self, response)
             return response
 
         self._set(BaseResponse, "call_action", call_action)

@@ -84,6 +84,9 @@ def _finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | No
         row.broken.append(f"the account lock is still held by {aws.lock_holder()}")
     if row.unhandled:
         row.broken.append(f"unhandled exceptions: {aws.lambdas.unhandled[:3]}")
+    if aws.self_triggered():
+        row.broken.append(f"the workflow's own CreateTags reached the starter "
+                          f"{len(aws.self_triggered())} times")
     for r in results:
         if expect_status and r.status != expect_status:
             row.broken.append(f"{r.name} ended {r.status} {r.error}: {r.cause}")
@@ -141,7 +144,13 @@ def many_resources() -> Row:
     with LocalAws() as aws:
         aws.enable_byol_directly()
         amis = [aws.create_windows_ami(name=f"win11-{i}") for i in range(3)]
-        others = [f"i-{i:017x}" for i in range(20)] + [f"snap-{i:017x}" for i in range(20)]
+        # CreateTags names existing resources only (AWS refuses unknown ids): 20 instances and
+        # 20 snapshots of the account.
+        ec2 = aws.client("ec2")
+        others = [i["InstanceId"] for i in ec2.run_instances(
+            ImageId=amis[0], MinCount=20, MaxCount=20, InstanceType="t3.micro")["Instances"]]
+        volume = ec2.create_volume(AvailabilityZone=f"{aws.lambdas.region}a", Size=8)["VolumeId"]
+        others += [ec2.create_snapshot(VolumeId=volume)["SnapshotId"] for _ in range(20)]
         with aws.clock.hold():
             aws.tag_ami(amis, value="", extra_resources=others)
             aws.deliver_events()

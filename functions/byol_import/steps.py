@@ -7,7 +7,10 @@ The state document is the Step Functions state: `Input` (the raw request), `Cont
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,7 +200,8 @@ def poll_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, Any
 
 def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
                   config: RuntimeConfig) -> dict[str, Any]:
-    """Delete our failed image. Never raises for the delete: the import error must stay visible."""
+    """Delete our failed image. A refused delete is noted, never raised: the import error must
+    stay visible (a transient error is raised for the state's Retry; its Catch keeps the error)."""
     request = request_of(state)
     image_id = str(_section(state, "Import")["image_id"])
     reason = str(_section(state, "Poll").get("reason") or f"WorkSpaces image {image_id} failed")
@@ -214,6 +218,8 @@ def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,
                 note = f"image {image_id} deleted"
             else:
                 note = f"image {image_id} kept (not created by byol-import)"
+        except errors.TransientAwsError:
+            raise  # throttled or a 5xx: the state's Retry tries the delete again
         except errors.AccessDenied as exc:
             note = (f"cleanup of image {image_id} was denied, so the image was kept: delete it "
                     f"in the WorkSpaces console. {exc.message}")
@@ -233,6 +239,7 @@ class Outcome:
     error: str | None
     cause: str | None
     status: str = ""  # the AMI's status tag; derived from `succeeded` when empty
+    input: Any = None  # the execution's raw input: a retry starts again from it
 
     @property
     def status_tag(self) -> str:
@@ -259,6 +266,7 @@ def _outcome(state: Mapping[str, Any]) -> Outcome:
         workspaces_image_id=(imported or {}).get("image_id"),
         error=str(error.get("Error", "Unknown")) if error is not None else None,
         cause=cause,
+        input=state.get("Input"),
     )
 
 
@@ -365,6 +373,38 @@ def _duration_seconds(started: Any) -> int | None:
     return max(0, int((clock.now() - start).total_seconds()))
 
 
+MAX_EXECUTION_NAME = 80
+_RETRY_SUFFIX = re.compile(r"^(?P<base>.+)-retry(?P<n>[0-9]+)$")
+
+
+def retry_name(execution_name: str) -> str:
+    """The name of the retry of an execution: deterministic, so the same retry command run twice
+    starts one execution (the second gets ExecutionAlreadyExists); a retry's retry counts on.
+    Valid for Step Functions: at most 80 of [a-zA-Z0-9-_]."""
+    match = _RETRY_SUFFIX.fullmatch(execution_name)
+    base, attempt = (match["base"], int(match["n"]) + 1) if match else (execution_name, 1)
+    base = re.sub(r"[^a-zA-Z0-9_-]", "-", base) or "import"
+    suffix = f"-retry{attempt}"
+    if len(base) + len(suffix) > MAX_EXECUTION_NAME:
+        digest = hashlib.sha256(base.encode()).hexdigest()[:8]
+        base = f"{base[:MAX_EXECUTION_NAME - len(suffix) - 9]}-{digest}"
+    return base + suffix
+
+
+def retry_command(execution_arn: str, raw_input: Any) -> str | None:
+    """The one action that resumes a failed import: a new execution with the same input. It skips
+    what is done (BYOL enabled, our image imported or importing) and does the rest."""
+    parts = execution_arn.split(":")
+    if len(parts) < 8 or parts[5] != "execution" or raw_input is None:
+        return None
+    state_machine_arn = ":".join([*parts[:5], "stateMachine", parts[6]])
+    return ("aws stepfunctions start-execution"
+            f" --region {parts[3]}"
+            f" --state-machine-arn {state_machine_arn}"
+            f" --name {retry_name(parts[7])}"
+            f" --input {shlex.quote(json.dumps(raw_input, separators=(',', ':')))}")
+
+
 def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tuple[str, str]:
     ami = outcome.image_id or "(no valid AMI id)"
     if outcome.succeeded:
@@ -379,8 +419,19 @@ def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tupl
             f"The import of AMI {ami} failed.",
             f"Error: {outcome.error}",
             f"Reason: {outcome.cause}",
-            "Fix the cause, then start the import again (see the README: redrive or retry).",
         ]
+        command = retry_command(execution_arn, outcome.input)
+        if outcome.error == errors.InvalidRequest.__name__ or command is None:
+            lines.append("Fix the input, then start the import again.")
+        else:
+            lines += [
+                "Fix the cause, then retry with this one command (what is done is not redone:",
+                "BYOL already enabled is skipped, our image already imported or importing is",
+                "adopted). Running it twice starts one retry (ExecutionAlreadyExists):",
+                f"  {command}",
+                "Or in the Step Functions console: open this execution, New execution (it",
+                "copies the input), Start execution.",
+            ]
     lines += [f"Note: {n}" for n in notes]
     lines.append(f"Execution: {execution_arn}")
     if execution_arn:
@@ -425,16 +476,17 @@ def close_ended_execution(event: Any, lock: LockGateway, ec2: Ec2Gateway, notifi
     if status == "FAILED":
         return {"released": lock.release(ACCOUNT_LOCK_ID, arn), "executionArn": arn}
     try:
-        image_id = _ami_in(json.loads(detail.get("input") or "null"))
+        raw_input = json.loads(detail.get("input") or "null")
     except (TypeError, ValueError):
-        image_id = None
+        raw_input = None
+    image_id = _ami_in(raw_input)
     outcome = Outcome(
         succeeded=False, image_id=image_id, workspaces_image_id=None,
         error=f"Execution{status.title().replace('_', '')}",
         cause=str(detail.get("cause") or f"The import execution was {status.lower()} before "
                   "it finished. Check the WorkSpaces console for an image still importing, "
                   "then start the import again"),
-        status=status)
+        status=status, input=raw_input)
     released, _ = _publish_outcome(outcome, arn, tag=image_id is not None, ec2=ec2,
                                    notifier=notifier, lock=lock, metrics=metrics, duration=None)
     return {"released": released, "executionArn": arn, "reported": status}

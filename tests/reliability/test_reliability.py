@@ -27,8 +27,9 @@ def assert_clean(row: Row) -> None:
 def test_twenty_amis_at_once_enable_byol_once_and_all_import() -> None:
     row = only(reliability.concurrency(20))
     assert_clean(row)
-    assert (row.runs, row.outcome, row.modify_calls, row.modify_attempts, row.imports) == (
-        20, "20 SUCCEEDED", 1, 1, 20)
+    assert (row.runs, row.outcome, row.modify_calls, row.imports) == (20, "20 SUCCEEDED", 1, 20)
+    # AWS applied one modification; the requests sent include the ones its rate limit refused
+    assert row.modify_attempts >= 1
 
 
 @pytest.mark.parametrize("scenario", ["duplicate-events", "many-resources", "retried-import",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local_aws.harness import LocalAws
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 from stacks.config import default_config
 from tests.scenarios.conftest import (
@@ -46,6 +46,8 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
             "DescribeAccountModifications": 1 + 1 + mod_polls - 1,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1,
             "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": img_polls})
+        # ... served within AWS's 2 calls per second: EnableByol's burst was throttled, retried
+        assert aws.calls.throttled("workspaces")
         account = aws.client("workspaces").describe_account()
         assert account["DedicatedTenancySupport"] == "ENABLED"
         tags = aws.ami_tags(ami)
@@ -271,8 +273,10 @@ def test_an_ami_tagged_at_creation_starts_on_its_state_change() -> None:
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
-        aws.client("ec2").create_tags(Resources=[ami], Tags=[
-            {"Key": aws.config.trigger_tag_key, "Value": ""}])
+        # Tags given at creation travel in CreateImage's tagSpecificationSet: no CreateTags call
+        from moto.ec2.models import ec2_backends
+
+        ec2_backends[ACCOUNT_ID][REGION].create_tags([ami], {aws.config.trigger_tag_key: ""})
         aws.put_event("EC2 AMI State Change", {"ImageId": ami, "State": "available",
                                                 "RequestId": "r", "ErrorMessage": ""})
         [delivery] = aws.deliver_events()

@@ -1,0 +1,106 @@
+"""Self-triggering, checked end to end: every EC2 CreateTags of a run (the workflow's own status
+tags included) becomes the CloudTrail event AWS sends and goes through the deployed rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+import local_aws.harness
+from local_aws.harness import LocalAws
+from stacks.patterns import create_tags_pattern
+from tests.scenarios.conftest import run_tagged
+
+pytestmark = pytest.mark.scenario
+
+
+def _starter_callers(aws: LocalAws) -> list[str]:
+    return [d["Event"]["detail"]["userIdentity"]["type"] for d in aws.deliveries
+            if d["Target"] == "Starter"]
+
+
+def test_the_workflows_status_tags_reach_no_trigger() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        # When a person tags the AMI and the import runs to its end
+        [result] = run_tagged(aws, [ami])
+        assert result.status == "SUCCEEDED", result.cause
+        # Then CloudTrail recorded the person's CreateTags (an IAM user) ...
+        [person] = aws.cloudtrail.by_caller(None)
+        assert person["userIdentity"]["arn"].endswith(":user/admin")
+        # ... and the Report function's status tags, called with the function's assumed role
+        [own] = aws.cloudtrail.by_caller(aws.function_names["Report"])
+        assert own["userIdentity"]["type"] == "AssumedRole"
+        assert own["userIdentity"]["sessionContext"]["sessionIssuer"]["type"] == "Role"
+        assert own["requestParameters"]["resourcesSet"]["items"] == [{"resourceId": ami}]
+        assert {"key": "byol-import:status", "value": "AVAILABLE"} in own[
+            "requestParameters"]["tagSet"]["items"]
+        assert "errorCode" not in own
+        # ... which went through the deployed rules: only the person's event reached the starter
+        assert _starter_callers(aws) == ["IAMUser"]
+        assert aws.self_triggered() == []
+        assert len(aws.results(history=False)) == 1
+
+
+def test_a_failed_create_tags_is_recorded_with_its_error_and_starts_nothing() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        # When a person tags an AMI that does not exist
+        with pytest.raises(ClientError):
+            aws.client("ec2", retries=False).create_tags(
+                Resources=["ami-0123456789abcdef0"],
+                Tags=[{"Key": aws.config.trigger_tag_key, "Value": ""}])
+        aws.wait_for_executions()
+        # Then CloudTrail has the failed call, as it records EC2 errors
+        [event] = aws.cloudtrail.events
+        assert event["errorCode"] == "Client.InvalidAMIID.NotFound"
+        assert event["errorMessage"] and event["responseElements"] is None
+        # ... and the rule (errorCode must not exist) kept it from the starter
+        assert aws.deliveries == [] and aws.executions() == []
+
+
+def test_the_status_tags_of_a_failed_import_reach_no_trigger_either() -> None:
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami(encrypted=True)
+        [result] = run_tagged(aws, [ami])
+        assert (result.status, result.error) == ("FAILED", "ImageEncrypted")
+        [own] = aws.cloudtrail.by_caller(aws.function_names["Report"])
+        assert {"key": "byol-import:status", "value": "FAILED"} in own[
+            "requestParameters"]["tagSet"]["items"]
+        assert _starter_callers(aws) == ["IAMUser"]
+        assert len(aws.results(history=False)) == 1
+
+
+def _too_broad_pattern(trigger_tag_key: str) -> dict[str, Any]:
+    """A deliberately wrong trigger: it also matches our own byol-import: status tags."""
+    pattern = create_tags_pattern(trigger_tag_key)
+    pattern["detail"]["requestParameters"]["tagSet"]["items"]["key"] = [
+        trigger_tag_key, {"prefix": "byol-import:"}]
+    return pattern
+
+
+def test_a_trigger_that_matches_our_status_tags_is_caught(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a stack whose trigger rule also matches the byol-import: status tags
+    monkeypatch.setattr(local_aws.harness, "create_tags_pattern", _too_broad_pattern)
+    with LocalAws() as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        # When an import runs to its end
+        [result] = run_tagged(aws, [ami])
+        assert result.status == "SUCCEEDED", result.cause
+        # Then the run shows the workflow triggering itself: the Report's own CreateTags reached
+        # the starter (the check every scenario can make)
+        looped = aws.self_triggered()
+        assert len(looped) == 1
+        assert looped[0]["Event"]["detail"]["userIdentity"]["arn"].endswith(
+            f"/{aws.function_names['Report']}")
+        # ... where only the starter's own check (the event must write the trigger tag) kept it
+        # from starting anything: that second line of defence is all that was left
+        assert looped[0]["Result"]["Started"] == []
+        assert "did not write the trigger tag" in looped[0]["Result"]["Ignored"][0]["Reason"]
+        assert len(aws.results(history=False)) == 1
