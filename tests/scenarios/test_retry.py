@@ -13,7 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
-from local_aws.workspaces_byol import IMAGE_QUOTA, Faults, ImportedImage, ImportFault, Timings
+from local_aws.workspaces.images import ImportedImage
+from local_aws.workspaces.rules import IMAGE_QUOTA
+from local_aws.workspaces_byol import Faults, ImportFault, Timings
 from stacks.config import default_config
 from tests.scenarios.conftest import run_tagged, ws_calls
 
@@ -80,7 +82,8 @@ def _fill_image_quota(aws: LocalAws, ami: str) -> list[str]:
         account.images[image_id] = ImportedImage(
             image_id=image_id, name=f"other-tool-{i}", description="another tool", ami_id=ami,
             ingestion_process="BYOL_REGULAR_WSP", applications=[], tags=[], owner=ACCOUNT_ID,
-            created=now - timedelta(days=1), ready_at=now - timedelta(days=1), fault=None,
+            created=now - timedelta(days=1), visible_at=now - timedelta(days=1),
+            ready_at=now - timedelta(days=1), fault=None,
             state="AVAILABLE")
     return ids
 
