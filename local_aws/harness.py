@@ -27,7 +27,7 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from byol_import import clients, settings
+from byol_import import clients, settings, triggers
 from byol_import import clock as app_clock
 from local_aws.clock import VirtualClock
 from local_aws.iam.enforcer import IamEnforcer, LocalTags, local_names
@@ -42,12 +42,6 @@ from local_aws.workspaces_byol import (
     uninstall,
 )
 from stacks import config as project_config
-from stacks.patterns import (
-    TARGET_RETRY_ATTEMPTS,
-    ami_available_pattern,
-    create_tags_pattern,
-    execution_ended_pattern,
-)
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -216,20 +210,14 @@ class LocalAws:
         # the target Lambda, as EventBridge would invoke it.
         events = self.client("events")
         sqs = self.client("sqs")
-        rules = {
-            "AmiTaggedRule": ("Starter", create_tags_pattern(self.config.trigger_tag_key)),
-            "AmiAvailableRule": ("Starter", ami_available_pattern()),
-            "ExecutionEndedRule": ("LockJanitor",
-                                   execution_ended_pattern(self.state_machine_arn)),
-        }
-        for rule, (target, pattern) in rules.items():
-            url = sqs.create_queue(QueueName=f"{PREFIX}-{rule}")["QueueUrl"]
+        for rule in triggers.rules(self.config.trigger_tag_key, self.state_machine_arn):
+            name = f"{PREFIX}-{rule.rule_id}"
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
             queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                 "Attributes"]["QueueArn"]
-            events.put_rule(Name=f"{PREFIX}-{rule}", EventPattern=json.dumps(pattern))
-            events.put_targets(Rule=f"{PREFIX}-{rule}", Targets=[{"Id": target,
-                                                                  "Arn": queue_arn}])
-            self.inboxes[url] = target
+            events.put_rule(Name=name, EventPattern=json.dumps(rule.pattern))
+            events.put_targets(Rule=name, Targets=[{"Id": rule.target, "Arn": queue_arn}])
+            self.inboxes[url] = rule.target
 
     def _enforce_iam(self) -> None:
         """From here on, every call a handler or the state machine makes is authorized against
@@ -350,7 +338,7 @@ class LocalAws:
                     # moto leaves out the "account" field real EventBridge events carry.
                     event.setdefault("account", ACCOUNT_ID)
                     # The target's retry policy: a failed invoke is retried, then dead-lettered.
-                    for attempt in range(TARGET_RETRY_ATTEMPTS + 1):
+                    for attempt in range(triggers.TARGET_RETRY_ATTEMPTS + 1):
                         response = lam.invoke(FunctionName=self.function_names[target],
                                               Payload=json.dumps(event).encode())
                         payload = json.loads(response["Payload"].read() or b"null")

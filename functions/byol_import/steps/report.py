@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from byol_import import clock, errors
+from byol_import import clock, errors, triggers
 from byol_import.gateways.protocols import Ec2Api, LockApi, MetricsSink, NotifierApi
 from byol_import.settings import (
     ACCOUNT_LOCK_ID,
@@ -91,7 +91,7 @@ def _should_tag(state: WorkflowState, outcome: Outcome) -> bool:
         return False
     if state.request is not None:
         return True
-    return state.trigger_source in ("CreateTags", "AmiStateChange")
+    return triggers.tags_ami(state.trigger_source)
 
 
 def _console_url(execution_arn: str) -> str:

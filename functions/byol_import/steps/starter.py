@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from byol_import import triggers
 from byol_import.gateways.protocols import Ec2Api, LockApi, MetricsSink, NotifierApi, StarterApi
-from byol_import.logic import events as event_logic
 from byol_import.logic import image as image_logic
 from byol_import.settings import ACCOUNT_LOCK_ID
 from byol_import.state import ami_in
@@ -18,14 +18,14 @@ from byol_import.steps.report import Outcome, apply_plan, plan_report
 
 def start_imports(event: Any, ec2: Ec2Api, starter: StarterApi, *, account_id: str, region: str,
                   trigger_tag_key: str) -> dict[str, Any]:
-    reading = event_logic.read_event(event, account_id, region, trigger_tag_key)
+    reading = triggers.read_event(event, account_id, region, trigger_tag_key)
     result: dict[str, Any] = {"Started": [], "AlreadyStarted": [], "Ignored": []}
     if reading.ignored_reason:
         result["Ignored"].append({"Reason": reading.ignored_reason})
         return result
     tags = ec2.image_tags([c.image_id for c in reading.candidates])
     for candidate in reading.candidates:
-        value = event_logic.trigger_value(tags.get(candidate.image_id), trigger_tag_key)
+        value = triggers.trigger_value(tags.get(candidate.image_id), trigger_tag_key)
         if value is None:
             result["Ignored"].append({"ImageId": candidate.image_id,
                                       "Reason": f"not tagged {trigger_tag_key} (any more)"})
