@@ -138,7 +138,7 @@ class ImageImportTimedOut(ByolImportError):
 
 class WorkSpacesError(ByolImportError):
     """An AWS error no documentation lists for the call (every documented one has its own
-    mapping in gateways/aws.py): the message carries AWS's code and text."""
+    mapping in gateways/aws_call.py): the message carries AWS's code and text."""
 
 
 # Names the ASL's Retry blocks list; a test checks the ASL against this.

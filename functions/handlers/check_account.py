@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import WorkSpacesGateway
+from byol_import.gateways.workspaces import WorkSpacesGateway
 from byol_import.observability import instrumented
 
 

@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import Ec2Gateway, WorkSpacesGateway
+from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.workspaces import WorkSpacesGateway
 from byol_import.observability import instrumented
 from byol_import.settings import runtime_config
 

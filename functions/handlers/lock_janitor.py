@@ -5,7 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import Ec2Gateway, LockGateway, Notifier
+from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.lock import LockGateway
+from byol_import.gateways.notifier import Notifier
 from byol_import.observability import instrumented, metrics
 from byol_import.settings import runtime_config
 

@@ -5,12 +5,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import LockGateway
+from byol_import.gateways.lock import LockGateway
 from byol_import.observability import instrumented
 from byol_import.settings import runtime_config
+from byol_import.state import WorkflowState
 
 
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.release_lock(
-        event, LockGateway(clients.client("dynamodb"), runtime_config().lock_table))
+    state = WorkflowState.parse(event)
+    return steps.release_lock(state, LockGateway(clients.client("dynamodb"),
+                                                 runtime_config().lock_table))

@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
-from byol_import.gateways.aws import Ec2Gateway, Starter
+from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.starter import Starter
 from byol_import.observability import account_and_region, instrumented
 from byol_import.settings import runtime_config
 

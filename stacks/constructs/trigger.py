@@ -12,13 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.patterns import (
-    TARGET_MAX_EVENT_AGE_HOURS,
-    TARGET_RETRY_ATTEMPTS,
-    ami_available_pattern,
-    create_tags_pattern,
-    execution_ended_pattern,
-)
+from byol_import import triggers
 
 
 def _pattern(raw: dict[str, Any]) -> events.EventPattern:
@@ -27,6 +21,8 @@ def _pattern(raw: dict[str, Any]) -> events.EventPattern:
 
 
 class ImportTrigger(Construct):
+    """Every rule of `byol_import.triggers.rules`, each targeting its function."""
+
     def __init__(self, scope: Construct, construct_id: str, *, trigger_tag_key: str,
                  starter: lambda_.IFunction, janitor: lambda_.IFunction,
                  state_machine: sfn.IStateMachine) -> None:
@@ -37,27 +33,15 @@ class ImportTrigger(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
-
-        def target(fn: lambda_.IFunction) -> targets.LambdaFunction:
-            return targets.LambdaFunction(
-                fn, dead_letter_queue=self.dlq, retry_attempts=TARGET_RETRY_ATTEMPTS,
-                max_event_age=Duration.hours(TARGET_MAX_EVENT_AGE_HOURS))
-
-        self.tag_rule = events.Rule(
-            self, "AmiTaggedRule",
-            description="Start a WorkSpaces BYOL import when an AMI gets the trigger tag",
-            event_pattern=_pattern(create_tags_pattern(trigger_tag_key)),
-            targets=[target(starter)],
-        )
-        self.available_rule = events.Rule(
-            self, "AmiAvailableRule",
-            description="Start a WorkSpaces BYOL import for an AMI tagged at creation",
-            event_pattern=_pattern(ami_available_pattern()),
-            targets=[target(starter)],
-        )
-        self.janitor_rule = events.Rule(
-            self, "ExecutionEndedRule",
-            description="Free the account lock of an import that failed, timed out or was aborted",
-            event_pattern=_pattern(execution_ended_pattern(state_machine.state_machine_arn)),
-            targets=[target(janitor)],
-        )
+        functions = {triggers.STARTER: starter, triggers.LOCK_JANITOR: janitor}
+        self.rules: dict[str, events.Rule] = {}
+        for rule in triggers.rules(trigger_tag_key, state_machine.state_machine_arn):
+            self.rules[rule.rule_id] = events.Rule(
+                self, rule.rule_id,
+                description=rule.description,
+                event_pattern=_pattern(rule.pattern),
+                targets=[targets.LambdaFunction(
+                    functions[rule.target], dead_letter_queue=self.dlq,
+                    retry_attempts=triggers.TARGET_RETRY_ATTEMPTS,
+                    max_event_age=Duration.hours(triggers.TARGET_MAX_EVENT_AGE_HOURS))],
+            )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from byol_import.gateways.aws import PERMISSIONS
+from byol_import.gateways.aws_call import PERMISSIONS
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
 

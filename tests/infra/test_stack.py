@@ -14,7 +14,7 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from app import build_app
-from byol_import import settings
+from byol_import import settings, triggers
 from stacks.byol_import_stack import ByolImportStack
 from stacks.config import ASL_FILE, ROOT, default_config, load_cdk_json_context
 
@@ -102,6 +102,18 @@ def test_event_rules_match_tagging_and_available_amis(template: Template) -> Non
     template.has_resource_properties("AWS::Events::Rule", {"EventPattern": Match.object_like({
         "source": ["aws.states"],
         "detail": Match.object_like({"status": ["FAILED", "TIMED_OUT", "ABORTED"]})})})
+
+
+def test_the_deployed_rules_are_the_trigger_registry_s(template_json: dict[str, Any]) -> None:
+    # Given the rules of byol_import.triggers (the local harness creates the same ones)
+    wanted = triggers.rules("WorkSpacesByolImport", "STATE_MACHINE_ARN")
+    # When the stack is synthesized, Then it deploys exactly those rules, with their patterns
+    deployed = sorted((r["Properties"]["Description"], r["Properties"]["EventPattern"])
+                      for r in resources(template_json, "AWS::Events::Rule").values())
+    for _, pattern in deployed:  # the state machine's ARN is a CloudFormation reference
+        if "stateMachineArn" in pattern["detail"]:
+            pattern["detail"]["stateMachineArn"] = ["STATE_MACHINE_ARN"]
+    assert deployed == sorted((r.description, r.pattern) for r in wanted)
 
 
 def test_event_targets_retry_and_have_an_encrypted_dlq(template: Template,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -61,7 +61,7 @@ def test_any_event_starts_valid_executions_or_nothing(event: Any, tag_value: str
     ec2 = _AllTagged(tag_value)
     starter = FakeStarter()
     # When the starter reads the event
-    result = steps.start_imports(event, cast(Any, ec2), cast(Any, starter),
+    result = steps.start_imports(event, ec2, starter,
                                  account_id="123456789012", region="eu-west-1",
                                  trigger_tag_key=TAG)
     # Then every execution it starts has a valid name and an input that either normalises to a
@@ -83,7 +83,7 @@ class _AllTagged(FakeEc2):
         super().__init__()
         self.value = value
 
-    def image_tags(self, image_ids: Any) -> dict[str, list[dict[str, str]] | None]:
+    def image_tags(self, image_ids: Sequence[str]) -> dict[str, list[dict[str, str]] | None]:
         return {i: [{"Key": TAG, "Value": self.value}] for i in image_ids}
 
 

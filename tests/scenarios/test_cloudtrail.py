@@ -3,14 +3,14 @@ tags included) becomes the CloudTrail event AWS sends and goes through the deplo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-import local_aws.harness
+from byol_import import triggers
 from local_aws.harness import LocalAws
-from stacks.patterns import create_tags_pattern
 from tests.scenarios.conftest import run_tagged
 
 pytestmark = pytest.mark.scenario
@@ -77,7 +77,7 @@ def test_the_status_tags_of_a_failed_import_reach_no_trigger_either() -> None:
 
 def _too_broad_pattern(trigger_tag_key: str) -> dict[str, Any]:
     """A deliberately wrong trigger: it also matches our own byol-import: status tags."""
-    pattern = create_tags_pattern(trigger_tag_key)
+    pattern = triggers.create_tags_pattern(trigger_tag_key)
     pattern["detail"]["requestParameters"]["tagSet"]["items"]["key"] = [
         trigger_tag_key, {"prefix": "byol-import:"}]
     return pattern
@@ -86,7 +86,10 @@ def _too_broad_pattern(trigger_tag_key: str) -> dict[str, Any]:
 def test_a_trigger_that_matches_our_status_tags_is_caught(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a stack whose trigger rule also matches the byol-import: status tags
-    monkeypatch.setattr(local_aws.harness, "create_tags_pattern", _too_broad_pattern)
+    tagged = next(t for t in triggers.TRIGGERS if t.source == "CreateTags")
+    monkeypatch.setattr(triggers, "TRIGGERS", tuple(
+        dataclasses.replace(t, pattern=_too_broad_pattern) if t is tagged else t
+        for t in triggers.TRIGGERS))
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()

@@ -1,7 +1,7 @@
 """Documented AWS errors met by the deployed workflow, one scenario per outcome class.
 
 Each error is injected as AWS answers it (local_aws/aws_errors.py); the gateway maps it
-(ERROR_TABLE in functions/byol_import/gateways/aws.py, checked code by code in
+(ERROR_TABLE in functions/byol_import/gateways/aws_call.py, checked code by code in
 tests/unit/test_gateways.py). Here the whole workflow must end as a person needs: the real error,
 what to do, the AMI's status tag and exactly one notification where AWS lets us, no lock left.
 """

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from byol_import.gateways.aws import Ec2Gateway
+from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.logic import image as image_logic
 from local_aws.harness import LocalAws
 from stacks.config import default_config

@@ -1,12 +1,21 @@
-"""In-memory fakes of the gateways, for testing the steps without AWS."""
+"""In-memory fakes of the gateways, for testing the steps without AWS. Each implements its
+protocol from `byol_import.gateways.protocols`; mypy checks it (see the end of this file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from byol_import import errors
+from byol_import.gateways.protocols import (
+    Ec2Api,
+    LockApi,
+    MetricsSink,
+    NotifierApi,
+    StarterApi,
+    WorkSpacesApi,
+)
 
 
 @dataclass
@@ -20,6 +29,9 @@ class FakeWorkSpaces:
     calls: list[str] = field(default_factory=list)
     import_error: errors.ByolImportError | None = None
     delete_error: errors.ByolImportError | None = None
+    # ModifyAccount's answer: True unless this says otherwise (False: InvalidResourceState)
+    on_modify: Callable[[str], bool] | None = None
+    tags_gone: bool = False  # DescribeTags: ResourceNotFound (the image was deleted meanwhile)
 
     def describe_account(self) -> dict[str, Any]:
         self.calls.append("DescribeAccount")
@@ -35,7 +47,7 @@ class FakeWorkSpaces:
 
     def modify_account(self, cidr: str) -> bool:
         self.calls.append(f"ModifyAccount {cidr}")
-        return True
+        return self.on_modify(cidr) if self.on_modify else True
 
     def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
                      tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str:
@@ -54,7 +66,7 @@ class FakeWorkSpaces:
         return next((i for i in self.images.values() if i["Name"] == name), None)
 
     def image_tags(self, image_id: str) -> list[dict[str, str]] | None:
-        return self.tags.get(image_id, [])
+        return None if self.tags_gone else self.tags.get(image_id, [])
 
     def delete_image(self, image_id: str) -> None:
         self.calls.append(f"DeleteWorkspaceImage {image_id}")
@@ -130,3 +142,11 @@ class FakeStarter:
             return False
         self.started[name] = payload
         return True
+
+
+def _conforms(ws: FakeWorkSpaces, ec2: FakeEc2, lock: FakeLock, notifier: FakeNotifier,
+              metrics: FakeMetrics, starter: FakeStarter) -> None:
+    """Never called: mypy checks each fake against its protocol here."""
+    checked: tuple[WorkSpacesApi, Ec2Api, LockApi, NotifierApi, MetricsSink, StarterApi] = (
+        ws, ec2, lock, notifier, metrics, starter)
+    del checked

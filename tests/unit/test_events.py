@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byol_import.logic.events import Candidate, read_event, trigger_value
-from byol_import.logic.request import AMI_ID_PATTERN
+from byol_import.logic.request import AMI_ID_PATTERN, normalise_request
+from byol_import.triggers import TRIGGERS, Candidate, read_event, tags_ami, trigger_value
 from tests.conftest import load_event
 
 ACCOUNT, REGION, KEY = "123456789012", "eu-west-1", "WorkSpacesByolImport"
@@ -56,6 +56,25 @@ def test_trigger_value_reads_the_current_tag() -> None:
     assert trigger_value([{"Key": KEY, "Value": "BYOL_REGULAR"}], KEY) == "BYOL_REGULAR"
     assert trigger_value([{"Key": "Other", "Value": "x"}], KEY) is None
     assert trigger_value(None, KEY) is None
+
+
+def test_each_trigger_reads_its_own_events_and_its_source_is_a_valid_request(
+        cloudtrail_event: dict[str, Any], ami_state_event: dict[str, Any]) -> None:
+    # Given one sample event per trigger
+    samples = {"CreateTags": cloudtrail_event, "AmiStateChange": ami_state_event}
+    assert sorted(samples) == sorted(t.source for t in TRIGGERS)
+    for trigger in TRIGGERS:
+        # When the starter reads it, Then the trigger of its detail-type names the AMI
+        reading = read_event(samples[trigger.source], ACCOUNT, REGION, KEY)
+        assert [c.source for c in reading.candidates] == [trigger.source]
+        # ... and the execution input the starter writes for it is a valid request
+        request = normalise_request({"ImageId": reading.candidates[0].image_id,
+                                     "Trigger": {"Source": trigger.source, "TagValue": ""}},
+                                    "BYOL_REGULAR_WSP")
+        assert request.source == trigger.source
+        assert tags_ami(trigger.source) is trigger.tags_ami
+    # A console start is no trigger: bad console input leaves the AMI alone
+    assert tags_ami("Manual") is False and tags_ami(None) is False
 
 
 json_values = st.recursive(

@@ -15,16 +15,12 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from byol_import import errors
-from byol_import.gateways.aws import (
-    ERROR_TABLE,
-    PERMISSIONS,
-    Ec2Gateway,
-    LockGateway,
-    Notifier,
-    Starter,
-    WorkSpacesGateway,
-    handling,
-)
+from byol_import.gateways.aws_call import ERROR_TABLE, PERMISSIONS, handling
+from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.lock import LockGateway
+from byol_import.gateways.notifier import Notifier
+from byol_import.gateways.starter import Starter
+from byol_import.gateways.workspaces import WorkSpacesGateway
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
 from tests.api_patterns import attach

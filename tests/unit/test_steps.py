@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from byol_import import errors, steps
 from byol_import.settings import RuntimeConfig
+from byol_import.state import WorkflowState
+from byol_import.steps.report import Outcome, plan_report
 from tests.unit.fakes import (
     FakeEc2,
     FakeLock,
@@ -28,7 +30,7 @@ CONFIG = RuntimeConfig(
     lock_lease_seconds=3600, state_machine_arn="arn:sm")
 
 
-def state(**parts: Any) -> dict[str, Any]:
+def raw_state(**parts: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "Input": {"ImageId": AMI},
         "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
@@ -39,8 +41,12 @@ def state(**parts: Any) -> dict[str, Any]:
     return base
 
 
-def ws_(**kw: Any) -> Any:
-    return cast(Any, FakeWorkSpaces(**kw))
+def state(**parts: Any) -> WorkflowState:
+    return WorkflowState.parse(raw_state(**parts))
+
+
+def ws_(**kw: Any) -> FakeWorkSpaces:
+    return FakeWorkSpaces(**kw)
 
 
 def test_enabled_account_goes_straight_to_import() -> None:
@@ -60,7 +66,7 @@ def test_a_pending_change_is_adopted() -> None:
 def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
     # Given 10.0/16 used by a VPC and 10.1/16 excluded by configuration
     ws = ws_(cidrs={"10.0.0.0/8": ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]})
-    ec2 = cast(Any, FakeEc2(vpcs=["10.0.0.0/16"]))
+    ec2 = FakeEc2(vpcs=["10.0.0.0/16"])
     # When BYOL is enabled
     result = steps.enable_byol(ws, ec2, CONFIG)
     # Then 10.2/16 is chosen and ModifyAccount is called once with it
@@ -78,29 +84,29 @@ def test_enable_adopts_a_modification_started_meanwhile() -> None:
         ws.modifications.append(pending)
         return False
 
-    ws.modify_account = refused
+    ws.on_modify = refused
     # When BYOL is enabled, Then their modification is followed, not ours
-    assert steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG) == {
+    assert steps.enable_byol(ws, FakeEc2(), CONFIG) == {
         "status": "PENDING", "management_cidr": "10.50.0.0/16", "modified": False}
 
 
 def test_a_refused_modify_with_nothing_visible_yet_is_retried() -> None:
     ws = ws_(cidrs={"10.0.0.0/8": ["10.2.0.0/16"]})
-    ws.modify_account = lambda cidr: False
+    ws.on_modify = lambda cidr: False
     with pytest.raises(errors.TransientAwsError, match="runs again"):
-        steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+        steps.enable_byol(ws, FakeEc2(), CONFIG)
 
 
 def test_enable_tries_the_next_constraint_range() -> None:
     ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"], "172.16.0.0/12": ["172.20.0.0/16"]})
-    assert steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)["management_cidr"] == \
+    assert steps.enable_byol(ws, FakeEc2(), CONFIG)["management_cidr"] == \
         "172.20.0.0/16"
 
 
 def test_enable_inside_the_lock_adopts_a_change_made_meanwhile() -> None:
     ws = ws_(modifications=[{"ModificationState": "PENDING",
                              "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}])
-    result = steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+    result = steps.enable_byol(ws, FakeEc2(), CONFIG)
     assert result["modified"] is False and result["status"] == "PENDING"
     assert not any(c.startswith("Modify") for c in ws.calls)
 
@@ -108,7 +114,7 @@ def test_enable_inside_the_lock_adopts_a_change_made_meanwhile() -> None:
 def test_no_free_range_is_terminal_and_says_what_to_do() -> None:
     ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"]})
     with pytest.raises(errors.NoFreeManagementCidr, match="cidrConstraints"):
-        steps.enable_byol(ws, cast(Any, FakeEc2()), CONFIG)
+        steps.enable_byol(ws, FakeEc2(), CONFIG)
 
 
 def test_poll_modification_states() -> None:
@@ -149,7 +155,7 @@ def test_a_name_taken_by_someone_else_fails_clearly() -> None:
 def test_an_image_deleted_while_we_look_at_it_frees_the_name_for_a_retry() -> None:
     ws = ws_(import_error=errors.ImageNameTaken("taken"))
     ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
-    ws.image_tags = lambda image_id: None  # DescribeTags: ResourceNotFound
+    ws.tags_gone = True  # DescribeTags: ResourceNotFound
     with pytest.raises(errors.TransientAwsError, match="name is free again"):
         steps.import_image(state(), ws)
 
@@ -182,12 +188,12 @@ def test_an_image_not_listed_yet_is_polled_again_until_seen() -> None:
     assert (first["state"], first["seen"]) == ("PENDING", False)
     # ... and once seen, it is followed as usual
     ws.images["wsi-000000042"] = {"ImageId": "wsi-000000042", "State": "PENDING"}
-    second = steps.poll_image({**st, "Poll": first}, ws)
+    second = steps.poll_image(state(Import={"image_id": "wsi-000000042"}, Poll=first), ws)
     assert (second["state"], second["seen"]) == ("PENDING", True)
     # ... and vanishing after that is a deletion
     del ws.images["wsi-000000042"]
     with pytest.raises(errors.ImageImportFailed, match="disappeared"):
-        steps.poll_image({**st, "Poll": second}, ws)
+        steps.poll_image(state(Import={"image_id": "wsi-000000042"}, Poll=second), ws)
 
 
 def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:
@@ -219,13 +225,12 @@ def test_cleanup_leaves_images_that_are_not_ours() -> None:
 def report(st: dict[str, Any], lock: FakeLock | None = None) -> tuple[dict[str, Any], FakeEc2,
                                                                    FakeNotifier, FakeMetrics]:
     ec2, notifier, metrics = FakeEc2(), FakeNotifier(), FakeMetrics()
-    out = steps.report(st, cast(Any, ec2), cast(Any, notifier), cast(Any, lock or FakeLock()),
-                       metrics)
+    out = steps.report(WorkflowState.parse(st), ec2, notifier, lock or FakeLock(), metrics)
     return out, ec2, notifier, metrics
 
 
 def test_success_is_tagged_notified_and_counted() -> None:
-    out, ec2, notifier, metrics = report(state(Import={"image_id": "wsi-123456789"}))
+    out, ec2, notifier, metrics = report(raw_state(Import={"image_id": "wsi-123456789"}))
     assert out["Outcome"] == "SUCCEEDED"
     assert ec2.tagged[AMI]["byol-import:status"] == "AVAILABLE"
     assert ec2.tagged[AMI]["byol-import:workspaces-image-id"] == "wsi-123456789"
@@ -236,7 +241,7 @@ def test_success_is_tagged_notified_and_counted() -> None:
 def test_failure_reads_the_lambda_error_message_and_frees_the_lock() -> None:
     cause = json.dumps({"errorType": "ByolNotEligible", "errorMessage": "Ask AWS to approve"})
     lock = FakeLock(holder=EXEC)
-    out, ec2, notifier, metrics = report(state(Error={"Error": "ByolNotEligible",
+    out, ec2, notifier, metrics = report(raw_state(Error={"Error": "ByolNotEligible",
                                                       "Cause": cause}), lock)
     assert out["Cause"] == "Ask AWS to approve"
     assert ec2.tagged[AMI]["byol-import:status"] == "FAILED"
@@ -263,13 +268,13 @@ def test_a_tagged_ami_with_a_bad_tag_value_still_gets_a_status() -> None:
 def test_a_tagging_failure_does_not_stop_the_notification() -> None:
     ec2 = FakeEc2(tag_error=errors.WorkSpacesError("InvalidAMIID.NotFound"))
     notifier = FakeNotifier()
-    out = steps.report(state(Error={"Error": "X", "Cause": "y"}), cast(Any, ec2),
-                       cast(Any, notifier), cast(Any, FakeLock()), FakeMetrics())
+    out = steps.report(state(Error={"Error": "X", "Cause": "y"}), ec2, notifier, FakeLock(),
+                       FakeMetrics())
     assert len(notifier.messages) == 1 and "could not tag" in out["Notes"][0]
 
 
 def starter_run(event: dict[str, Any], ec2: FakeEc2, starter: FakeStarter) -> dict[str, Any]:
-    return steps.start_imports(event, cast(Any, ec2), cast(Any, starter),
+    return steps.start_imports(event, ec2, starter,
                                account_id="123456789012", region="eu-west-1",
                                trigger_tag_key="WorkSpacesByolImport")
 
@@ -294,8 +299,7 @@ def test_an_ami_no_longer_tagged_is_ignored(ami_state_event: dict[str, Any]) -> 
 def janitor(detail: dict[str, Any], lock: FakeLock) -> tuple[dict[str, Any], FakeEc2,
                                                               FakeNotifier]:
     ec2, notifier = FakeEc2(), FakeNotifier()
-    out = steps.close_ended_execution({"detail": detail}, cast(Any, lock), cast(Any, ec2),
-                                      cast(Any, notifier), FakeMetrics())
+    out = steps.close_ended_execution({"detail": detail}, lock, ec2, notifier, FakeMetrics())
     return out, ec2, notifier
 
 
@@ -321,3 +325,23 @@ def test_janitor_reports_what_never_reached_report(status: str) -> None:
     assert ec2.tagged[AMI]["byol-import:status"] == status
     [(subject, _, attributes)] = notifier.messages
     assert AMI in subject and attributes["outcome"] == status
+
+
+def test_the_report_plan_is_data_decided_before_any_call() -> None:
+    # Given a failed import of a tagged AMI
+    outcome = Outcome(succeeded=False, image_id=AMI, workspaces_image_id=None,
+                      error="ImageImportFailed", cause="ERROR: AppX")
+    # When its report is planned
+    plan = plan_report(outcome, EXEC, tag=True, duration=120)
+    # Then the plan says what to free, tag, count and send, and nothing was called
+    assert plan.lock_owner == EXEC
+    assert plan.ami_tags is not None and plan.ami_tags["byol-import:status"] == "FAILED"
+    assert plan.ami_tags["byol-import:error"] == "ImageImportFailed: ERROR: AppX"
+    assert [(m.name, m.value) for m in plan.metrics] == [("ImportsFailed", 1),
+                                                        ("FailedImportDuration", 120)]
+    assert plan.attributes == {"outcome": "FAILED", "ami": AMI, "error": "ImageImportFailed"}
+    subject, message = plan.message(["released the account lock"])
+    assert "FAILED (ImageImportFailed)" in subject
+    assert "Note: released the account lock" in message
+    # ... and an untagged plan leaves the AMI alone
+    assert plan_report(outcome, EXEC, tag=False, duration=None).ami_tags is None

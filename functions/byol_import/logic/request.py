@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from byol_import.errors import InvalidRequest
+from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.settings import TAG_NAMESPACE
+from byol_import.triggers import TRIGGER_SOURCES
 
-AMI_ID_PATTERN: Final = re.compile(r"^ami-([a-f0-9]{8}|[a-f0-9]{17})$")
 IMAGE_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./()\-]{1,64}$")
 IMAGE_DESCRIPTION_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./() \-]{1,256}$")
 
@@ -25,7 +26,6 @@ INGESTION_PROCESSES: Final = (
     "BYOL_GRAPHICSPRO",
 )
 APPLICATIONS: Final = ("Microsoft_Office_2016", "Microsoft_Office_2019")
-TRIGGER_SOURCES: Final = ("Manual", "CreateTags", "AmiStateChange")
 
 # WorkSpaces allows 50 tags per resource; we add our own (managed-by, source AMI).
 MAX_USER_TAGS: Final = 48

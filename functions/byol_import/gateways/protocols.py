@@ -1,0 +1,59 @@
+"""What the steps need of AWS, as protocols: the gateways implement them against boto3 clients,
+the test fakes in memory, and mypy checks both against these signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+
+class WorkSpacesApi(Protocol):
+    def describe_account(self) -> dict[str, Any]: ...
+
+    def account_modifications(self) -> list[dict[str, Any]]: ...
+
+    def available_cidrs(self, constraint: str, page_size: int = 5) -> Iterator[str]: ...
+
+    def modify_account(self, cidr: str) -> bool: ...
+
+    def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
+                     tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str: ...
+
+    def describe_image(self, image_id: str) -> dict[str, Any] | None: ...
+
+    def find_owned_image(self, name: str) -> dict[str, Any] | None: ...
+
+    def image_tags(self, image_id: str) -> list[dict[str, str]] | None: ...
+
+    def delete_image(self, image_id: str) -> None: ...
+
+
+class Ec2Api(Protocol):
+    def describe_image(self, image_id: str) -> dict[str, Any] | None: ...
+
+    def image_tags(self, image_ids: Sequence[str]) -> dict[str, list[dict[str, str]] | None]: ...
+
+    def vpc_cidrs(self) -> list[str]: ...
+
+    def tag_image(self, image_id: str, tags: Mapping[str, str]) -> None: ...
+
+
+class LockApi(Protocol):
+    def try_acquire(self, lock_id: str, owner: str, now: int,
+                    lease_seconds: int) -> str | None: ...
+
+    def release(self, lock_id: str, owner: str) -> bool: ...
+
+
+class NotifierApi(Protocol):
+    def publish(self, subject: str, message: str, attributes: Mapping[str, str]) -> None: ...
+
+
+class StarterApi(Protocol):
+    def start(self, name: str, payload: str) -> bool: ...
+
+
+class MetricsSink(Protocol):
+    """Powertools' Metrics in the functions."""
+
+    def add_metric(self, name: str, unit: Any, value: float) -> None: ...

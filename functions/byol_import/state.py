@@ -1,0 +1,142 @@
+"""The workflow's state document, parsed once into typed sections.
+
+Step Functions hands every Task the whole state: `Input` (the raw request), `Context`
+(execution id and start time), then what earlier steps stored at their ResultPath: `Request`,
+`Ami`, `Account`, `Lock`, `Modification`, `Import`, `Poll`, `Error`. The ASL reads those JSON
+paths, so the steps keep writing them as they are; this module only reads them. A section is
+None until its step has run; `need_*` says which one a step cannot do without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from byol_import import errors
+from byol_import.logic.request import AMI_ID_PATTERN, ImportRequest
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Context:
+    execution_id: str  # the execution ARN
+    started_at: str | None  # ISO 8601, as the ASL formats $$.Execution.StartTime
+
+
+@dataclass(frozen=True)
+class Ami:
+    import_name: str | None
+    import_description: str | None
+
+
+@dataclass(frozen=True)
+class Import:
+    image_id: str | None  # the WorkSpaces image
+
+
+@dataclass(frozen=True)
+class Poll:
+    seen: bool  # DescribeWorkspaceImages has listed the image at least once
+    reason: str | None  # why the image failed, when it did
+
+
+@dataclass(frozen=True)
+class Error:
+    error: str  # the error name the ASL caught
+    cause: Any  # as caught: text, a Lambda error's JSON text, or anything
+
+
+def _mapping(event: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    value = event.get(key)
+    return value if isinstance(value, Mapping) else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def need(value: _T | None, path: str) -> _T:
+    """`value`, which a step cannot do without: None means the ASL did not pass `path`."""
+    if value is None:
+        raise errors.InvalidRequest(f"state: {path} is missing; the workflow definition is broken")
+    return value
+
+
+def ami_in(raw_input: Any) -> str | None:
+    """The AMI id of a raw (not yet validated) input, if it has a valid one."""
+    image_id = raw_input.get("ImageId") if isinstance(raw_input, Mapping) else None
+    return image_id if isinstance(image_id, str) and AMI_ID_PATTERN.fullmatch(image_id) else None
+
+
+@dataclass(frozen=True)
+class WorkflowState:
+    input: Any  # the raw execution input: only ValidateRequest interprets it
+    context: Context | None = None
+    request: ImportRequest | None = None
+    ami: Ami | None = None
+    imported: Import | None = None  # the `Import` section
+    poll: Poll | None = None
+    error: Error | None = None
+
+    @classmethod
+    def parse(cls, event: Any) -> WorkflowState:
+        if not isinstance(event, Mapping):
+            raise errors.InvalidRequest("state: not a JSON object; the workflow definition is "
+                                        "broken")
+        context = _mapping(event, "Context")
+        request = _mapping(event, "Request")
+        ami = _mapping(event, "Ami")
+        imported = _mapping(event, "Import")
+        poll = _mapping(event, "Poll")
+        error = _mapping(event, "Error")
+        try:
+            parsed_request = ImportRequest.from_json(request) if request is not None else None
+        except (KeyError, TypeError) as exc:
+            raise errors.InvalidRequest(
+                f"state: Request lacks {exc}; the workflow definition is broken") from None
+        started = context.get("StartedAt") if context is not None else None
+        return cls(
+            input=event.get("Input"),
+            context=None if context is None else Context(
+                str(context.get("ExecutionId", "")),
+                started if isinstance(started, str) else None),
+            request=parsed_request,
+            ami=None if ami is None else Ami(_text(ami.get("import_name")),
+                                             _text(ami.get("import_description"))),
+            imported=None if imported is None else Import(_text(imported.get("image_id"))),
+            poll=None if poll is None else Poll(poll.get("seen") is True,
+                                                str(poll["reason"]) if poll.get("reason")
+                                                else None),
+            error=None if error is None else Error(str(error.get("Error", "Unknown")),
+                                                   error.get("Cause")),
+        )
+
+    # -- what a step cannot do without --------------------------------------------------------
+    def need_context(self) -> Context:
+        return need(self.context, "Context")
+
+    def need_request(self) -> ImportRequest:
+        return need(self.request, "Request")
+
+    def need_ami(self) -> Ami:
+        return need(self.ami, "Ami")
+
+    def need_poll(self) -> Poll:
+        return need(self.poll, "Poll")
+
+    def need_image_id(self) -> str:
+        """The WorkSpaces image of the `Import` section."""
+        return need(need(self.imported, "Import").image_id, "Import.image_id")
+
+    # -- what the raw input says, before (or without) validation -------------------------------
+    @property
+    def input_ami(self) -> str | None:
+        return ami_in(self.input)
+
+    @property
+    def trigger_source(self) -> str | None:
+        trigger = self.input.get("Trigger") if isinstance(self.input, Mapping) else None
+        source = trigger.get("Source") if isinstance(trigger, Mapping) else None
+        return source if isinstance(source, str) else None

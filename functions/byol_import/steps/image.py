@@ -1,0 +1,87 @@
+"""Import the AMI (ImportImage), follow the import (PollImage) and clean up a failed image of
+our own (CleanupImage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byol_import import errors
+from byol_import.gateways.protocols import WorkSpacesApi
+from byol_import.logic import workspace_image as wsi_logic
+from byol_import.settings import RuntimeConfig
+from byol_import.state import WorkflowState, need
+
+
+def import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
+    request = state.need_request()
+    ami = state.need_ami()
+    name = need(ami.import_name, "Ami.import_name")
+    try:
+        image_id = ws.import_image(
+            ami_id=request.image_id,
+            ingestion_process=request.ingestion_process,
+            name=name,
+            description=need(ami.import_description, "Ami.import_description"),
+            tags=wsi_logic.our_tags(request.image_id, request.tags),
+            applications=request.applications,
+        )
+        return {"image_id": image_id, "name": name, "adopted": False}
+    except errors.ImageNameTaken:
+        # A retried task whose first ImportWorkspaceImage succeeded lands here: adopt our image.
+        existing = ws.find_owned_image(name)
+        if existing is None:
+            # Taken, yet no owned image of that name is listed: our own image not visible yet
+            # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
+            raise errors.ImageNotListedYet(
+                f"ImportWorkspaceImage: the name {name!r} is taken but no image of that name is "
+                "listed yet") from None
+        tags = ws.image_tags(existing["ImageId"])
+        if tags is None:
+            raise errors.TransientAwsError(
+                f"The WorkSpaces image named {name!r} was deleted while ImportImage looked at "
+                "it: the name is free again, ImportImage runs again") from None
+        if wsi_logic.is_ours(tags, request.image_id):
+            return {"image_id": existing["ImageId"], "name": name, "adopted": True}
+        raise errors.ImageNameTaken(
+            f"The WorkSpaces image name {name!r} is taken by {existing['ImageId']}, which "
+            f"byol-import did not import from {request.image_id}. Give ImageName in the request, "
+            "or delete that image"
+        ) from None
+
+
+def poll_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
+    image_id = state.need_image_id()
+    seen_before = state.poll is not None and state.poll.seen
+    poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
+    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None}
+
+
+def cleanup_image(state: WorkflowState, ws: WorkSpacesApi,
+                  config: RuntimeConfig) -> dict[str, Any]:
+    """Delete our failed image. A refused delete is noted, never raised: the import error must
+    stay visible (a transient error is raised for the state's Retry; its Catch keeps the error)."""
+    request = state.need_request()
+    image_id = state.need_image_id()
+    reason = state.need_poll().reason or f"WorkSpaces image {image_id} failed"
+    note: str
+    if not config.cleanup_failed_images:
+        note = f"image {image_id} kept (cleanup is off)"
+    else:
+        try:
+            tags = ws.image_tags(image_id)
+            if tags is None:
+                note = f"image {image_id} no longer exists (nothing to delete)"
+            elif wsi_logic.is_ours(tags, request.image_id):
+                ws.delete_image(image_id)
+                note = f"image {image_id} deleted"
+            else:
+                note = f"image {image_id} kept (not created by byol-import)"
+        except errors.TransientAwsError:
+            raise  # throttled or a 5xx: the state's Retry tries the delete again
+        except errors.AccessDenied as exc:
+            note = (f"cleanup of image {image_id} was denied, so the image was kept: delete it "
+                    f"in the WorkSpaces console. {exc.message}")
+        except errors.ByolImportError as exc:
+            note = f"cleanup of image {image_id} failed: {exc.message}"
+    return {"Error": errors.ImageImportFailed.__name__, "Cause": f"{reason} [{note}]",
+            "cleanup": note}
