@@ -356,12 +356,14 @@ def test_the_management_cidr_avoids_vpcs_and_exclusions() -> None:
         assert check_cidr_avoids_vpcs_and_exclusions(aws) == "10.4.0.0/16"
 
 
-def test_windows_11_with_pcoip_in_an_ami_named_otherwise_ends_in_error() -> None:
-    """What CheckImage cannot see (the OS is not in DescribeImages) the import finds."""
+def test_windows_11_declared_windows_10_with_pcoip_ends_in_error() -> None:
+    """An explicit OsVersion wins over what EC2 suggests (UEFI); when it is wrong, the import
+    finds what CheckImage could not (the OS itself is not in DescribeImages)."""
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold", description="gold image")
-        [result] = run_tagged(aws, [ami], value="BYOL_REGULAR")
+        [result] = run_tagged(aws, [ami],
+                              value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR")
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "ProtocolOSIncompatibility" in str(result.cause)
         assert_reported(aws, ami, "FAILED", "ProtocolOSIncompatibility")
