@@ -149,11 +149,14 @@ def test_an_unknown_os_gets_windows_11_rules_and_is_told_to_set_os_version() -> 
 
 
 def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
-    # Given an AMI EC2 shows as UEFI (inferred Windows 11) that the person says is Windows 10
+    # Given an AMI the person says is Windows 10
     req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR", os_version="Windows_10")
-    # When checked, Then PCoIP is allowed
-    check_combination(req, W11)
+    # When checked, Then PCoIP is allowed where EC2 does not contradict it
+    check_combination(req, W10)
     check_combination(req, UNKNOWN)
+    # And refused where EC2 reports UEFI, which Windows 10 imports do not support
+    with pytest.raises(errors.UnsupportedCombination, match="UEFINotSupported"):
+        check_combination(req, W11)
     # And an explicit Windows_11 with PCoIP is refused without the "set OsVersion" hint
     req11 = ImportRequest(image_id=AMI, ingestion_process="BYOL_GRAPHICS_G4DN",
                           os_version="Windows_11")

@@ -5,6 +5,8 @@ combinations). The request's OsVersion says it; without one we read what EC2 rep
 the name alone to allow something: BootMode uefi or TpmSupport v2.0 (Windows 11 needs both) or a
 name saying Windows 11 mean Windows 11; BootMode legacy-bios means Windows 10; anything else is
 "possibly Windows 11" and gets Windows 11's rules (the safe side), with a message to set OsVersion.
+An OsVersion that contradicts the boot mode EC2 reports is refused: Windows 11 needs UEFI, and
+WorkSpaces imports Windows 10 only with legacy BIOS (BYOL Checker, UEFINotSupported).
 """
 
 from __future__ import annotations
@@ -169,6 +171,13 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
             f"OsVersion is Windows_11 but EC2 reports BootMode legacy-bios for AMI "
             f"{facts.image_id}: Windows 11 boots only with UEFI. Rebuild the VM with UEFI, or "
             "correct OsVersion"
+        )
+    if request.os_version == WINDOWS_10 and facts.boot_mode == "uefi":
+        # The BYOL Checker's UEFINotSupported test: the import would end in ERROR.
+        raise errors.UnsupportedCombination(
+            f"OsVersion is Windows_10 but EC2 reports BootMode uefi for AMI {facts.image_id}: "
+            "WorkSpaces does not import Windows 10 with UEFI boot (UEFINotSupported). Rebuild "
+            "the VM with legacy BIOS, or correct OsVersion"
         )
     if os_version == WINDOWS_10 or (os_version is None and not facts.windows_11):
         return
