@@ -235,10 +235,14 @@ class LocalAws(Traffic):
                            encrypted: bool = False, volume_size: int = 50, volumes: int = 1,
                            volume_sizes: tuple[int, ...] | None = None,
                            in_place_upgraded: bool = False, free_space_gb: int = 30,
-                           checker_findings: tuple[str, ...] = ()) -> str:
+                           checker_findings: tuple[str, ...] = (),
+                           license_included: bool = False,
+                           tpm_support: str | None = None) -> str:
         """An AMI and what it really is. The defaults make a valid Windows 11 BYOL AMI; `os`
         (windows-10, windows-11, windows-server-2022, linux) and the rest are the truth the
-        import judges, whatever the name says. `platform=None` alone makes a Linux AMI."""
+        import judges, whatever the name says. `platform=None` alone makes a Linux AMI.
+        `license_included` makes an AWS-licensed Windows AMI (billing "Windows"); DescribeImages
+        shows TpmSupport only when `tpm_support` ("v2.0") is given, as EC2 does."""
         if platform is None and os.startswith("windows"):
             os = "linux"
         profile = AmiProfile(
@@ -246,7 +250,7 @@ class LocalAws(Traffic):
             architecture=architecture, encrypted=encrypted, state=state,
             volume_sizes=volume_sizes or (volume_size,) * volumes,
             in_place_upgraded=in_place_upgraded, free_space_gb=free_space_gb,
-            checker_findings=checker_findings)
+            checker_findings=checker_findings, license_included=license_included)
         ec2 = self.client("ec2")
         ami_id = str(ec2.register_image(Name=name, Description=description,
                                         Architecture=architecture,
@@ -260,6 +264,8 @@ class LocalAws(Traffic):
         ami.platform_details = profile.platform_details  # type: ignore[attr-defined]
         ami.usage_operation = profile.usage_operation  # type: ignore[attr-defined]
         ami.boot_mode = profile.boot_mode
+        if tpm_support:
+            ami.tpm_support = tpm_support  # type: ignore[attr-defined]
         ami.architecture = architecture
         ami.state = state
         if owner:

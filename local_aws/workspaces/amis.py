@@ -36,6 +36,8 @@ class AmiProfile:
     free_space_gb: int = 30
     # codes the BYOL checker would report (e.g. AppXPackagesInstalled): from the 48 of the model
     checker_findings: tuple[str, ...] = ()
+    # an AWS license-included Windows AMI (billing "Windows", RunInstances:0002), not BYOL
+    license_included: bool = False
 
     def __post_init__(self) -> None:
         if self.os not in OS_VERSIONS:
@@ -50,11 +52,15 @@ class AmiProfile:
 
     @property
     def platform_details(self) -> str:
-        return "Linux/UNIX" if self.os == "linux" else "Windows BYOL"
+        if self.os == "linux":
+            return "Linux/UNIX"
+        return "Windows" if self.license_included else "Windows BYOL"
 
     @property
     def usage_operation(self) -> str:
-        return "RunInstances" if self.os == "linux" else "RunInstances:0800"
+        if self.os == "linux":
+            return "RunInstances"
+        return "RunInstances:0002" if self.license_included else "RunInstances:0800"
 
 
 def profile_of(ami: Any) -> AmiProfile:

@@ -360,12 +360,19 @@ def test_the_management_cidr_avoids_vpcs_and_exclusions() -> None:
         assert check_cidr_avoids_vpcs_and_exclusions(aws) == "10.4.0.0/16"
 
 
-def test_windows_11_with_pcoip_in_an_ami_named_otherwise_ends_in_error() -> None:
-    """What CheckImage cannot see (the OS is not in DescribeImages) the import finds."""
+def test_windows_11_declared_windows_10_with_pcoip_ends_in_error() -> None:
+    """An explicit OsVersion wins where EC2 says nothing (an AMI without BootMode); when it is
+    wrong, the import finds what CheckImage could not (the OS itself is not in DescribeImages)."""
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold", description="gold image")
-        [result] = run_tagged(aws, [ami], value="BYOL_REGULAR")
+        from moto.ec2.models import ec2_backends
+
+        from local_aws.harness import ACCOUNT_ID, REGION
+
+        ec2_backends[ACCOUNT_ID][REGION].amis[ami].boot_mode = None  # type: ignore[assignment]
+        [result] = run_tagged(aws, [ami],
+                              value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR")
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "ProtocolOSIncompatibility" in str(result.cause)
         assert_reported(aws, ami, "FAILED", "ProtocolOSIncompatibility")

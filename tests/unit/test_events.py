@@ -5,10 +5,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byol_import.logic.request import AMI_ID_PATTERN, normalise_request
+from byol_import.errors import InvalidRequest
+from byol_import.logic.request import (
+    AMI_ID_PATTERN,
+    INGESTION_PROCESSES,
+    OS_VERSIONS,
+    TagSettings,
+    normalise_request,
+    parse_tag_value,
+)
 from byol_import.triggers import TRIGGERS, Candidate, read_event, tags_ami, trigger_value
 from tests.conftest import load_event
 
@@ -101,3 +110,54 @@ def test_hostile_events_never_raise_and_only_yield_ami_ids(noise: Any,
     reading = read_event(event, ACCOUNT, REGION, KEY)
     assert all(AMI_ID_PATTERN.fullmatch(c.image_id) for c in reading.candidates)
     assert reading.candidates or reading.ignored_reason
+
+
+# The trigger tag value's syntax (README "Start an import"), parsed in one place.
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, TagSettings()),
+    ("", TagSettings()),
+    (" TRUE ", TagSettings()),
+    ("BYOL_REGULAR_WSP", TagSettings(ingestion_process="BYOL_REGULAR_WSP")),
+    ("OsVersion=Windows_10", TagSettings(os_version="Windows_10")),
+    ("OsVersion=Windows_11,IngestionProcess=BYOL_REGULAR_WSP",
+     TagSettings("BYOL_REGULAR_WSP", "Windows_11")),
+    ("IngestionProcess=BYOL_REGULAR OsVersion=Windows_10", TagSettings("BYOL_REGULAR",
+                                                                       "Windows_10")),
+    (" OsVersion=Windows_10 , IngestionProcess=BYOL_REGULAR ",
+     TagSettings("BYOL_REGULAR", "Windows_10")),
+])
+def test_the_tag_value_syntax(value: str | None, expected: TagSettings) -> None:
+    assert parse_tag_value(value, KEY) == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("byol_regular_wsp", "value: must be one of BYOL_REGULAR, "),
+    ("byol_regular_wsp", "(did you mean 'BYOL_REGULAR_WSP'?)"),
+    ("Windows_10", "an OsVersion is written OsVersion=Windows_10"),
+    ("osversion=Windows_10", "unknown key 'osversion'; keys are IngestionProcess, OsVersion "
+                             "(did you mean 'OsVersion'?)"),
+    ("OsVersion=windows_11", "value OsVersion: must be one of Windows_10, Windows_11; got "
+                             "'windows_11' (did you mean 'Windows_11'?)"),
+    ("OsVersion=Windows_10,BYOL_REGULAR", "'BYOL_REGULAR' is not KEY=VALUE"),
+    ("OsVersion=Windows_10,OsVersion=Windows_11", "OsVersion is given twice"),
+    ("IngestionProcess=", "value IngestionProcess: must be one of"),
+])
+def test_a_bad_tag_value_names_the_tag_key_and_what_to_write(value: str, message: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_tag_value(value, KEY)
+    assert caught.value.message.startswith(f"trigger tag {KEY} value")
+    assert message in caught.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80) | st.sampled_from(
+    [f"{k}={v}" for k in ("IngestionProcess", "OsVersion") for v in
+     (*INGESTION_PROCESSES, *OS_VERSIONS)]))
+def test_any_tag_value_parses_to_api_values_or_fails_naming_the_key(value: str) -> None:
+    try:
+        parsed = parse_tag_value(value, KEY)
+    except InvalidRequest as exc:
+        assert exc.message.startswith(f"trigger tag {KEY} value")
+        return
+    assert parsed.ingestion_process in (None, *INGESTION_PROCESSES)
+    assert parsed.os_version in (None, *OS_VERSIONS)

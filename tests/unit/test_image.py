@@ -26,7 +26,8 @@ AMI = "ami-0abcdef1234567890"
 
 def ami(**over: Any) -> dict[str, Any]:
     image = {"ImageId": AMI, "OwnerId": ACCOUNT, "State": "available", "Platform": "windows",
-             "PlatformDetails": "Windows", "Architecture": "x86_64",
+             "PlatformDetails": "Windows BYOL", "UsageOperation": "RunInstances:0800",
+             "BootMode": "uefi", "Architecture": "x86_64",
              "Name": "Win11-Enterprise", "Description": "Windows 11 24H2",
              "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
                                       "Ebs": {"VolumeSize": 50, "Encrypted": False}}]}
@@ -36,7 +37,50 @@ def ami(**over: Any) -> dict[str, Any]:
 
 def test_a_good_windows_11_ami_passes() -> None:
     facts = check_ami(ami(), AMI, ACCOUNT)
-    assert facts == AmiFacts(AMI, "Win11-Enterprise", "Windows 11 24H2", windows_11=True)
+    assert facts == AmiFacts(
+        AMI, "Win11-Enterprise", "Windows 11 24H2", windows_11=True, os_version="Windows_11",
+        os_basis="EC2 reports BootMode uefi, which Windows 11 requires", boot_mode="uefi",
+        platform_details="Windows BYOL", usage_operation="RunInstances:0800")
+
+
+# What EC2 reports decides the OS, never a name that says nothing (or says Windows 10).
+@pytest.mark.parametrize(("over", "os_version", "basis"), [
+    ({"Name": "gold-2026-11", "Description": ""}, "Windows_11", "BootMode uefi"),
+    ({"Name": "Windows-10-gold", "Description": "", "BootMode": None, "TpmSupport": "v2.0"},
+     "Windows_11", "TpmSupport v2.0"),
+    ({"BootMode": "legacy-bios"}, "Windows_11", "name or description says Windows 11"),
+    ({"Name": "gold", "Description": "", "BootMode": "legacy-bios"}, "Windows_10",
+     "legacy-bios"),
+    ({"Name": "Windows-10-gold", "Description": "", "BootMode": None}, None,
+     "BootMode not set and TpmSupport not set"),
+    ({"Name": "gold", "Description": "", "BootMode": "uefi-preferred"}, None,
+     "BootMode uefi-preferred"),
+])
+def test_the_os_comes_from_what_ec2_reports(over: dict[str, Any], os_version: str | None,
+                                            basis: str) -> None:
+    # Given an AMI whose EC2 facts say (or do not say) which Windows it is
+    # When it is checked
+    facts = check_ami(ami(**over), AMI, ACCOUNT)
+    # Then the OS rests on those facts; unknown is treated as (possibly) Windows 11
+    assert (facts.os_version, facts.windows_11) == (os_version, os_version != "Windows_10")
+    assert basis in facts.os_basis
+
+
+@pytest.mark.parametrize(("details", "usage"), [
+    ("Windows", "RunInstances:0002"),
+    ("Windows", None),
+    ("Windows with SQL Server Standard", "RunInstances:0006"),
+    ("Windows BYOL", "RunInstances:0002"),
+])
+def test_a_license_included_windows_ami_is_refused_naming_what_ec2_reports(
+        details: str, usage: str | None) -> None:
+    # Given a license-included (Windows Server) AMI
+    image = ami(PlatformDetails=details, UsageOperation=usage)
+    # When it is checked, Then it is refused with the billing fields EC2 reported
+    with pytest.raises(errors.ImageNotWindows) as caught:
+        check_ami(image, AMI, ACCOUNT)
+    assert f"PlatformDetails {details!r}" in str(caught.value)
+    assert "Windows BYOL" in str(caught.value) and "license-included" in str(caught.value)
 
 
 @pytest.mark.parametrize(("image", "error"), [
@@ -62,8 +106,12 @@ def request(process: str = "BYOL_REGULAR_WSP", apps: tuple[str, ...] = ()) -> Im
     return ImportRequest(image_id=AMI, ingestion_process=process, applications=apps)
 
 
-W11 = AmiFacts(AMI, "Win11", "", windows_11=True)
-W10 = AmiFacts(AMI, "Win10", "", windows_11=False)
+W11 = AmiFacts(AMI, "Win11", "", windows_11=True, os_version="Windows_11",
+               os_basis="EC2 reports BootMode uefi", boot_mode="uefi")
+W10 = AmiFacts(AMI, "Win10", "", windows_11=False, os_version="Windows_10",
+               os_basis="EC2 reports BootMode legacy-bios", boot_mode="legacy-bios")
+UNKNOWN = AmiFacts(AMI, "gold", "", windows_11=True, os_version=None,
+                   os_basis="EC2 reports BootMode not set")
 
 
 @pytest.mark.parametrize("req", [
@@ -87,6 +135,43 @@ def test_valid_windows_11_combinations_pass(req: ImportRequest) -> None:
 
 def test_windows_10_may_use_pcoip() -> None:
     check_combination(request("BYOL_REGULAR", ("Microsoft_Office_2016",)), W10)
+
+
+def test_an_unknown_os_gets_windows_11_rules_and_is_told_to_set_os_version() -> None:
+    # Given an AMI whose OS nothing tells
+    # When PCoIP is asked for, Then it is refused naming the fields to change
+    with pytest.raises(errors.UnsupportedCombination) as caught:
+        check_combination(request("BYOL_REGULAR"), UNKNOWN)
+    message = str(caught.value)
+    assert "may be Windows 11" in message and "BootMode not set" in message
+    assert "IngestionProcess" in message and "BYOL_REGULAR_WSP" in message
+    assert "OsVersion=Windows_10" in message
+
+
+def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
+    # Given an AMI the person says is Windows 10
+    req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR", os_version="Windows_10")
+    # When checked, Then PCoIP is allowed where EC2 does not contradict it
+    check_combination(req, W10)
+    check_combination(req, UNKNOWN)
+    # And refused where EC2 reports UEFI, which Windows 10 imports do not support
+    with pytest.raises(errors.UnsupportedCombination, match="UEFINotSupported"):
+        check_combination(req, W11)
+    # And an explicit Windows_11 with PCoIP is refused without the "set OsVersion" hint
+    req11 = ImportRequest(image_id=AMI, ingestion_process="BYOL_GRAPHICS_G4DN",
+                          os_version="Windows_11")
+    with pytest.raises(errors.UnsupportedCombination) as caught:
+        check_combination(req11, UNKNOWN)
+    assert "OsVersion in the request" in str(caught.value)
+    assert "BYOL_GRAPHICS_G4DN_WSP" in str(caught.value)
+    assert "set OsVersion" not in str(caught.value)
+
+
+def test_windows_11_on_legacy_bios_is_refused() -> None:
+    req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR_WSP",
+                        os_version="Windows_11")
+    with pytest.raises(errors.UnsupportedCombination, match="BootMode legacy-bios"):
+        check_combination(req, W10)
 
 
 def test_requested_name_and_description_are_used_verbatim() -> None:

@@ -14,6 +14,7 @@ from byol_import.logic.request import (
     IMAGE_DESCRIPTION_PATTERN,
     IMAGE_NAME_PATTERN,
     INGESTION_PROCESSES,
+    OS_VERSIONS,
     ImportRequest,
     normalise_request,
 )
@@ -49,6 +50,36 @@ def test_trigger_tag_value_chooses_the_ingestion_process(tag_value: str, expecte
     assert normalise_request(raw, DEFAULT).ingestion_process == expected
 
 
+def test_a_case_only_mismatch_says_did_you_mean() -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        normalise_request({"ImageId": AMI, "IngestionProcess": "byol_regular_wsp"}, DEFAULT)
+    assert caught.value.message.endswith("got 'byol_regular_wsp' (did you mean "
+                                         "'BYOL_REGULAR_WSP'?)")
+
+
+def test_os_version_comes_from_the_input_then_the_tag_value() -> None:
+    # Given an OsVersion in the input and another in the trigger tag value
+    tagged = {"Source": "CreateTags", "TagValue": "OsVersion=Windows_11"}
+    # When normalised, Then the input wins; without it the tag value's applies; else none
+    assert normalise_request({"ImageId": AMI, "OsVersion": "Windows_10", "Trigger": tagged},
+                             DEFAULT).os_version == "Windows_10"
+    assert normalise_request({"ImageId": AMI, "Trigger": tagged}, DEFAULT).os_version == (
+        "Windows_11")
+    assert normalise_request({"ImageId": AMI}, DEFAULT).os_version is None
+    request = normalise_request({"ImageId": AMI, "OsVersion": "Windows_10"}, DEFAULT)
+    assert ImportRequest.from_json(request.to_json()) == request
+
+
+def test_a_bad_tag_value_names_the_deployments_tag_key() -> None:
+    # Given a deployment whose trigger tag key is not the default
+    raw = {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "byol_regular"}}
+    # When the tag's value is wrong, Then the error names that key and the near miss
+    with pytest.raises(InvalidRequest) as caught:
+        normalise_request(raw, DEFAULT, trigger_tag_key="euc:import")
+    assert caught.value.message.startswith("trigger tag euc:import value: must be one of")
+    assert "(did you mean 'BYOL_REGULAR'?)" in caught.value.message
+
+
 def test_request_wins_over_the_tag_value() -> None:
     raw = {"ImageId": AMI, "IngestionProcess": "BYOL_REGULAR",
            "Trigger": {"Source": "CreateTags", "TagValue": "BYOL_GRAPHICS_G4DN_WSP"}}
@@ -73,7 +104,14 @@ def test_request_wins_over_the_tag_value() -> None:
     ({"ImageId": AMI, "Imageid": AMI}, "Imageid: unknown field"),
     ({"ImageId": AMI, "Trigger": {"Source": "Cron"}}, "Trigger.Source:"),
     ({"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
-     "trigger tag value:"),
+     "trigger tag WorkSpacesByolImport value:"),
+    ({"ImageId": AMI, "OsVersion": "Windows_12"}, "OsVersion: must be one of Windows_10"),
+    ({"ImageId": AMI, "OsVersion": "windows_10"}, "(did you mean 'Windows_10'?)"),
+    ({"ImageId": AMI, "IngestionProcess": "byol_regular_wsp"},
+     "IngestionProcess: must be one of"),
+    ({"ImageId": AMI, "ImageID": AMI}, "ImageID: unknown field (did you mean 'ImageId'?)"),
+    ({"ImageId": AMI, "IngestionProces": "BYOL_REGULAR"},
+     "(did you mean 'IngestionProcess'?)"),
 ])
 def test_bad_input_fails_naming_the_field_and_rule(raw: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
@@ -92,8 +130,8 @@ json_values = st.recursive(
                                                                        max_size=4),
     max_leaves=12,
 )
-fields = st.sampled_from(["ImageId", "IngestionProcess", "ImageName", "ImageDescription",
-                          "Applications", "Tags", "Trigger", "Other"])
+fields = st.sampled_from(["ImageId", "IngestionProcess", "OsVersion", "ImageName",
+                          "ImageDescription", "Applications", "Tags", "Trigger", "Other"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -109,6 +147,7 @@ def test_any_input_either_normalises_to_valid_api_values_or_fails_clearly(raw: A
     # Or every value it keeps is valid for the API
     assert AMI_ID_PATTERN.fullmatch(request.image_id)
     assert request.ingestion_process in INGESTION_PROCESSES
+    assert request.os_version in (None, *OS_VERSIONS)
     assert request.image_name is None or IMAGE_NAME_PATTERN.fullmatch(request.image_name)
     assert request.image_description is None or IMAGE_DESCRIPTION_PATTERN.fullmatch(
         request.image_description)

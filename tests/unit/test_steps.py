@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,17 @@ def state(**parts: Any) -> WorkflowState:
 
 def ws_(**kw: Any) -> FakeWorkSpaces:
     return FakeWorkSpaces(**kw)
+
+
+def test_a_bad_tag_value_names_the_deployments_own_trigger_tag_key() -> None:
+    # Given a deployment whose trigger tag key is not the default
+    config = dataclasses.replace(CONFIG, trigger_tag_key="GoldImageToWorkSpaces")
+    # When a tag value in the wrong case starts an import
+    raw = {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "byol_regular_wsp"}}
+    with pytest.raises(errors.InvalidRequest) as caught:
+        steps.validate_request(state(Input=raw), config)
+    # Then the error names that key, the one the person must change
+    assert "GoldImageToWorkSpaces" in caught.value.message
 
 
 def test_enabled_account_goes_straight_to_import() -> None:

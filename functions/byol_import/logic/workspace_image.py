@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal
 
 from byol_import import errors
+from byol_import.logic.error_details import remedies
 from byol_import.settings import MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE, SOURCE_AMI_TAG_KEY
 
 ImageStatus = Literal["PENDING", "AVAILABLE", "ERROR"]
@@ -28,13 +29,21 @@ class ImagePoll:
         return asdict(self)
 
     def failure_reason(self) -> str:
+        """AWS's codes and text, then what to do for each ErrorDetails code (error_details.py).
+        The codes come first, so a cut at MAX_REASON loses remedies before codes."""
         details = ", ".join(self.error_details) or "none"
         reason = (
             f"WorkSpaces image {self.image_id} ended in ERROR: "
             f"{self.error_code or 'no ErrorCode'}: {self.error_message or 'no ErrorMessage'}; "
-            f"ErrorDetails: {details}. Fix the AMI (run the BYOL checker, Sysprep) and import again"
+            f"ErrorDetails: {details}."
         )
-        return reason[:MAX_REASON]
+        fixes = remedies(self.error_details)
+        if fixes:
+            reason += " To do: " + " | ".join(fixes)
+        reason += " Fix the AMI (run the BYOL checker, Sysprep) and import again"
+        if len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 3].rstrip() + "..."
+        return reason
 
 
 def image_poll(image_id: str, image: Mapping[str, Any] | None,

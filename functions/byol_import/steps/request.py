@@ -12,7 +12,8 @@ from byol_import.state import WorkflowState
 
 
 def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, Any]:
-    return normalise_request(state.input, config.default_ingestion_process).to_json()
+    return normalise_request(state.input, config.default_ingestion_process,
+                             config.trigger_tag_key).to_json()
 
 
 def check_image(state: WorkflowState, ec2: Ec2Api, account_id: str) -> dict[str, Any]:
