@@ -173,7 +173,7 @@ class ByolImportStack(Stack):
         read_account = ["workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"]
 
         self._allow("CheckImage", ["ec2:DescribeImages"], ["*"])
-        self._allow("CheckAccount", read_account, ["*"])
+        self._allow("CheckAccount", ["workspaces:DescribeAccount"], ["*"])
         self._allow("EnableByol", [*read_account, "workspaces:ListAvailableManagementCidrRanges",
                                    "workspaces:ModifyAccount"], ["*"])
         self._allow("EnableByol", ["ec2:DescribeVpcs"], ["*"])
@@ -203,6 +203,7 @@ class ByolImportStack(Stack):
 
         self.lock_table.grant(self.functions["AcquireLock"].function,
                               "dynamodb:PutItem", "dynamodb:GetItem")
+        self.lock_table.grant(self.functions["CheckLock"].function, "dynamodb:GetItem")
         for key in ("ReleaseLock", "Report", "LockJanitor"):
             self.lock_table.grant(self.functions[key].function, "dynamodb:DeleteItem")
         for key in ("Report", "LockJanitor"):

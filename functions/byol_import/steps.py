@@ -74,12 +74,28 @@ def check_image(state: Mapping[str, Any], ec2: Ec2Gateway, account_id: str) -> d
 # 3. Check the account -------------------------------------------------------------------------
 
 def check_account(ws: WorkSpacesGateway) -> dict[str, Any]:
+    """One call: ENABLED imports at once; anything else goes through the lock, whose holder
+    alone looks at the modifications (so a fleet of waiting imports costs one call each)."""
+    account = ws.describe_account()
+    return account_logic.account_state(account, account_logic.Modification("NONE")).to_json()
+
+
+def _account_and_modification(ws: WorkSpacesGateway) -> account_logic.AccountState:
+    """DescribeAccount, and the modifications only when it is not ENABLED: a PENDING one is
+    adopted, not repeated."""
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
         return account_logic.AccountState("ENABLED", account.get(
-            "DedicatedTenancyManagementCidrRange")).to_json()
+            "DedicatedTenancyManagementCidrRange"))
     newest = account_logic.newest_modification(ws.account_modifications())
-    return account_logic.account_state(account, newest).to_json()
+    return account_logic.account_state(account, newest)
+
+
+def _count(state: Mapping[str, Any], key: str) -> int:
+    """The loop counter a poll keeps in its own section of the state (0 before the first)."""
+    section = state.get(key)
+    count = section.get("count") if isinstance(section, Mapping) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else 0
 
 
 # Lock ------------------------------------------------------------------------------------------
@@ -89,7 +105,18 @@ def acquire_lock(state: Mapping[str, Any], lock: LockGateway,
     owner = execution_id(state)
     holder = lock.try_acquire(ACCOUNT_LOCK_ID, owner, clock.epoch_seconds(),
                               config.lock_lease_seconds)
-    return {"acquired": holder is None, "holder": holder or owner}
+    # The wait count carries over a failed holder's release: the whole wait stays bounded.
+    return {"acquired": holder is None, "holder": holder or owner,
+            "count": _count(state, "Lock")}
+
+
+def check_lock(state: Mapping[str, Any], lock: LockGateway) -> dict[str, Any]:
+    """A waiting import looks at the lock only (DynamoDB): FREE once the holder released it or
+    its lease ran out (a holder that died); the account is read again after that."""
+    lease = lock.lease(ACCOUNT_LOCK_ID)
+    held = lease is not None and lease[1] >= clock.epoch_seconds()
+    return {"acquired": False, "state": "HELD" if held else "FREE",
+            "holder": lease[0] if lease else None, "count": _count(state, "Lock") + 1}
 
 
 def release_lock(state: Mapping[str, Any], lock: LockGateway) -> dict[str, Any]:
@@ -118,14 +145,14 @@ def choose_management_cidr(ws: WorkSpacesGateway, ec2: Ec2Gateway,
 
 def enable_byol(ws: WorkSpacesGateway, ec2: Ec2Gateway, config: RuntimeConfig) -> dict[str, Any]:
     """Runs inside the lock: re-check first, so a change made meanwhile is adopted, not repeated."""
-    current = account_logic.AccountState(**check_account(ws))
+    current = _account_and_modification(ws)
     if current.status != "DISABLED":
         return {**current.to_json(), "modified": False}
     cidr = choose_management_cidr(ws, ec2, config)
     if ws.modify_account(cidr):
         return {"status": "PENDING", "management_cidr": cidr, "modified": True}
     # InvalidResourceState: someone started a modification since our re-check. Adopt it.
-    current = account_logic.AccountState(**check_account(ws))
+    current = _account_and_modification(ws)
     if current.status == "DISABLED":
         raise errors.TransientAwsError(
             "ModifyAccount: another modification is running, but DescribeAccount and "
@@ -133,17 +160,31 @@ def enable_byol(ws: WorkSpacesGateway, ec2: Ec2Gateway, config: RuntimeConfig) -
     return {**current.to_json(), "modified": False}
 
 
-def poll_modification(ws: WorkSpacesGateway) -> dict[str, Any]:
+# COMPLETED in the modifications, but DescribeAccount does not say ENABLED yet (it lags).
+SETTLING = "SETTLING"
+
+
+def poll_modification(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, Any]:
+    """One WorkSpaces call per poll: the modifications while PENDING, DescribeAccount once they
+    say COMPLETED (and on each poll while it still says DISABLED). COMPLETED only when
+    DescribeAccount says ENABLED: the lock is released then, and the waiters read it."""
+    previous = state.get("Modification")
+    count = _count(state, "Modification") + 1
+    cidr = previous.get("cidr") if isinstance(previous, Mapping) else None
+    if not (isinstance(previous, Mapping) and previous.get("state") == SETTLING):
+        newest = account_logic.modification_outcome(
+            account_logic.newest_modification(ws.account_modifications()))
+        if newest.state != "COMPLETED":
+            # PENDING, or no record yet (eventual consistency): poll again (bounded).
+            return {**newest.to_json(), "state": "PENDING", "count": count}
+        cidr = newest.cidr or cidr
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
-        return account_logic.Modification(
-            "COMPLETED", account.get("DedicatedTenancyManagementCidrRange")).to_json()
-    newest = account_logic.modification_outcome(
-        account_logic.newest_modification(ws.account_modifications()))
-    # COMPLETED while DescribeAccount still says DISABLED, or no record yet: eventual
-    # consistency, poll again (the loop is bounded).
-    state = "PENDING" if newest.state != "FAILED" else newest.state
-    return {**newest.to_json(), "state": state}
+        return {**account_logic.Modification(
+            "COMPLETED", account.get("DedicatedTenancyManagementCidrRange") or cidr).to_json(),
+            "count": count}
+    return {**account_logic.Modification("PENDING", cidr).to_json(), "state": SETTLING,
+            "count": count}
 
 
 # 6. Import ---------------------------------------------------------------------------------------
@@ -192,7 +233,8 @@ def poll_image(state: Mapping[str, Any], ws: WorkSpacesGateway) -> dict[str, Any
     previous = state.get("Poll")
     seen_before = isinstance(previous, Mapping) and previous.get("seen") is True
     poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
-    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None}
+    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None,
+            "count": _count(state, "Poll") + 1}
 
 
 def cleanup_image(state: Mapping[str, Any], ws: WorkSpacesGateway,

@@ -11,4 +11,4 @@ from byol_import.observability import instrumented
 
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.poll_modification(WorkSpacesGateway(clients.client("workspaces")))
+    return steps.poll_modification(event, WorkSpacesGateway(clients.client("workspaces")))

@@ -134,7 +134,8 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
 @pytest.mark.parametrize(("key", "expected"), [
     ("ValidateRequest", set()),
     ("CheckImage", {"ec2:DescribeImages"}),
-    ("CheckAccount", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"}),
+    ("CheckAccount", {"workspaces:DescribeAccount"}),
+    ("CheckLock", {"dynamodb:GetItem"}),
     ("EnableByol", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications",
                     "workspaces:ListAvailableManagementCidrRanges", "workspaces:ModifyAccount",
                     "ec2:DescribeVpcs"}),
