@@ -38,7 +38,10 @@ class ProjectConfig(settings.DeploymentSettings):
     # it stops with its own timeout error.
     @property
     def lock_max_waits(self) -> int:
-        return max(1, math.ceil(self.lock_max_wait_minutes * 60 / self.lock_retry_interval_seconds))
+        """A waiting import waits out the holder's whole enablement (its deadline), then
+        lockMaxWaitMinutes more."""
+        seconds = self.modification_deadline_hours * 3600 + self.lock_max_wait_minutes * 60
+        return max(1, math.ceil(seconds / self.lock_retry_interval_seconds))
 
     @property
     def modification_max_polls(self) -> int:

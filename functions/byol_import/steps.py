@@ -105,9 +105,10 @@ def acquire_lock(state: Mapping[str, Any], lock: LockGateway,
     owner = execution_id(state)
     holder = lock.try_acquire(ACCOUNT_LOCK_ID, owner, clock.epoch_seconds(),
                               config.lock_lease_seconds)
-    # The wait count carries over a failed holder's release: the whole wait stays bounded.
+    # A refusal counts as a look at the lock, and the count carries over from the wait before
+    # (the lock was freed, then taken by another import): the whole wait stays bounded.
     return {"acquired": holder is None, "holder": holder or owner,
-            "count": _count(state, "Lock")}
+            "count": _count(state, "Lock") + (0 if holder is None else 1)}
 
 
 def check_lock(state: Mapping[str, Any], lock: LockGateway) -> dict[str, Any]:
