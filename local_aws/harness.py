@@ -2,7 +2,7 @@
 
 `LocalAws` builds, in one process, what the CDK stack deploys: the Lambda functions (running our
 handlers in-process), the lock table, the topic, the EventBridge rules (with the stack's own
-patterns) and the Standard state machine from `statemachines/byol_import.asl.json`, with its
+patterns) and the Standard state machine from `statemachines/byol_import.asl.yaml`, with its
 `${...}` substitutions filled from the same `cdk.json` configuration CDK uses. Sending events
 and reading results are in `local_aws/traffic.py`.
 """

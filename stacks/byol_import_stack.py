@@ -15,7 +15,7 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from byol_import import settings
-from stacks.config import ASL_FILE, ProjectConfig
+from stacks.config import ProjectConfig, asl_definition
 from stacks.constructs.alarms import ImportAlarms
 from stacks.constructs.dashboard import ImportDashboard
 from stacks.constructs.functions import ProjectFunction, powertools_layer
@@ -107,7 +107,7 @@ class ByolImportStack(Stack):
             state_machine=self.workflow.state_machine,
         )
         self.alarms = ImportAlarms(
-            self, "Alarms", asl_file=ASL_FILE, state_machine_logs=self.workflow.log_group,
+            self, "Alarms", definition=asl_definition(), state_machine_logs=self.workflow.log_group,
             starter=self.functions["Starter"].function,
             janitor=self.functions["LockJanitor"].function, dlq=self.trigger.dlq,
             topic=self.topic)
@@ -184,7 +184,7 @@ class ByolImportStack(Stack):
         read_account = ["workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"]
 
         self._allow("CheckImage", ["ec2:DescribeImages"], ["*"])
-        self._allow("CheckAccount", read_account, ["*"])
+        self._allow("CheckAccount", ["workspaces:DescribeAccount"], ["*"])
         self._allow("EnableByol", [*read_account, "workspaces:ListAvailableManagementCidrRanges",
                                    "workspaces:ModifyAccount"], ["*"])
         self._allow("EnableByol", ["ec2:DescribeVpcs"], ["*"])
@@ -214,6 +214,7 @@ class ByolImportStack(Stack):
 
         self.lock_table.grant(self.functions["AcquireLock"].function,
                               "dynamodb:PutItem", "dynamodb:GetItem")
+        self.lock_table.grant(self.functions["CheckLock"].function, "dynamodb:GetItem")
         for key in ("ReleaseLock", "Report", "LockJanitor"):
             self.lock_table.grant(self.functions[key].function, "dynamodb:DeleteItem")
         for key in ("Report", "LockJanitor"):

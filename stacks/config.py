@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import yaml
+
 from byol_import import settings
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 CDK_JSON: Final = ROOT / "cdk.json"
-ASL_FILE: Final = ROOT / "statemachines" / "byol_import.asl.json"
+ASL_FILE: Final = ROOT / "statemachines" / "byol_import.asl.yaml"
+# A top-level key of the YAML that only holds anchors (the retry and catch policies, written
+# once); it is not part of the ASL and is dropped on load.
+ASL_POLICIES_KEY: Final = "x-policies"
 FUNCTIONS_DIR: Final = ROOT / "functions"
 
 
@@ -29,10 +34,14 @@ class ProjectConfig(settings.DeploymentSettings):
     """A deployment's settings (schema, defaults and rules: `byol_import.settings`), and what CDK
     and the local runner derive from them."""
 
-    # Loop bounds: each poll loop stops at its deadline with its own timeout error.
+    # Loop bounds: how many polls each loop makes (the last one at or past its deadline) before
+    # it stops with its own timeout error.
     @property
     def lock_max_waits(self) -> int:
-        return max(1, math.ceil(self.lock_max_wait_minutes * 60 / self.lock_retry_interval_seconds))
+        """A waiting import waits out the holder's whole enablement (its deadline), then
+        lockMaxWaitMinutes more."""
+        seconds = self.modification_deadline_hours * 3600 + self.lock_max_wait_minutes * 60
+        return max(1, math.ceil(seconds / self.lock_retry_interval_seconds))
 
     @property
     def modification_max_polls(self) -> int:
@@ -41,8 +50,9 @@ class ProjectConfig(settings.DeploymentSettings):
 
     @property
     def image_max_polls(self) -> int:
+        """The first poll after the first delay, then one every interval up to the deadline."""
         remaining = self.image_deadline_hours * 60 - self.image_first_poll_delay_minutes
-        return max(1, math.ceil(remaining / self.image_poll_interval_minutes))
+        return 1 + max(1, math.ceil(remaining / self.image_poll_interval_minutes))
 
     @property
     def lock_lease_seconds(self) -> int:
@@ -66,7 +76,7 @@ class ProjectConfig(settings.DeploymentSettings):
         return (self.lock_max_waits * self.lock_retry_interval_seconds
                 + self.modification_max_polls * self.modification_poll_interval_minutes * 60
                 + self.image_first_poll_delay_minutes * 60
-                + self.image_max_polls * self.image_poll_interval_minutes * 60)
+                + (self.image_max_polls - 1) * self.image_poll_interval_minutes * 60)
 
     def lambda_environment(self) -> dict[str, str]:
         """Environment shared by the functions (resource names are added by the stack)."""
@@ -122,8 +132,18 @@ def default_config() -> ProjectConfig:
     return from_context(load_cdk_json_context())
 
 
+def asl_definition() -> dict[str, Any]:
+    """The ASL as a JSON object, its `${...}` substitutions still unfilled."""
+    data = yaml.safe_load(ASL_FILE.read_text())
+    if not isinstance(data, dict):
+        raise ConfigError(f"{ASL_FILE.name} must hold a YAML mapping")
+    data.pop(ASL_POLICIES_KEY, None)
+    return data
+
+
 def asl_template() -> str:
-    return ASL_FILE.read_text()
+    """The ASL as JSON text for CDK (DefinitionBody.from_string) and the local runner."""
+    return json.dumps(asl_definition(), indent=1)
 
 
 def substitute(template: str, values: Mapping[str, str]) -> str:

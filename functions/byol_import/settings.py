@@ -251,17 +251,17 @@ class DeploymentSettings(FunctionSettings):
         "a CloudFormation stack name (a letter, then letters, digits or hyphens; at most 128)",
         check=lambda v: bool(_STACK_NAME.match(v)))
     lock_retry_interval_seconds: int = _setting(
-        "lockRetryIntervalSeconds", 60, "from 1 to 3600", check=_between(1, 3600))
+        "lockRetryIntervalSeconds", 120, "from 1 to 3600", check=_between(1, 3600))
     lock_max_wait_minutes: int = _setting(
         "lockMaxWaitMinutes", 120, "from 1 to 1440", check=_between(1, 24 * 60))
     modification_poll_interval_minutes: int = _setting(
-        "modificationPollIntervalMinutes", 10, "from 1 to 240", check=_between(1, 240))
+        "modificationPollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240))
     modification_deadline_hours: int = _setting(
         "modificationDeadlineHours", 24, "from 1 to 72", check=_between(1, 72))
     image_first_poll_delay_minutes: int = _setting(
         "imageFirstPollDelayMinutes", 90, "from 0 to 1440", check=_between(0, 24 * 60))
     image_poll_interval_minutes: int = _setting(
-        "imagePollIntervalMinutes", 10, "from 1 to 240", check=_between(1, 240))
+        "imagePollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240))
     image_deadline_hours: int = _setting(
         "imageDeadlineHours", 12, "from 2 to 48", check=_between(2, 48))
     notification_email: str = _setting(
@@ -356,6 +356,9 @@ WORKFLOW_FUNCTIONS: Final[tuple[FunctionSpec, ...]] = (
                  "CheckAccountFunctionArn", 30, 256, "Read the account's BYOL state"),
     FunctionSpec("AcquireLock", "handlers.acquire_lock.handler",
                  "AcquireLockFunctionArn", 15, 256, "Take the account-wide BYOL enablement lock"),
+    FunctionSpec("CheckLock", "handlers.check_lock.handler",
+                 "CheckLockFunctionArn", 15, 256,
+                 "Look at the account lock while another import enables BYOL"),
     FunctionSpec("EnableByol", "handlers.enable_byol.handler",
                  "EnableByolFunctionArn", 60, 256, "Pick a management CIDR and enable BYOL"),
     FunctionSpec("PollModification", "handlers.poll_modification.handler",

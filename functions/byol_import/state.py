@@ -40,6 +40,16 @@ class Import:
 class Poll:
     seen: bool  # DescribeWorkspaceImages has listed the image at least once
     reason: str | None  # why the image failed, when it did
+    count: int = 0  # polls made so far (the loop's bound is checked by the ASL)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A poll loop's own section (`Lock`, `Modification`): its last answer and its count."""
+
+    state: str | None
+    count: int  # 0 before the first poll
+    cidr: str | None = None  # `Modification` only: the management /16 being set
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,17 @@ def _mapping(event: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _count(section: Mapping[str, Any] | None) -> int:
+    count = section.get("count") if section is not None else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else 0
+
+
+def _loop(section: Mapping[str, Any] | None) -> Loop | None:
+    if section is None:
+        return None
+    return Loop(_text(section.get("state")), _count(section), _text(section.get("cidr")))
 
 
 def need(value: _T | None, path: str) -> _T:
@@ -79,6 +100,8 @@ class WorkflowState:
     imported: Import | None = None  # the `Import` section
     poll: Poll | None = None
     error: Error | None = None
+    lock: Loop | None = None
+    modification: Loop | None = None
 
     @classmethod
     def parse(cls, event: Any) -> WorkflowState:
@@ -108,9 +131,11 @@ class WorkflowState:
             imported=None if imported is None else Import(_text(imported.get("image_id"))),
             poll=None if poll is None else Poll(poll.get("seen") is True,
                                                 str(poll["reason"]) if poll.get("reason")
-                                                else None),
+                                                else None, _count(poll)),
             error=None if error is None else Error(str(error.get("Error", "Unknown")),
                                                    error.get("Cause")),
+            lock=_loop(_mapping(event, "Lock")),
+            modification=_loop(_mapping(event, "Modification")),
         )
 
     # -- what a step cannot do without --------------------------------------------------------

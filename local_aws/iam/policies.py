@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".cache" / "iam"
 # Everything that shapes the synthesized policies.
 CACHE_INPUTS = ("stacks/**/*.py", "app.py", "cdk.json", "functions/byol_import/settings.py",
-                "requirements*.txt", "statemachines/*.json")
+                "requirements*.txt", "statemachines/*.yaml")
 STATE_MACHINE = "StateMachine"
 
 

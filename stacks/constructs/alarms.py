@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 from aws_cdk import Duration, Stack
@@ -95,12 +94,11 @@ def unreported_namespace(stack: Stack) -> str:
 
 
 class ImportAlarms(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, asl_file: Path,
+    def __init__(self, scope: Construct, construct_id: str, *, definition: Mapping[str, Any],
                  state_machine_logs: logs.ILogGroup, starter: lambda_.IFunction,
                  janitor: lambda_.IFunction, dlq: sqs.IQueue, topic: sns.ITopic) -> None:
         super().__init__(scope, construct_id)
-        self.reported_fail_states, self.unreported_fail_states = fail_states(
-            json.loads(asl_file.read_text()))
+        self.reported_fail_states, self.unreported_fail_states = fail_states(definition)
         self.unreported_filter = logs.MetricFilter(
             self, "UnreportedFailuresFilter",
             log_group=state_machine_logs,

@@ -1,4 +1,4 @@
-"""The Standard state machine, loaded from the ASL file with its substitutions filled by CDK."""
+"""The Standard state machine, from the ASL YAML file with its substitutions filled by CDK."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.config import ASL_FILE, ProjectConfig
+from stacks.config import ProjectConfig, asl_template
 
 
 class ImportWorkflow(Construct):
@@ -32,7 +32,7 @@ class ImportWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self, "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_file(str(ASL_FILE)),
+            definition_body=sfn.DefinitionBody.from_string(asl_template()),
             definition_substitutions=substitutions,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
                                 include_execution_data=True),

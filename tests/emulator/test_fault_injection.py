@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from byol_import.gateways.aws_call import PERMISSIONS
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
+from local_aws.throttling import Throttling
 
 WSI = "wsi-123456789"
 AMI = "ami-12345678"
@@ -20,13 +21,16 @@ AMI = "ami-12345678"
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalAws]:
     # One embedded AWS for the module: each case injects one counted error before the call.
-    with LocalAws() as env:
+    # Throttling off: each case makes one call and asserts the injected code; the token
+    # bucket's own ThrottlingException would mask it (tests/emulator/test_throttling.py).
+    with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
     """One valid request per operation the workflow makes (the fault answers before it runs)."""
-    ws, ec2, ddb = aws.client("workspaces"), aws.client("ec2"), aws.client("dynamodb")
+    ws = aws.client("workspaces", retries=False)
+    ec2, ddb = aws.client("ec2", retries=False), aws.client("dynamodb", retries=False)
     key = {"LockId": {"S": "probe"}}
     return {
         "workspaces:DescribeAccount": ws.describe_account,
@@ -50,8 +54,10 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
         "dynamodb:PutItem": lambda: ddb.put_item(TableName=aws.lock_table, Item=key),
         "dynamodb:GetItem": lambda: ddb.get_item(TableName=aws.lock_table, Key=key),
         "dynamodb:DeleteItem": lambda: ddb.delete_item(TableName=aws.lock_table, Key=key),
-        "sns:Publish": lambda: aws.client("sns").publish(TopicArn=aws.topic_arn, Message="m"),
-        "stepfunctions:StartExecution": lambda: aws.client("stepfunctions").start_execution(
+        "sns:Publish": lambda: aws.client("sns", retries=False).publish(
+            TopicArn=aws.topic_arn, Message="m"),
+        "stepfunctions:StartExecution": lambda: aws.client(
+            "stepfunctions", retries=False).start_execution(
             stateMachineArn=aws.state_machine_arn, name="probe", input="{}"),
     }
 
@@ -108,8 +114,9 @@ def test_a_count_answers_that_many_calls_then_the_operation_runs(aws: LocalAws) 
     aws.faults.errors["DescribeAccount"] = {"AccessDeniedException": 2}
     for _ in range(2):
         with pytest.raises(ClientError):
-            aws.client("workspaces").describe_account()
-    assert aws.client("workspaces").describe_account()["DedicatedTenancySupport"] == "DISABLED"
+            aws.client("workspaces", retries=False).describe_account()
+    account = aws.client("workspaces", retries=False).describe_account()
+    assert account["DedicatedTenancySupport"] == "DISABLED"
 
 
 def test_the_model_shape_name_is_accepted_for_the_wire_code(aws: LocalAws) -> None:

@@ -42,7 +42,7 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
     assert call("CheckAccount", state)["status"] == "DISABLED"
     assert call("AcquireLock", state)["acquired"] is True
     assert call("AcquireLock", {**state, "Context": {"ExecutionId": "other"}}) == {
-        "acquired": False, "holder": EXEC}
+        "acquired": False, "holder": EXEC, "count": 1}
     enabled = call("EnableByol", state)
     assert enabled["status"] == "PENDING" and enabled["modified"] is True
     assert call("PollModification", state)["state"] == "PENDING"

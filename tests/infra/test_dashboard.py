@@ -11,6 +11,7 @@ import pytest
 
 from byol_import import errors, settings, steps
 from byol_import.observability import metrics as powertools_metrics
+from byol_import.state import WorkflowState
 from stacks.constructs import dashboard
 from tests.unit.fakes import FakeEc2, FakeLock, FakeNotifier
 
@@ -69,17 +70,16 @@ def emitted_metrics() -> set[tuple[str, str, tuple[tuple[str, str], ...]]]:
             "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
             "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP"}}
     runs = [
-        lambda: steps.report({**base, "Import": {"image_id": "wsi-123456789"}},
-                             cast(Any, FakeEc2()), cast(Any, FakeNotifier()),
-                             cast(Any, FakeLock()), powertools_metrics),
-        lambda: steps.report({**base, "Error": {"Error": "ImageImportFailed", "Cause": "x"}},
-                             cast(Any, FakeEc2()), cast(Any, FakeNotifier()),
-                             cast(Any, FakeLock()), powertools_metrics),
+        lambda: steps.report(
+            WorkflowState.parse({**base, "Import": {"image_id": "wsi-123456789"}}),
+            FakeEc2(), FakeNotifier(), FakeLock(), powertools_metrics),
+        lambda: steps.report(
+            WorkflowState.parse({**base, "Error": {"Error": "ImageImportFailed", "Cause": "x"}}),
+            FakeEc2(), FakeNotifier(), FakeLock(), powertools_metrics),
         lambda: steps.close_ended_execution(
             {"detail": {"executionArn": EXEC, "status": "TIMED_OUT",
                         "input": json.dumps({"ImageId": AMI})}},
-            cast(Any, FakeLock()), cast(Any, FakeEc2()), cast(Any, FakeNotifier()),
-            powertools_metrics),
+            FakeLock(), FakeEc2(), FakeNotifier(), powertools_metrics),
     ]
     for run in runs:
         powertools_metrics.clear_metrics()

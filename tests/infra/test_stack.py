@@ -16,7 +16,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from app import build_app
 from byol_import import settings, triggers
 from stacks.byol_import_stack import ByolImportStack
-from stacks.config import ASL_FILE, ROOT, default_config, load_cdk_json_context
+from stacks.config import ASL_FILE, ROOT, asl_definition, default_config, load_cdk_json_context
 
 pytestmark = pytest.mark.infra
 # What publishing to a topic under a customer key takes besides sns:Publish.
@@ -146,7 +146,8 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
 @pytest.mark.parametrize(("key", "expected"), [
     ("ValidateRequest", set()),
     ("CheckImage", {"ec2:DescribeImages"}),
-    ("CheckAccount", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"}),
+    ("CheckAccount", {"workspaces:DescribeAccount"}),
+    ("CheckLock", {"dynamodb:GetItem"}),
     ("EnableByol", {"workspaces:DescribeAccount", "workspaces:DescribeAccountModifications",
                     "workspaces:ListAvailableManagementCidrRanges", "workspaces:ModifyAccount",
                     "ec2:DescribeVpcs"}),
@@ -278,7 +279,7 @@ def test_the_unreported_failures_filter_reads_the_state_machine_s_log(
 
     # Given the workflow's Fail states: ImportFailed follows a Report that went out; the other
     # two end an execution whose Report failed
-    reported, unreported = fail_states(json.loads(ASL_FILE.read_text()))
+    reported, unreported = fail_states(asl_definition())
     assert reported == ["ImportFailed"]
     assert unreported == ["ImportFailedUnreported", "ReportingFailed"]
     (metric_filter,) = resources(template_json, "AWS::Logs::MetricFilter").values()
@@ -480,8 +481,11 @@ def test_the_cdk_app_runs_in_the_project_venv_from_a_bare_shell() -> None:
     stamp = "cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1"
     assert stamp in (ROOT / "scripts" / "venv").read_text()
     assert stamp in (ROOT / "Makefile").read_text()
-    if not list((ROOT / ".venv").glob(".installed-*")):
-        pytest.skip(".venv was not installed by make or scripts/venv: running would install it")
+    checksum = subprocess.run(["sh", "-c", stamp], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    if not (ROOT / ".venv" / f".installed-{checksum}").exists():
+        # Never (re)install from a test: it would rebuild the very venv the suite runs in.
+        pytest.skip(".venv is not installed for these requirement files: running would install")
     # and a shell with no virtualenv on its PATH,
     # when the launcher runs Python, then it is the project's venv, with the CDK importable.
     done = subprocess.run(

@@ -60,8 +60,18 @@ def polls_until(seconds: float, first: float, interval: float) -> int:
 
 
 def modification_polls(aws: LocalAws, with_lag: bool = True) -> int:
+    """Polls of the modification loop until the account reads ENABLED (or, without the lag,
+    until the modification itself ended)."""
     interval = aws.config.modification_poll_interval_minutes * 60
     return polls_until(drawn_modification_seconds(aws, with_lag), interval, interval)
+
+
+def modification_loop_calls(aws: LocalAws) -> Counter[str]:
+    """One WorkSpaces call per poll: DescribeAccountModifications while PENDING, then
+    DescribeAccount from the poll that reads COMPLETED until DescribeAccount says ENABLED."""
+    pending = modification_polls(aws, with_lag=False)
+    return Counter({"DescribeAccountModifications": pending,
+                    "DescribeAccount": modification_polls(aws) - pending + 1})
 
 
 def image_polls(aws: LocalAws) -> int:

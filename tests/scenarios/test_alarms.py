@@ -7,7 +7,6 @@ metric filter the stack deploys (UnreportedFailures), and the dead-letter queue 
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from functools import cache
@@ -17,7 +16,7 @@ import pytest
 
 from local_aws.harness import LocalAws
 from local_aws.logs_filters import Predicate, compile_pattern, step_functions_log_event
-from stacks.config import ASL_FILE
+from stacks.config import asl_definition
 
 pytestmark = pytest.mark.scenario
 
@@ -29,7 +28,7 @@ def unreported_filter() -> Predicate:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from stacks.constructs.alarms import fail_states, unreported_pattern
 
-    _, unreported = fail_states(json.loads(ASL_FILE.read_text()))
+    _, unreported = fail_states(asl_definition())
     return compile_pattern(unreported_pattern(unreported).log_pattern_string)
 
 

@@ -19,6 +19,7 @@ from tests.scenarios.conftest import (
     drawn_import_seconds,
     drawn_modification_seconds,
     image_polls,
+    modification_loop_calls,
     modification_polls,
     run_tagged,
     ws_calls,
@@ -37,15 +38,14 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
         [result] = run_tagged(aws, [ami])
         # Then the import succeeds with one enablement and one import
         assert result.status == "SUCCEEDED", result.cause
-        # The drawn enablement time plus the DescribeAccount lag, polled every 10 min (the
-        # last poll finds the account ENABLED and reads no modification; the ones in the lag
-        # see COMPLETED while DISABLED and poll on), then the drawn import time.
-        mod_polls, img_polls = modification_polls(aws), image_polls(aws)
+        # CheckAccount (1 call), EnableByol inside the lock (account, modifications, a CIDR,
+        # ModifyAccount), then one call per 2-minute poll: the modifications while PENDING,
+        # DescribeAccount from COMPLETED through its lag; then the drawn import time.
         assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + 1 + mod_polls,
-            "DescribeAccountModifications": 1 + 1 + mod_polls - 1,
+            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1,
-            "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": img_polls})
+            "ImportWorkspaceImage": 1,
+            "DescribeWorkspaceImages": image_polls(aws)}) + modification_loop_calls(aws)
         # ... served within AWS's 2 calls per second: EnableByol's burst was throttled, retried
         assert aws.calls.throttled("workspaces")
         account = aws.client("workspaces").describe_account()
@@ -56,8 +56,9 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
         [note] = aws.notifications()
         assert image_id in note.subject and "custom bundle" in note.message
         assert aws.lambdas.output.metrics()["ImportsSucceeded"] == 1
+        # Each end is noticed within one 2-minute poll (plus the steps' own run time).
         expected = drawn_modification_seconds(aws) + drawn_import_seconds(aws)
-        assert expected <= result.virtual_seconds < expected + 2 * 600
+        assert expected <= result.virtual_seconds < expected + 2 * 120 + 60
         assert_no_leftovers(aws)
 
 
@@ -103,12 +104,12 @@ def test_a_pending_modification_is_adopted_not_repeated() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert result.status == "SUCCEEDED"
-        # adopted: polled from the start, never modified
+        # adopted inside the lock (EnableByol reads it PENDING), polled, never modified
         assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + modification_polls(aws),
-            "DescribeAccountModifications": 1 + modification_polls(aws) - 1,
-            "ImportWorkspaceImage": 1, "DescribeWorkspaceImages": image_polls(aws)})
-        assert "AcquireLock" not in result.states
+            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1,
+            "ImportWorkspaceImage": 1,
+            "DescribeWorkspaceImages": image_polls(aws)}) + modification_loop_calls(aws)
+        assert "ModifyAccount" not in ws_calls(aws)
         assert_reported(aws, ami, "AVAILABLE", "wsi-")
         assert aws.client("workspaces").describe_account()[
             "DedicatedTenancyManagementCidrRange"] == "10.50.0.0/16"
@@ -124,7 +125,7 @@ def test_a_failed_modification_fails_with_aws_reason() -> None:
         # FAILED shows at once in the modifications (no DescribeAccount lag applies)
         polls = modification_polls(aws, with_lag=False)
         assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + 1 + polls, "DescribeAccountModifications": 1 + 1 + polls,
+            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1 + polls,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
         assert_reported(aws, ami, "FAILED", "IncompatibleNetwork")
         assert aws.lambdas.output.metrics()["ImportsFailed"] == 1
@@ -137,7 +138,7 @@ def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
         assert "ask AWS" in str(result.cause)
-        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 2,
+        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 1,
                                          "ListAvailableManagementCidrRanges": 1})
         assert_reported(aws, ami, "FAILED", "ByolNotEligible")
         assert_no_leftovers(aws)
@@ -151,7 +152,7 @@ def test_no_free_management_cidr_is_terminal() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "NoFreeManagementCidr")
         assert "192.168.0.0/16" in str(result.cause)
-        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 2,
+        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 1,
                                          "ListAvailableManagementCidrRanges": 1})
         assert_reported(aws, ami, "FAILED", "NoFreeManagementCidr")
         assert_no_leftovers(aws)
@@ -199,7 +200,7 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
         assert (result.status, result.error) == ("FAILED", "ImageImportTimedOut")
         config = default_config()
         assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
-                                         "DescribeWorkspaceImages": config.image_max_polls + 1})
+                                         "DescribeWorkspaceImages": config.image_max_polls})
         assert result.virtual_seconds <= config.image_deadline_hours * 3600 + 600
         assert_reported(aws, ami, "FAILED", "ImageImportTimedOut")
 
@@ -209,9 +210,9 @@ def test_the_modification_deadline_ends_the_loop() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementTimedOut")
-        polls = default_config().modification_max_polls + 1
+        polls = default_config().modification_max_polls
         assert ws_calls(aws) == Counter({
-            "DescribeAccount": 2 + polls, "DescribeAccountModifications": 2 + polls,
+            "DescribeAccount": 2, "DescribeAccountModifications": 1 + polls,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
         assert_reported(aws, ami, "FAILED", "ByolEnablementTimedOut")
         assert_no_leftovers(aws)

@@ -102,6 +102,10 @@ class FakeEc2:
 class FakeLock:
     holder: str | None = None
     released: list[str] = field(default_factory=list)
+    expires_at: int = 2**31
+
+    def lease(self, lock_id: str) -> tuple[str, int] | None:
+        return None if self.holder is None else (self.holder, self.expires_at)
 
     def try_acquire(self, lock_id: str, owner: str, now: int, lease_seconds: int) -> str | None:
         if self.holder in (None, owner):

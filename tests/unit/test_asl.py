@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from byol_import import errors, settings
-from stacks.config import ASL_FILE, asl_template, default_config, substitute
+from stacks.config import ASL_FILE, asl_definition, asl_template, default_config, substitute
 
-ASL: dict[str, Any] = json.loads(ASL_FILE.read_text())
+ASL: dict[str, Any] = asl_definition()
+YAML_TEXT = ASL_FILE.read_text()
 STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {n: s for n, s in STATES.items() if s["Type"] == "Task"}
 # AWS's recommended Lambda retry set (Step Functions developer guide, "Handling errors": "Best
@@ -118,28 +119,72 @@ def cycles() -> list[list[str]]:
     return found
 
 
-def test_every_loop_has_a_bound() -> None:
-    loops = cycles()
-    assert len(loops) == 3  # lock wait, modification poll, image poll
-    for loop in loops:
-        bounds = [STATES[s] for s in loop if STATES[s]["Type"] == "Choice" and any(
-            "NumericGreaterThanEqualsPath" in c and c["Variable"].startswith("$.Counters.")
-            and c["NumericGreaterThanEqualsPath"].startswith("$.Limits.")
-            for c in STATES[s]["Choices"])]
-        counters = [STATES[s] for s in loop if STATES[s]["Type"] == "Pass"
-                    and STATES[s].get("ResultPath") == "$.Counters"]
-        assert bounds and counters, loop
+# Each poll loop: its Task, the Choice after it, and the Wait before it.
+LOOPS = {"CheckLock": ("LockWaitChoice", "WaitForLock", "LockTimedOut", "LockMaxWaits"),
+         "PollModification": ("ModificationChoice", "WaitForModification",
+                              "ModificationTimedOut", "ModificationMaxPolls"),
+         "PollImage": ("ImageChoice", "WaitForImage", "ImageTimedOut", "ImageMaxPolls")}
 
 
-def test_worst_case_history_stays_far_below_the_limit() -> None:
-    # Each loop iteration is at most: Wait (2 events) + Task (5) + 2 Choices (4) + Pass (2).
+def test_every_loop_is_three_states_and_ends_in_its_own_timeout_error() -> None:
+    # Given the polling loops, Then each is exactly Wait -> Poll -> Choice -> Wait
+    short = [c for c in cycles() if len(c) == 3]
+    assert sorted(sorted(c) for c in short) == sorted(
+        sorted([poll, choice, wait]) for poll, (choice, wait, _, _) in LOOPS.items())
+    for poll, (choice, wait, timed_out, limit) in LOOPS.items():
+        task = STATES[poll]
+        assert task["Type"] == "Task" and task["Next"] == choice
+        assert STATES[wait]["Type"] == "Wait" and STATES[wait]["Next"] == poll
+        assert STATES[choice]["Default"] == wait
+        # The Choice also holds the bound: the poll's own count against its limit.
+        [bound] = [c for c in STATES[choice]["Choices"] if "NumericGreaterThanEqualsPath" in c]
+        assert bound["Variable"] == f"{task['ResultPath']}.count"
+        assert bound["NumericGreaterThanEqualsPath"] == f"$.Limits.{limit}"
+        assert bound["Next"] == timed_out
+        assert STATES[timed_out]["Parameters"]["Error"] in (
+            "LockNotAcquired", "ByolEnablementTimedOut", "ImageImportTimedOut")
+    # No counter states are left: the polls count themselves.
+    assert not [n for n, st in STATES.items() if st.get("ResultPath") == "$.Counters"]
+
+
+def test_every_cycle_goes_through_a_bounded_poll() -> None:
+    # The lock loop's way back through CheckAccount is bounded by the same count.
+    for cycle in cycles():
+        assert set(cycle) & set(LOOPS), cycle
+
+
+def test_the_retry_and_catch_policies_are_written_once() -> None:
+    # Given the YAML source, Then one retry anchor and one catch anchor, and every Task names
+    # the retry policy; every Task but the three on the reporting path names the catch policy.
+    assert YAML_TEXT.count("&retry") == 1 and YAML_TEXT.count("&catch") == 1
+    assert YAML_TEXT.count("Retry: *retry") == len(TASKS)
+    assert YAML_TEXT.count("Retry:") == len(TASKS)
+    assert YAML_TEXT.count("Catch: *catch") == len(TASKS) - 3
+    policy = TASKS["CheckAccount"]["Retry"]
+    assert all(task["Retry"] == policy for task in TASKS.values())
+    retried = {e for r in policy for e in r["ErrorEquals"]}
+    assert {"TransientAwsError", "ImageNotListedYet"} <= retried
+
+
+def test_the_source_is_about_half_the_old_800_lines() -> None:
+    assert len(YAML_TEXT.splitlines()) < 420
+
+
+def test_worst_case_history_stays_well_below_the_limit() -> None:
+    # Each poll: Wait (2 events) + Task (5: entered, scheduled, started, succeeded, exited) +
+    # Choice (2). A lock wait may also come back through CheckAccount, AccountChoice,
+    # AcquireLock and LockChoice (5 + 2 + 5 + 2): a refused AcquireLock counts as a look too,
+    # so that way costs 23 events for 2 counts. A waiter can wait out the holder's whole
+    # enablement, then enable BYOL itself, then import.
     config = default_config()
-    per_iteration = 13
-    iterations = config.lock_max_waits + config.modification_max_polls + config.image_max_polls
+    poll = 2 + 5 + 2
+    lock_look = (poll + 5 + 2 + 5 + 2) / 2
+    loops = ((config.lock_max_waits + 1) * lock_look
+             + (config.modification_max_polls + config.image_max_polls) * poll)
     straight = 5 * len(TASKS) + 2 * (len(STATES) - len(TASKS))
     retries = 5 * 6 * len(TASKS)  # every task retried to its limit once
-    worst = iterations * per_iteration + straight + retries
-    assert worst < HISTORY_LIMIT / 5, worst
+    worst = loops + straight + retries
+    assert worst < 0.8 * HISTORY_LIMIT, worst
 
 
 def test_overall_timeout_exceeds_every_loop_deadline() -> None:

@@ -23,6 +23,7 @@ from byol_import.gateways.starter import Starter
 from byol_import.gateways.workspaces import WorkSpacesGateway
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
+from local_aws.throttling import Throttling
 from tests.api_patterns import attach
 
 
@@ -369,13 +370,16 @@ def expected(operation: str, code: str) -> Any:
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalAws]:
-    with LocalAws() as env:
+    # Throttling off: each case makes one call and asserts the injected code; the token
+    # bucket's own ThrottlingException would mask it (tests/emulator/test_throttling.py).
+    with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
-    ws, ec2 = WorkSpacesGateway(aws.client("workspaces")), Ec2Gateway(aws.client("ec2"))
-    lock = LockGateway(aws.client("dynamodb"), aws.lock_table)
+    ws = WorkSpacesGateway(aws.client("workspaces", retries=False))
+    ec2 = Ec2Gateway(aws.client("ec2", retries=False))
+    lock = LockGateway(aws.client("dynamodb", retries=False), aws.lock_table)
     return {
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.account_modifications,
@@ -393,9 +397,10 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "dynamodb:PutItem": lambda: lock.try_acquire("L", "me", 1000, 100),
         "dynamodb:GetItem": lambda: lock.holder("L"),
         "dynamodb:DeleteItem": lambda: lock.release("L", "me"),
-        "sns:Publish": lambda: Notifier(aws.client("sns"), aws.topic_arn).publish("s", "m", {}),
+        "sns:Publish": lambda: Notifier(aws.client("sns", retries=False),
+                                        aws.topic_arn).publish("s", "m", {}),
         "stepfunctions:StartExecution": lambda: Starter(
-            aws.client("stepfunctions"), aws.state_machine_arn).start("probe", "{}"),
+            aws.client("stepfunctions", retries=False), aws.state_machine_arn).start("probe", "{}"),
     }[operation]
 
 

@@ -68,11 +68,14 @@ def test_enabled_account_goes_straight_to_import() -> None:
     assert ws.calls == ["DescribeAccount"]
 
 
-def test_a_pending_change_is_adopted() -> None:
+def test_check_account_makes_one_call_and_leaves_pending_changes_to_the_lock_holder() -> None:
+    # Given a DISABLED account with a PENDING modification
     ws = ws_(modifications=[{"ModificationState": "PENDING",
                              "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
                              "StartTime": datetime(2026, 11, 1, tzinfo=UTC)}])
-    assert steps.check_account(ws)["status"] == "PENDING"
+    # When the account is checked, Then one DescribeAccount says not ENABLED: go to the lock
+    assert steps.check_account(ws)["status"] == "DISABLED"
+    assert ws.calls == ["DescribeAccount"]
 
 
 def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
@@ -129,14 +132,45 @@ def test_no_free_range_is_terminal_and_says_what_to_do() -> None:
         steps.enable_byol(ws, FakeEc2(), CONFIG)
 
 
-def test_poll_modification_states() -> None:
-    assert steps.poll_modification(ws_(account={"DedicatedTenancySupport": "ENABLED"}))[
-        "state"] == "COMPLETED"
-    assert steps.poll_modification(ws_())["state"] == "PENDING"
+def test_poll_modification_makes_one_call_per_poll() -> None:
+    # Given a modification still PENDING, When polled, Then only the modifications are read
+    ws = ws_(modifications=[{"ModificationState": "PENDING",
+                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}])
+    first = steps.poll_modification(WorkflowState.parse({}), ws)
+    assert (first["state"], first["count"], ws.calls) == (
+        "PENDING", 1, ["DescribeAccountModifications"])
+    # Given it COMPLETED but DescribeAccount still says DISABLED (its lag)
+    ws.modifications[0]["ModificationState"] = "COMPLETED"
+    second = steps.poll_modification(WorkflowState.parse({"Modification": first}), ws)
+    assert (second["state"], second["count"], second["cidr"]) == ("SETTLING", 2, "10.3.0.0/16")
+    # Then the next polls read DescribeAccount alone, until it says ENABLED
+    ws.calls.clear()
+    ws.account = {"DedicatedTenancySupport": "ENABLED",
+                  "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}
+    third = steps.poll_modification(WorkflowState.parse({"Modification": second}), ws)
+    assert (third["state"], third["count"], ws.calls) == ("COMPLETED", 3, ["DescribeAccount"])
+
+
+def test_poll_modification_failed_and_not_listed_yet() -> None:
+    assert steps.poll_modification(WorkflowState.parse({}), ws_())["state"] == "PENDING"
     with pytest.raises(errors.ByolEnablementFailed, match="IncompatibleNetwork: overlap"):
-        steps.poll_modification(ws_(modifications=[{
+        steps.poll_modification(WorkflowState.parse({}), ws_(modifications=[{
             "ModificationState": "FAILED", "ErrorCode": "IncompatibleNetwork",
             "ErrorMessage": "overlap"}]))
+
+
+def test_check_lock_counts_and_frees_an_expired_lease() -> None:
+    # Given another execution holds the lock
+    lock = FakeLock(holder="arn:holder")
+    state = WorkflowState.parse({"Lock": {"acquired": False, "holder": "arn:holder", "count": 2}})
+    # When a waiter looks, Then HELD and its wait counted
+    assert steps.check_lock(state, lock) == {
+        "acquired": False, "state": "HELD", "holder": "arn:holder", "count": 3}
+    # Given the holder died and its lease ran out, Then FREE (the account is read again)
+    lock.expires_at = 0
+    assert steps.check_lock(state, lock)["state"] == "FREE"
+    # Given it was released, Then FREE
+    assert steps.check_lock(state, FakeLock())["state"] == "FREE"
 
 
 def test_import_tags_the_image_as_ours() -> None:

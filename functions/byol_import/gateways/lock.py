@@ -43,11 +43,18 @@ class LockGateway:
         return self.holder(lock_id) or "unknown"
 
     def holder(self, lock_id: str) -> str | None:
+        lease = self.lease(lock_id)
+        return lease[0] if lease else None
+
+    def lease(self, lock_id: str) -> tuple[str, int] | None:
+        """(holder, lease end in epoch seconds), or None when the lock is free."""
         with aws_call("dynamodb:GetItem", self._table):
             item = self._client.get_item(
                 TableName=self._table, Key={"LockId": {"S": lock_id}}, ConsistentRead=True
             ).get("Item")
-        return str(item["Owner"]["S"]) if item else None
+        if not item:
+            return None
+        return str(item["Owner"]["S"]), int(item.get("ExpiresAt", {}).get("N", "0"))
 
     def release(self, lock_id: str, owner: str) -> bool:
         """Free the lock if `owner` holds it; True when something was freed."""

@@ -3,7 +3,7 @@
 the JSON the ASL stores at the step's ResultPath.
 
 - request: ValidateRequest, CheckImage
-- account: CheckAccount, AcquireLock, EnableByol, PollModification, ReleaseLock
+- account: CheckAccount, AcquireLock, CheckLock, EnableByol, PollModification, ReleaseLock
 - image: ImportImage, PollImage, CleanupImage
 - report: Report (plan, then apply), and the notification text
 - starter: the EventBridge starter and the lock janitor
@@ -13,6 +13,7 @@ from byol_import.logic.retry import retry_command, retry_name
 from byol_import.steps.account import (
     acquire_lock,
     check_account,
+    check_lock,
     choose_management_cidr,
     enable_byol,
     poll_modification,
@@ -24,8 +25,8 @@ from byol_import.steps.request import check_image, validate_request
 from byol_import.steps.starter import close_ended_execution, start_imports
 
 __all__ = [
-    "acquire_lock", "check_account", "check_image", "choose_management_cidr", "cleanup_image",
-    "close_ended_execution", "enable_byol", "import_image", "notification", "poll_image",
-    "poll_modification", "release_lock", "report", "retry_command", "retry_name", "start_imports",
-    "validate_request",
+    "acquire_lock", "check_account", "check_image", "check_lock", "choose_management_cidr",
+    "cleanup_image", "close_ended_execution", "enable_byol", "import_image", "notification",
+    "poll_image", "poll_modification", "release_lock", "report", "retry_command", "retry_name",
+    "start_imports", "validate_request",
 ]

@@ -1,5 +1,5 @@
-"""The account's BYOL state (CheckAccount), the account-wide lock (AcquireLock, ReleaseLock),
-and enabling BYOL inside it (EnableByol, PollModification)."""
+"""The account's BYOL state (CheckAccount), the account-wide lock (AcquireLock, CheckLock,
+ReleaseLock), and enabling BYOL inside it (EnableByol, PollModification)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,25 @@ from byol_import.state import WorkflowState
 
 
 def check_account(ws: WorkSpacesApi) -> dict[str, Any]:
+    """One call: ENABLED imports at once; anything else goes through the lock, whose holder
+    alone looks at the modifications (so a fleet of waiting imports costs one call each)."""
+    account = ws.describe_account()
+    return account_logic.account_state(account, account_logic.Modification("NONE")).to_json()
+
+
+def _account_and_modification(ws: WorkSpacesApi) -> account_logic.AccountState:
+    """DescribeAccount, and the modifications only when it is not ENABLED: a PENDING one is
+    adopted, not repeated."""
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
         return account_logic.AccountState("ENABLED", account.get(
-            "DedicatedTenancyManagementCidrRange")).to_json()
+            "DedicatedTenancyManagementCidrRange"))
     newest = account_logic.newest_modification(ws.account_modifications())
-    return account_logic.account_state(account, newest).to_json()
+    return account_logic.account_state(account, newest)
+
+
+def _lock_count(state: WorkflowState) -> int:
+    return state.lock.count if state.lock is not None else 0
 
 
 # Lock ------------------------------------------------------------------------------------------
@@ -27,7 +40,19 @@ def acquire_lock(state: WorkflowState, lock: LockApi, config: RuntimeConfig) -> 
     owner = state.need_context().execution_id
     holder = lock.try_acquire(ACCOUNT_LOCK_ID, owner, clock.epoch_seconds(),
                               config.lock_lease_seconds)
-    return {"acquired": holder is None, "holder": holder or owner}
+    # A refusal counts as a look at the lock, and the count carries over from the wait before
+    # (the lock was freed, then taken by another import): the whole wait stays bounded.
+    return {"acquired": holder is None, "holder": holder or owner,
+            "count": _lock_count(state) + (0 if holder is None else 1)}
+
+
+def check_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
+    """A waiting import looks at the lock only (DynamoDB): FREE once the holder released it or
+    its lease ran out (a holder that died); the account is read again after that."""
+    lease = lock.lease(ACCOUNT_LOCK_ID)
+    held = lease is not None and lease[1] >= clock.epoch_seconds()
+    return {"acquired": False, "state": "HELD" if held else "FREE",
+            "holder": lease[0] if lease else None, "count": _lock_count(state) + 1}
 
 
 def release_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
@@ -55,14 +80,14 @@ def choose_management_cidr(ws: WorkSpacesApi, ec2: Ec2Api, config: RuntimeConfig
 
 def enable_byol(ws: WorkSpacesApi, ec2: Ec2Api, config: RuntimeConfig) -> dict[str, Any]:
     """Runs inside the lock: re-check first, so a change made meanwhile is adopted, not repeated."""
-    current = account_logic.AccountState(**check_account(ws))
+    current = _account_and_modification(ws)
     if current.status != "DISABLED":
         return {**current.to_json(), "modified": False}
     cidr = choose_management_cidr(ws, ec2, config)
     if ws.modify_account(cidr):
         return {"status": "PENDING", "management_cidr": cidr, "modified": True}
     # InvalidResourceState: someone started a modification since our re-check. Adopt it.
-    current = account_logic.AccountState(**check_account(ws))
+    current = _account_and_modification(ws)
     if current.status == "DISABLED":
         raise errors.TransientAwsError(
             "ModifyAccount: another modification is running, but DescribeAccount and "
@@ -70,14 +95,28 @@ def enable_byol(ws: WorkSpacesApi, ec2: Ec2Api, config: RuntimeConfig) -> dict[s
     return {**current.to_json(), "modified": False}
 
 
-def poll_modification(ws: WorkSpacesApi) -> dict[str, Any]:
+# COMPLETED in the modifications, but DescribeAccount does not say ENABLED yet (it lags).
+SETTLING = "SETTLING"
+
+
+def poll_modification(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
+    """One WorkSpaces call per poll: the modifications while PENDING, DescribeAccount once they
+    say COMPLETED (and on each poll while it still says DISABLED). COMPLETED only when
+    DescribeAccount says ENABLED: the lock is released then, and the waiters read it."""
+    previous = state.modification
+    count = (previous.count if previous is not None else 0) + 1
+    cidr = previous.cidr if previous is not None else None
+    if not (previous is not None and previous.state == SETTLING):
+        newest = account_logic.modification_outcome(
+            account_logic.newest_modification(ws.account_modifications()))
+        if newest.state != "COMPLETED":
+            # PENDING, or no record yet (eventual consistency): poll again (bounded).
+            return {**newest.to_json(), "state": "PENDING", "count": count}
+        cidr = newest.cidr or cidr
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
-        return account_logic.Modification(
-            "COMPLETED", account.get("DedicatedTenancyManagementCidrRange")).to_json()
-    newest = account_logic.modification_outcome(
-        account_logic.newest_modification(ws.account_modifications()))
-    # COMPLETED while DescribeAccount still says DISABLED, or no record yet: eventual
-    # consistency, poll again (the loop is bounded).
-    state = "PENDING" if newest.state != "FAILED" else newest.state
-    return {**newest.to_json(), "state": state}
+        return {**account_logic.Modification(
+            "COMPLETED", account.get("DedicatedTenancyManagementCidrRange") or cidr).to_json(),
+            "count": count}
+    return {**account_logic.Modification("PENDING", cidr).to_json(), "state": SETTLING,
+            "count": count}

@@ -53,7 +53,8 @@ def poll_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
     image_id = state.need_image_id()
     seen_before = state.poll is not None and state.poll.seen
     poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
-    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None}
+    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None,
+            "count": (state.poll.count if state.poll is not None else 0) + 1}
 
 
 def cleanup_image(state: WorkflowState, ws: WorkSpacesApi,

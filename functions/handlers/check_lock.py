@@ -1,0 +1,17 @@
+"""Look at the account-wide lock while another import enables BYOL (no WorkSpaces call)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.lock import LockGateway
+from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
+from byol_import.state import WorkflowState
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return steps.check_lock(WorkflowState.parse(event),
+                            LockGateway(clients.client("dynamodb"), runtime_config().lock_table))

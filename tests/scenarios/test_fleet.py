@@ -1,0 +1,86 @@
+"""Many imports waiting on one BYOL enablement, and what the polling costs for one import."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import pytest
+
+from local_aws.harness import LocalAws
+from local_aws.workspaces_byol import Timings
+from tests.scenarios.conftest import assert_no_leftovers, ws_calls
+
+pytestmark = pytest.mark.scenario
+
+HOUR = 3600
+ENABLEMENT_CALLS = ("DescribeAccount", "DescribeAccountModifications",
+                    "ListAvailableManagementCidrRanges", "ModifyAccount")
+POLL_SECONDS = 120
+
+
+def timings() -> Timings:
+    """4 h enablement, 2 h import, DescribeAccount 15 min late (fixed: the runs compare)."""
+    return Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR,
+                   account_lag_seconds=15 * 60)
+
+
+def run_imports(aws: LocalAws, count: int) -> None:
+    with aws.clock.hold():
+        amis = [aws.create_windows_ami(name=f"win11-{i}") for i in range(count)]
+        for ami in amis:
+            aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
+        aws.deliver_events()
+    aws.wait_for_executions(timeout_seconds=900)
+
+
+def enablement_calls(aws: LocalAws) -> int:
+    return sum(n for op, n in ws_calls(aws).items() if op in ENABLEMENT_CALLS)
+
+
+def call_times(aws: LocalAws, service: str, operation: str) -> list[datetime]:
+    return sorted(c.at for c in aws.calls.calls
+                  if (c.service, c.operation) == (service, operation))
+
+
+def test_twenty_waiting_imports_cost_little_more_than_one() -> None:
+    # Given one import on a BYOL-disabled account
+    with LocalAws(timings=timings()) as single:
+        run_imports(single, 1)
+        [alone] = single.results(history=False)
+        assert alone.status == "SUCCEEDED", alone.cause
+        one = enablement_calls(single)
+    # When 20 imports start at once on another such account
+    with LocalAws(timings=timings()) as fleet:
+        run_imports(fleet, 20)
+        results = fleet.results(history=False)
+        # Then all 20 import, BYOL is enabled once ...
+        assert Counter(r.status for r in results) == Counter({"SUCCEEDED": 20})
+        calls = ws_calls(fleet)
+        assert calls["ModifyAccount"] == 1 and calls["ImportWorkspaceImage"] == 20
+        # ... only the lock holder polls WorkSpaces; the 19 others read the lock item, and the
+        # account once before and once after: within 1.5 times the calls of a single import
+        many = enablement_calls(fleet)
+        assert many <= 1.5 * one, (many, one)
+        assert many == one + 2 * 19
+        # ... and every waiter notices the release within one lock poll (plus its own steps)
+        [released] = call_times(fleet, "dynamodb", "DeleteItem")[:1]
+        imports = call_times(fleet, "workspaces", "ImportWorkspaceImage")
+        assert max((t - released).total_seconds() for t in imports) < POLL_SECONDS + 60
+        assert_no_leftovers(fleet)
+
+
+def test_one_import_polls_every_two_minutes_at_a_third_of_the_cost_of_a_60_second_poll() -> None:
+    # Given a 4 h enablement and a 2 h import (no read lags)
+    with LocalAws(timings=Timings(modification_seconds=4 * HOUR,
+                                  import_seconds=2 * HOUR)) as aws:
+        # When one AMI is imported
+        run_imports(aws, 1)
+        [result] = aws.results()
+        assert result.status == "SUCCEEDED", result.cause
+        # Then each end was noticed within 2 minutes (plus the steps' own run time) ...
+        lag = result.virtual_seconds - 6 * HOUR
+        assert 0 <= lag < 2 * POLL_SECONDS + 60, lag
+        # ... with at most a third of the transitions and calls of a fixed 60-second poll
+        assert result.transitions <= 603, result.transitions
+        assert sum(ws_calls(aws).values()) <= 202, ws_calls(aws)
