@@ -9,13 +9,22 @@ named here; each function checks them again, against the same rules, when it rea
 from __future__ import annotations
 
 import difflib
-import ipaddress
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any, Final, TypeVar, get_type_hints
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from byol_import.schema import (
+    ConfigError,
+    Setting,
+)
+from byol_import.schema import between as _between
+from byol_import.schema import check as _check
+from byol_import.schema import coerce as _coerce
+from byol_import.schema import ipv4_cidrs as _ipv4_cidrs
+from byol_import.schema import schema as _schema
+from byol_import.schema import setting as _setting
 
 PROJECT: Final = "byol-import"
 
@@ -51,48 +60,6 @@ ENV_STATE_MACHINE_ARN: Final = "BYOL_STATE_MACHINE_ARN"
 ACCOUNT_LOCK_ID: Final = "account-byol-enablement"
 
 
-class ConfigError(ValueError):
-    """A configuration value breaks its rule; the message names the key and the rule."""
-
-
-# -- The schema -------------------------------------------------------------------------------
-
-_SETTING: Final = "setting"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One configuration key: its cdk.json context name, its rule, and the variable (if any) that
-    carries it to the functions. Its type and default are the dataclass field's."""
-
-    key: str
-    rule: str | Callable[[], str]
-    env: str | None = None
-    check: Callable[[Any], bool] | None = None
-
-    @property
-    def rule_text(self) -> str:
-        return self.rule if isinstance(self.rule, str) else self.rule()
-
-
-def _setting(key: str, default: Any, rule: str | Callable[[], str], *, env: str | None = None,
-             check: Callable[[Any], bool] | None = None) -> Any:
-    return field(default=default, metadata={_SETTING: Setting(key, rule, env, check)})
-
-
-def _between(low: int, high: int) -> Callable[[Any], bool]:
-    return lambda value: low <= value <= high
-
-
-def _ipv4_cidrs(values: tuple[str, ...]) -> bool:
-    try:
-        for value in values:
-            ipaddress.IPv4Network(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _ingestion_processes() -> tuple[str, ...]:
     # Imported here: logic.request itself imports this module.
     from byol_import.logic.request import INGESTION_PROCESSES
@@ -107,63 +74,6 @@ def _trigger_tag_key(value: str) -> bool:
 
 _STACK_NAME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _schema(cls: type) -> list[tuple[str, Setting, Any]]:
-    """(attribute, setting, type) for each configuration field of `cls`."""
-    hints = get_type_hints(cls)
-    return [(f.name, f.metadata[_SETTING], hints[f.name]) for f in fields(cls)
-            if _SETTING in f.metadata]
-
-
-def _type_name(kind: Any) -> str:
-    return {str: "a string", int: "an integer", bool: "true or false"}.get(
-        kind, "a list of strings")
-
-
-def _has_type(kind: Any, value: Any) -> bool:
-    if kind is bool:
-        return isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind is str:
-        return isinstance(value, str)
-    return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
-
-
-def _coerce(kind: Any, raw: Any) -> Any:
-    """`raw` as `kind`, reading the strings -c options and environment variables carry.
-
-    Returns `raw` unchanged when it cannot be read; the type check that follows refuses it.
-    """
-    if kind is int and isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
-        return int(raw)
-    if kind is bool and isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-        return raw.strip().lower() == "true"
-    if kind not in (str, int, bool):
-        if isinstance(raw, str):
-            text = raw.strip()
-            if text.startswith("["):
-                try:
-                    raw = json.loads(text)
-                except ValueError:
-                    return raw
-            else:
-                return tuple(part.strip() for part in text.split(",") if part.strip())
-        if isinstance(raw, list | tuple):
-            return tuple(raw)
-    return raw
-
-
-def _fail(name: str, setting: Setting, kind: Any, raw: Any) -> ConfigError:
-    rule, kind_name = setting.rule_text, _type_name(kind)
-    as_type = "" if rule == kind_name else f" ({kind_name})"
-    return ConfigError(f"{name} must be {rule}{as_type}; got {raw!r}")
-
-
-def _check(name: str, setting: Setting, kind: Any, value: Any) -> None:
-    if not _has_type(kind, value) or (setting.check is not None and not setting.check(value)):
-        raise _fail(name, setting, kind, value)
 
 
 def context_name(key: str) -> str:
@@ -322,65 +232,17 @@ def runtime_config(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
     )
 
 
-# A Task's timer also runs through the invoke call and a cold start, so a Task whose timeout equals
-# its function's can hit States.Timeout first and retry while the first invocation still runs.
-# Each Task's TimeoutSeconds in the ASL is its function's timeout plus this margin
-# (tests/unit/test_asl.py holds the ASL to it): the function always times out first.
-TASK_TIMEOUT_MARGIN_SECONDS: Final = 60
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One Lambda function: the stack deploys it, the ASL names it, the local runner runs it."""
-
-    key: str
-    handler: str
-    substitution: str
-    timeout_seconds: int
-    memory_mb: int
-    description: str
-
-    @property
-    def task_timeout_seconds(self) -> int:
-        """The TimeoutSeconds of the ASL Task that invokes this function."""
-        return self.timeout_seconds + TASK_TIMEOUT_MARGIN_SECONDS
-
-
-# Functions that are Tasks of the state machine; `substitution` is their ARN's name in the ASL file.
-WORKFLOW_FUNCTIONS: Final[tuple[FunctionSpec, ...]] = (
-    FunctionSpec("ValidateRequest", "handlers.validate_request.handler",
-                 "ValidateRequestFunctionArn", 10, 256, "Normalise and validate an import request"),
-    FunctionSpec("CheckImage", "handlers.check_image.handler",
-                 "CheckImageFunctionArn", 30, 256, "Check the AMI can be imported as BYOL"),
-    FunctionSpec("CheckAccount", "handlers.check_account.handler",
-                 "CheckAccountFunctionArn", 30, 256, "Read the account's BYOL state"),
-    FunctionSpec("AcquireLock", "handlers.acquire_lock.handler",
-                 "AcquireLockFunctionArn", 15, 256, "Take the account-wide BYOL enablement lock"),
-    FunctionSpec("CheckLock", "handlers.check_lock.handler",
-                 "CheckLockFunctionArn", 15, 256,
-                 "Look at the account lock while another import enables BYOL"),
-    FunctionSpec("EnableByol", "handlers.enable_byol.handler",
-                 "EnableByolFunctionArn", 60, 256, "Pick a management CIDR and enable BYOL"),
-    FunctionSpec("PollModification", "handlers.poll_modification.handler",
-                 "PollModificationFunctionArn", 30, 256, "Poll the BYOL account modification"),
-    FunctionSpec("ReleaseLock", "handlers.release_lock.handler",
-                 "ReleaseLockFunctionArn", 15, 256, "Release the account-wide lock"),
-    FunctionSpec("ImportImage", "handlers.import_image.handler",
-                 "ImportImageFunctionArn", 60, 256, "Import the AMI as a WorkSpaces BYOL image"),
-    FunctionSpec("PollImage", "handlers.poll_image.handler",
-                 "PollImageFunctionArn", 30, 256, "Poll the WorkSpaces image import"),
-    FunctionSpec("CleanupImage", "handlers.cleanup_image.handler",
-                 "CleanupImageFunctionArn", 30, 256, "Delete our own failed WorkSpaces image"),
-    FunctionSpec("Report", "handlers.report.handler",
-                 "ReportFunctionArn", 30, 256, "Tag the AMI, notify and emit metrics"),
+# The functions: one table, in its own module (re-exported: settings is where names are read).
+from byol_import.function_specs import (  # noqa: E402
+    ALL_FUNCTIONS,
+    LOCK_JANITOR_FUNCTION,
+    STARTER_FUNCTION,
+    TASK_TIMEOUT_MARGIN_SECONDS,
+    WORKFLOW_FUNCTIONS,
+    FunctionSpec,
 )
 
-# Functions outside the state machine.
-STARTER_FUNCTION: Final = FunctionSpec(
-    "Starter", "handlers.starter.handler", "", 60, 256,
-    "Start an import for each AMI an EventBridge event names")
-LOCK_JANITOR_FUNCTION: Final = FunctionSpec(
-    "LockJanitor", "handlers.lock_janitor.handler", "", 30, 256,
-    "Free the lock of an execution that ended badly; report aborted and timed-out ones")
-
-ALL_FUNCTIONS: Final = (*WORKFLOW_FUNCTIONS, STARTER_FUNCTION, LOCK_JANITOR_FUNCTION)
+__all__ = [
+    "ALL_FUNCTIONS", "LOCK_JANITOR_FUNCTION", "STARTER_FUNCTION", "TASK_TIMEOUT_MARGIN_SECONDS",
+    "WORKFLOW_FUNCTIONS", "FunctionSpec",
+]

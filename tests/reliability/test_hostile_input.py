@@ -71,9 +71,10 @@ def test_any_event_starts_valid_executions_or_nothing(event: Any, tag_value: str
         raw = json.loads(payload)
         assert AMI_ID_PATTERN.fullmatch(raw["ImageId"])
         try:
-            normalise_request(raw, "BYOL_REGULAR_WSP")
+            normalise_request(raw, "BYOL_REGULAR_WSP", TAG)
         except errors.InvalidRequest as exc:
-            assert "trigger tag value" in exc.message
+            # the message names the tag the person must change
+            assert exc.message.startswith(f"trigger tag {TAG} value")
     assert len(result["Started"]) == len(starter.started)
     assert result["Started"] or result["Ignored"] or result["AlreadyStarted"]
 
