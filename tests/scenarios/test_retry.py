@@ -80,7 +80,8 @@ def _fill_image_quota(aws: LocalAws, ami: str) -> list[str]:
         account.images[image_id] = ImportedImage(
             image_id=image_id, name=f"other-tool-{i}", description="another tool", ami_id=ami,
             ingestion_process="BYOL_REGULAR_WSP", applications=[], tags=[], owner=ACCOUNT_ID,
-            created=now - timedelta(days=1), ready_at=now - timedelta(days=1), fault=None,
+            created=now - timedelta(days=1), visible_at=now - timedelta(days=1),
+            ready_at=now - timedelta(days=1), fault=None,
             state="AVAILABLE")
     return ids
 

@@ -1,0 +1,208 @@
+"""Watching the run: EventBridge's deliveries to the rules' targets, waiting until the account
+is quiet, and each execution's outcome, the notifications, tags and lock as AWS shows them."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from byol_import import settings
+from local_aws.calls import CallLog
+from local_aws.clock import VirtualClock
+from local_aws.place import ACCOUNT_ID, REGION
+
+
+@dataclass
+class ExecutionResult:
+    arn: str
+    name: str
+    input: Any
+    status: str
+    error: str | None
+    cause: str | None
+    output: dict[str, Any] | None
+    states: list[str]
+    transitions: int
+    start: datetime | None
+    stop: datetime | None
+
+    @property
+    def virtual_seconds(self) -> float:
+        if self.start and self.stop:
+            return (self.stop - self.start).total_seconds()
+        return 0.0
+
+
+@dataclass
+class Notification:
+    subject: str
+    message: str
+    attributes: dict[str, Any]
+
+
+class Watching:
+    """A mixin of LocalAws: the state it names is LocalAws's."""
+
+    clock: VirtualClock
+    calls: CallLog
+    inboxes: dict[str, str]
+    retry_attempts: dict[str, int]
+    function_names: dict[str, str]
+    state_machine_arn: str
+    topic_arn: str
+    lock_table: str
+    dead_letters: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    _janitor_reported: set[str]
+
+    def client(self, service: str, *, retries: bool = True) -> Any:
+        raise NotImplementedError
+
+    def put_event(self, detail_type: str, detail: dict[str, Any],
+                  source: str = "aws.ec2") -> dict[str, Any]:
+        raise NotImplementedError
+
+    def deliver_events(self) -> list[dict[str, Any]]:
+        """EventBridge invokes each rule's target with the matched event; return the results."""
+        with self.clock.external():
+            return self._deliver_events()
+
+    def _deliver_events(self) -> list[dict[str, Any]]:
+        sqs, lam = self.client("sqs"), self.client("lambda")
+        results: list[dict[str, Any]] = []
+        for url, target in self.inboxes.items():
+            while True:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+                    "Messages", [])
+                if not messages:
+                    break
+                for message in messages:
+                    event = json.loads(message["Body"])
+                    # moto leaves out the "account" field real EventBridge events carry.
+                    event.setdefault("account", ACCOUNT_ID)
+                    # The target's retry policy: a failed invoke is retried, then dead-lettered.
+                    for attempt in range(self.retry_attempts[url] + 1):
+                        response = lam.invoke(FunctionName=self.function_names[target],
+                                              Payload=json.dumps(event).encode())
+                        payload = json.loads(response["Payload"].read() or b"null")
+                        if not response.get("FunctionError"):
+                            break
+                        self.clock.sleep(2 ** attempt)
+                    else:
+                        self.dead_letters.append(event)
+                    results.append({"Target": target, "Event": event,
+                                    "Error": response.get("FunctionError"),
+                                    "Result": payload})
+                    self.deliveries.append(results[-1])
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return results
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        out: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=self.state_machine_arn):
+            out.extend(page["executions"])
+        return out
+
+    def _any_running(self) -> bool:
+        # One RUNNING execution answers the question; listing them all costs seconds at scale.
+        page = self.client("stepfunctions").list_executions(
+            stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
+        return bool(page["executions"])
+
+    def wait_for_executions(self, timeout_seconds: float = 120,
+                            raise_on_timeout: bool = True) -> None:
+        """Until quiet: no execution running and no event left to deliver (the events the run
+        made itself, status-tag CreateTags and status changes, included: any may start more)."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            try:
+                if not self._any_running():
+                    self._notify_janitor()
+                    if not self.deliver_events() and not self._any_running():
+                        return
+                    continue
+            except Exception:  # noqa: BLE001 - the mock may already be gone on exit
+                return
+            time.sleep(0.01)
+        if raise_on_timeout:
+            raise TimeoutError(f"executions still RUNNING after {timeout_seconds}s wall time")
+
+    def self_triggered(self) -> list[dict[str, Any]]:
+        """Deliveries to the starter of events the workflow caused itself (a CreateTags by one of
+        our functions): with the deployed patterns there must be none."""
+        return [d for d in self.deliveries if d["Target"] == "Starter"
+                and d["Event"].get("detail", {}).get("userIdentity", {}).get("type")
+                == "AssumedRole"]
+
+    def _notify_janitor(self) -> None:
+        """Step Functions emits a status-change event when an execution ends badly."""
+        for execution in self.executions():
+            arn = execution["executionArn"]
+            if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and \
+                    arn not in self._janitor_reported:
+                self._janitor_reported.add(arn)
+                described = self.client("stepfunctions").describe_execution(executionArn=arn)
+                self.put_event("Step Functions Execution Status Change", {
+                    "executionArn": arn, "stateMachineArn": self.state_machine_arn,
+                    "name": execution["name"], "status": execution["status"],
+                    "input": described.get("input"), "error": described.get("error"),
+                    "cause": described.get("cause")}, source="aws.states")
+
+    def result(self, arn: str, *, history: bool = True) -> ExecutionResult:
+        """An execution's outcome; with `history`, also the states it went through (the
+        history carries every state's input and output: megabytes for a long run)."""
+        sfn = self.client("stepfunctions")
+        described = sfn.describe_execution(executionArn=arn)
+        events = list(self._history(arn)) if history else []
+        states = [e["stateEnteredEventDetails"]["name"] for e in events
+                  if e["type"].endswith("StateEntered")]
+        output = described.get("output")
+        # History timestamps are virtual (patched in Patches); start/stop dates are not.
+        stamps = [e["timestamp"] for e in events]
+        return ExecutionResult(
+            arn=arn, name=arn.rsplit(":", 1)[-1],
+            input=json.loads(described.get("input") or "null"),
+            status=described["status"],
+            error=described.get("error"), cause=described.get("cause"),
+            output=json.loads(output) if output else None, states=states,
+            transitions=len(states),
+            start=min(stamps) if stamps else None, stop=max(stamps) if stamps else None,
+        )
+
+    def _history(self, arn: str) -> Iterator[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            yield from page["events"]
+            if not page.get("nextToken"):
+                return
+            kwargs["nextToken"] = page["nextToken"]
+
+    def results(self, *, history: bool = True) -> list[ExecutionResult]:
+        return [self.result(e["executionArn"], history=history) for e in self.executions()]
+
+    def notifications(self) -> list[Notification]:
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[ACCOUNT_ID][REGION].topics[self.topic_arn]
+        return [Notification(subject=n[2] or "", message=n[1], attributes=n[3] or {})
+                for n in topic.sent_notifications]
+
+    def ami_tags(self, ami_id: str) -> dict[str, str]:
+        images = self.client("ec2").describe_images(ImageIds=[ami_id])["Images"]
+        return {t["Key"]: t["Value"] for t in images[0].get("Tags", [])}
+
+    def lock_holder(self) -> str | None:
+        item = self.client("dynamodb").get_item(
+            TableName=self.lock_table, Key={"LockId": {"S": settings.ACCOUNT_LOCK_ID}}).get("Item")
+        return item["Owner"]["S"] if item else None
+
+    def workspaces_calls(self) -> list[str]:
+        return self.calls.operations("workspaces")
