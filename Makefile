@@ -33,7 +33,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-## The issue-4 reliability scenarios, with their table.
+## The reliability scenarios, with their table.
 reliability: $(STAMP)
 	$(BIN)/python -m local_aws.reliability $(ARGS)
 

@@ -1,4 +1,5 @@
-"""Issue 4: concurrency, duplicates, faults and hostile input, through the real state machine.
+"""The reliability scenarios: concurrency, duplicates, faults and hostile input, through the
+real state machine.
 
 The scenarios live in local_aws/reliability.py (`make reliability` prints their table); here each
 one must break none of its rules, and the headline figures must hold exactly.
@@ -61,7 +62,7 @@ def test_hostile_input_is_always_a_clear_error() -> None:
     assert row.outcome.startswith(f"{row.runs} FAILED InvalidRequest")
 
 
-def test_the_table_has_the_issue_s_columns() -> None:
+def test_the_table_has_every_column() -> None:
     text = reliability.table([Row("x", runs=1, outcome="1 SUCCEEDED")])
     for column in ("scenario", "runs", "outcome", "ModifyAccount", "imports", "leaked locks",
                    "unhandled exc."):
