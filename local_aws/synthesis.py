@@ -72,9 +72,12 @@ def _cached(cache_dir: Path, digest: str) -> str:
             raise RuntimeError(
                 "synthesizing the stack failed (the CDK library needs Node.js 20+ on PATH):\n"
                 f"{done.stderr[-4000:]}")
-        for stale in [*cache_dir.glob("stack-*.json"), *cache_dir.glob("policies-*.json")]:
-            stale.unlink(missing_ok=True)
+        # Another process (a pytest-xdist worker) may be writing the same file: each replaces it
+        # atomically, and only other hashes' files are stale.
         os.replace(temporary, path)
+        for stale in [*cache_dir.glob("stack-*.json"), *cache_dir.glob("policies-*.json")]:
+            if stale.name != path.name:
+                stale.unlink(missing_ok=True)
     return path.read_text()
 
 
