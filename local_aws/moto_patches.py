@@ -64,6 +64,7 @@ class Patches:
         self.request_pipeline()
         self.history_clock()
         self.abort_semantics()
+        self.asl_parsed_once()
 
     def remove(self) -> None:
         while self._undo:
@@ -214,6 +215,33 @@ class Patches:
                     original_set_error(_self, error)
 
         self._set(Environment, "set_error", set_error)
+
+
+    def asl_parsed_once(self) -> None:
+        """moto parses the ASL with its pure-Python ANTLR parser at every CreateStateMachine and
+        every execution start (about a second of CPU each); AWS parses a definition once. The
+        syntax tree is kept per definition text; each execution still builds its own evaluation
+        components from it (they hold per-run state, such as retry counters)."""
+        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+        from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+        original = AmazonStateLanguageParser.parse
+
+        def parse(definition: str) -> tuple[Any, Any]:
+            tree = _PARSED.get(definition)
+            if tree is None:
+                program, tree = original(definition)  # a syntax error raises, never cached
+                if len(_PARSED) >= 8:
+                    _PARSED.pop(next(iter(_PARSED)))
+                _PARSED[definition] = tree
+                return program, tree
+            return Preprocessor().visit(tree), tree
+
+        self._set(AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+# Definition text -> its ANTLR syntax tree (read-only once built), across LocalAws instances.
+_PARSED: dict[str, Any] = {}
 
 
 class _VirtualTimeModule:

@@ -14,6 +14,8 @@ ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+    # moto loads ~5,000 public AMIs into every EC2 backend (a second each); ours are made here.
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_METRICS_NAMESPACE": settings.METRICS_NAMESPACE,

@@ -110,10 +110,12 @@ class Watching:
         return out
 
     def _any_running(self) -> bool:
-        # One RUNNING execution answers the question; listing them all costs seconds at scale.
-        page = self.client("stepfunctions").list_executions(
-            stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
-        return bool(page["executions"])
+        # Read from the backend, not through the API: a ListExecutions every poll cost a request
+        # (throttling, IAM, CloudTrail) and held the GIL the executions need.
+        from moto.stepfunctions.responses import get_backend
+
+        machine = get_backend(ACCOUNT_ID, REGION).describe_state_machine(self.state_machine_arn)
+        return any(e.status == "RUNNING" for e in list(machine.executions))
 
     def wait_for_executions(self, timeout_seconds: float = 120,
                             raise_on_timeout: bool = True) -> None:

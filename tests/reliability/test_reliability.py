@@ -57,7 +57,8 @@ def test_terminal_failures_end_failed_with_the_real_reason() -> None:
 
 
 def test_hostile_input_is_always_a_clear_error() -> None:
-    row = only(reliability.hostile_input(count=40))
+    # 12 fuzzed inputs here; `make reliability` runs the full 40
+    row = only(reliability.hostile_input(count=12))
     assert_clean(row)
     assert row.outcome.startswith(f"{row.runs} FAILED InvalidRequest")
 
