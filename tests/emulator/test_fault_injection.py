@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from byol_import.gateways.aws import PERMISSIONS
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
+from local_aws.throttling import Throttling
 
 WSI = "wsi-123456789"
 AMI = "ami-12345678"
@@ -20,13 +21,17 @@ AMI = "ami-12345678"
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalAws]:
     # One embedded AWS for the module: each case injects one counted error before the call.
-    with LocalAws() as env:
+    # The matrix makes hundreds of calls in no virtual time, without SDK retries: the account's
+    # rate limits (tested in tests/emulator/test_throttling.py) would refuse the matrix itself.
+    with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
     """One valid request per operation the workflow makes (the fault answers before it runs)."""
-    ws, ec2, ddb = aws.client("workspaces"), aws.client("ec2"), aws.client("dynamodb")
+    # No SDK retries: a retryable code injected once would otherwise be retried away.
+    ws, ec2, ddb, sns, sfn = (aws.client(s, retries=False) for s in (
+        "workspaces", "ec2", "dynamodb", "sns", "stepfunctions"))
     key = {"LockId": {"S": "probe"}}
     return {
         "workspaces:DescribeAccount": ws.describe_account,
@@ -50,8 +55,8 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
         "dynamodb:PutItem": lambda: ddb.put_item(TableName=aws.lock_table, Item=key),
         "dynamodb:GetItem": lambda: ddb.get_item(TableName=aws.lock_table, Key=key),
         "dynamodb:DeleteItem": lambda: ddb.delete_item(TableName=aws.lock_table, Key=key),
-        "sns:Publish": lambda: aws.client("sns").publish(TopicArn=aws.topic_arn, Message="m"),
-        "stepfunctions:StartExecution": lambda: aws.client("stepfunctions").start_execution(
+        "sns:Publish": lambda: sns.publish(TopicArn=aws.topic_arn, Message="m"),
+        "stepfunctions:StartExecution": lambda: sfn.start_execution(
             stateMachineArn=aws.state_machine_arn, name="probe", input="{}"),
     }
 

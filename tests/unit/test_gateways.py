@@ -27,6 +27,7 @@ from byol_import.gateways.aws import (
 )
 from local_aws import aws_errors
 from local_aws.harness import LocalAws
+from local_aws.throttling import Throttling
 from tests.api_patterns import attach
 
 
@@ -373,13 +374,18 @@ def expected(operation: str, code: str) -> Any:
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalAws]:
-    with LocalAws() as env:
+    # The matrix makes hundreds of calls in no virtual time, without SDK retries: the account's
+    # rate limits (tested in tests/emulator/test_throttling.py) would refuse the matrix itself.
+    with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
-    ws, ec2 = WorkSpacesGateway(aws.client("workspaces")), Ec2Gateway(aws.client("ec2"))
-    lock = LockGateway(aws.client("dynamodb"), aws.lock_table)
+    # No SDK retries: the gateway must see a retryable code injected once, as it is.
+    ws = WorkSpacesGateway(aws.client("workspaces", retries=False))
+    ec2 = Ec2Gateway(aws.client("ec2", retries=False))
+    lock = LockGateway(aws.client("dynamodb", retries=False), aws.lock_table)
+    sns, sfn = aws.client("sns", retries=False), aws.client("stepfunctions", retries=False)
     return {
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.account_modifications,
@@ -397,9 +403,9 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "dynamodb:PutItem": lambda: lock.try_acquire("L", "me", 1000, 100),
         "dynamodb:GetItem": lambda: lock.holder("L"),
         "dynamodb:DeleteItem": lambda: lock.release("L", "me"),
-        "sns:Publish": lambda: Notifier(aws.client("sns"), aws.topic_arn).publish("s", "m", {}),
+        "sns:Publish": lambda: Notifier(sns, aws.topic_arn).publish("s", "m", {}),
         "stepfunctions:StartExecution": lambda: Starter(
-            aws.client("stepfunctions"), aws.state_machine_arn).start("probe", "{}"),
+            sfn, aws.state_machine_arn).start("probe", "{}"),
     }[operation]
 
 
