@@ -25,7 +25,7 @@ demo: $(STAMP)
 ## Every check: ruff, then mypy alongside the whole pytest suite (unit, infra, ASL, emulator,
 ## scenarios) on $(PYTEST_WORKERS) workers, with the coverage floor of functions/ and stacks/.
 PYTEST_WORKERS ?= 2
-COVERAGE_FLOOR := 85
+COVERAGE_FLOOR := 95
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy & mypy=$$!; \

@@ -25,10 +25,12 @@ def assert_clean(row: Row) -> None:
     assert row.leaked_locks == 0 and row.unhandled == 0
 
 
-def test_twenty_amis_at_once_enable_byol_once_and_all_import() -> None:
-    row = only(reliability.concurrency(20))
+def test_ten_amis_at_once_enable_byol_once_and_all_import() -> None:
+    # 10 AMIs here (the load tests/scenarios/test_weakened_backoff.py breaks without backoff);
+    # `make reliability` tags 20
+    row = only(reliability.concurrency(10))
     assert_clean(row)
-    assert (row.runs, row.outcome, row.modify_calls, row.imports) == (20, "20 SUCCEEDED", 1, 20)
+    assert (row.runs, row.outcome, row.modify_calls, row.imports) == (10, "10 SUCCEEDED", 1, 10)
     # AWS applied one modification; the requests sent include the ones its rate limit refused
     assert row.modify_attempts >= 1
 
