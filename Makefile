@@ -22,9 +22,16 @@ node_modules/.bin/cdk: package.json
 demo: $(STAMP)
 	$(BIN)/python -m local_aws.demo $(ARGS)
 
-## Every check: ruff, mypy, then the whole pytest suite (unit, infra, ASL, emulator, scenarios).
-test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+## Every check: ruff, then mypy alongside the whole pytest suite (unit, infra, ASL, emulator,
+## scenarios) on $(PYTEST_WORKERS) workers, with the coverage floor of functions/ and stacks/.
+PYTEST_WORKERS ?= 2
+COVERAGE_FLOOR := 95
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy & mypy=$$!; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --cov=functions --cov=stacks \
+	    --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS); \
+	tests=$$?; wait $$mypy && exit $$tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,7 +40,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-## The issue-4 reliability scenarios, with their table.
+## The reliability scenarios, with their table.
 reliability: $(STAMP)
 	$(BIN)/python -m local_aws.reliability $(ARGS)
 

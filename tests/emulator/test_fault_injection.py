@@ -21,16 +21,17 @@ AMI = "ami-12345678"
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalAws]:
     # One embedded AWS for the module: each case injects one counted error before the call.
-    # Throttling off: each case makes one call and asserts the injected code; the token
-    # bucket's own ThrottlingException would mask it (tests/emulator/test_throttling.py).
+    # The matrix makes hundreds of calls in no virtual time, without SDK retries: the account's
+    # rate limits (tested in tests/emulator/test_throttling.py) would refuse the matrix itself.
     with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
     """One valid request per operation the workflow makes (the fault answers before it runs)."""
-    ws = aws.client("workspaces", retries=False)
-    ec2, ddb = aws.client("ec2", retries=False), aws.client("dynamodb", retries=False)
+    # No SDK retries: a retryable code injected once would otherwise be retried away.
+    ws, ec2, ddb, sns, sfn = (aws.client(s, retries=False) for s in (
+        "workspaces", "ec2", "dynamodb", "sns", "stepfunctions"))
     key = {"LockId": {"S": "probe"}}
     return {
         "workspaces:DescribeAccount": ws.describe_account,
@@ -54,10 +55,8 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
         "dynamodb:PutItem": lambda: ddb.put_item(TableName=aws.lock_table, Item=key),
         "dynamodb:GetItem": lambda: ddb.get_item(TableName=aws.lock_table, Key=key),
         "dynamodb:DeleteItem": lambda: ddb.delete_item(TableName=aws.lock_table, Key=key),
-        "sns:Publish": lambda: aws.client("sns", retries=False).publish(
-            TopicArn=aws.topic_arn, Message="m"),
-        "stepfunctions:StartExecution": lambda: aws.client(
-            "stepfunctions", retries=False).start_execution(
+        "sns:Publish": lambda: sns.publish(TopicArn=aws.topic_arn, Message="m"),
+        "stepfunctions:StartExecution": lambda: sfn.start_execution(
             stateMachineArn=aws.state_machine_arn, name="probe", input="{}"),
     }
 

@@ -10,7 +10,7 @@ import pytest
 
 from byol_import import errors, settings
 from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
-from local_aws.patches import FakeLambdaContext
+from local_aws.lambda_runtime import FakeLambdaContext
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 
 EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"

@@ -1,4 +1,4 @@
-"""Issue 4, hostile input: hypothesis-generated EventBridge events and console inputs.
+"""Hostile input: hypothesis-generated EventBridge events and console inputs.
 
 Never an unhandled exception, never an invalid execution name or API request, always a clear
 error. Events go through the starter step; console inputs through the real state machine.

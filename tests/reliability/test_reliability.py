@@ -1,4 +1,5 @@
-"""Issue 4: concurrency, duplicates, faults and hostile input, through the real state machine.
+"""The reliability scenarios: concurrency, duplicates, faults and hostile input, through the
+real state machine.
 
 The scenarios live in local_aws/reliability.py (`make reliability` prints their table); here each
 one must break none of its rules, and the headline figures must hold exactly.
@@ -24,10 +25,12 @@ def assert_clean(row: Row) -> None:
     assert row.leaked_locks == 0 and row.unhandled == 0
 
 
-def test_twenty_amis_at_once_enable_byol_once_and_all_import() -> None:
-    row = only(reliability.concurrency(20))
+def test_ten_amis_at_once_enable_byol_once_and_all_import() -> None:
+    # 10 AMIs here (the load tests/scenarios/test_weakened_backoff.py breaks without backoff);
+    # `make reliability` tags 20
+    row = only(reliability.concurrency(10))
     assert_clean(row)
-    assert (row.runs, row.outcome, row.modify_calls, row.imports) == (20, "20 SUCCEEDED", 1, 20)
+    assert (row.runs, row.outcome, row.modify_calls, row.imports) == (10, "10 SUCCEEDED", 1, 10)
     # AWS applied one modification; the requests sent include the ones its rate limit refused
     assert row.modify_attempts >= 1
 
@@ -56,12 +59,13 @@ def test_terminal_failures_end_failed_with_the_real_reason() -> None:
 
 
 def test_hostile_input_is_always_a_clear_error() -> None:
-    row = only(reliability.hostile_input(count=40))
+    # 12 fuzzed inputs here; `make reliability` runs the full 40
+    row = only(reliability.hostile_input(count=12))
     assert_clean(row)
     assert row.outcome.startswith(f"{row.runs} FAILED InvalidRequest")
 
 
-def test_the_table_has_the_issue_s_columns() -> None:
+def test_the_table_has_every_column() -> None:
     text = reliability.table([Row("x", runs=1, outcome="1 SUCCEEDED")])
     for column in ("scenario", "runs", "outcome", "ModifyAccount", "imports", "leaked locks",
                    "unhandled exc."):

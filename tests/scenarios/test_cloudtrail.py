@@ -3,14 +3,13 @@ tags included) becomes the CloudTrail event AWS sends and goes through the deplo
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from byol_import import triggers
 from local_aws.harness import LocalAws
+from local_aws.stack_facts import RuleFacts, StackFacts
 from tests.scenarios.conftest import run_tagged
 
 pytestmark = pytest.mark.scenario
@@ -75,21 +74,21 @@ def test_the_status_tags_of_a_failed_import_reach_no_trigger_either() -> None:
         assert len(aws.results(history=False)) == 1
 
 
-def _too_broad_pattern(trigger_tag_key: str) -> dict[str, Any]:
+def _too_broad(rule: RuleFacts) -> RuleFacts:
     """A deliberately wrong trigger: it also matches our own byol-import: status tags."""
-    pattern = triggers.create_tags_pattern(trigger_tag_key)
-    pattern["detail"]["requestParameters"]["tagSet"]["items"]["key"] = [
-        trigger_tag_key, {"prefix": "byol-import:"}]
-    return pattern
+    detail: dict[str, Any] = rule.pattern["detail"]
+    if detail.get("eventName") != ["CreateTags"]:
+        return rule
+    keys = detail["requestParameters"]["tagSet"]["items"]["key"]
+    detail["requestParameters"]["tagSet"]["items"]["key"] = [*keys, {"prefix": "byol-import:"}]
+    return rule
 
 
 def test_a_trigger_that_matches_our_status_tags_is_caught(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a stack whose trigger rule also matches the byol-import: status tags
-    tagged = next(t for t in triggers.TRIGGERS if t.source == "CreateTags")
-    monkeypatch.setattr(triggers, "TRIGGERS", tuple(
-        dataclasses.replace(t, pattern=_too_broad_pattern) if t is tagged else t
-        for t in triggers.TRIGGERS))
+    deployed = StackFacts.rules
+    monkeypatch.setattr(StackFacts, "rules", lambda self: [_too_broad(r) for r in deployed(self)])
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()

@@ -193,12 +193,13 @@ def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
 
 
 def test_the_image_poll_deadline_ends_the_loop() -> None:
-    with LocalAws(timings=Timings(import_seconds=30 * 3600)) as aws:
+    # A 3-hour deadline: the same loop as the default's, with fewer polls to run
+    config = dataclasses.replace(default_config(), image_deadline_hours=3)
+    with LocalAws(config=config, timings=Timings(import_seconds=30 * 3600)) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageImportTimedOut")
-        config = default_config()
         assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
                                          "DescribeWorkspaceImages": config.image_max_polls})
         assert result.virtual_seconds <= config.image_deadline_hours * 3600 + 600
@@ -206,11 +207,13 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
 
 
 def test_the_modification_deadline_ends_the_loop() -> None:
-    with LocalAws(timings=Timings(modification_seconds=48 * 3600)) as aws:
+    # A 2-hour deadline: the same loop as the default's, with fewer polls to run
+    config = dataclasses.replace(default_config(), modification_deadline_hours=2)
+    with LocalAws(config=config, timings=Timings(modification_seconds=48 * 3600)) as aws:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementTimedOut")
-        polls = default_config().modification_max_polls
+        polls = config.modification_max_polls
         assert ws_calls(aws) == Counter({
             "DescribeAccount": 2, "DescribeAccountModifications": 1 + polls,
             "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})

@@ -370,16 +370,18 @@ def expected(operation: str, code: str) -> Any:
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalAws]:
-    # Throttling off: each case makes one call and asserts the injected code; the token
-    # bucket's own ThrottlingException would mask it (tests/emulator/test_throttling.py).
+    # The matrix makes hundreds of calls in no virtual time, without SDK retries: the account's
+    # rate limits (tested in tests/emulator/test_throttling.py) would refuse the matrix itself.
     with LocalAws(throttling=Throttling.off()) as env:
         yield env
 
 
 def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
+    # No SDK retries: the gateway must see a retryable code injected once, as it is.
     ws = WorkSpacesGateway(aws.client("workspaces", retries=False))
     ec2 = Ec2Gateway(aws.client("ec2", retries=False))
     lock = LockGateway(aws.client("dynamodb", retries=False), aws.lock_table)
+    sns, sfn = aws.client("sns", retries=False), aws.client("stepfunctions", retries=False)
     return {
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.account_modifications,
@@ -397,10 +399,9 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "dynamodb:PutItem": lambda: lock.try_acquire("L", "me", 1000, 100),
         "dynamodb:GetItem": lambda: lock.holder("L"),
         "dynamodb:DeleteItem": lambda: lock.release("L", "me"),
-        "sns:Publish": lambda: Notifier(aws.client("sns", retries=False),
-                                        aws.topic_arn).publish("s", "m", {}),
+        "sns:Publish": lambda: Notifier(sns, aws.topic_arn).publish("s", "m", {}),
         "stepfunctions:StartExecution": lambda: Starter(
-            aws.client("stepfunctions", retries=False), aws.state_machine_arn).start("probe", "{}"),
+            sfn, aws.state_machine_arn).start("probe", "{}"),
     }[operation]
 
 

@@ -1,25 +1,19 @@
-"""What goes in and out of a LocalAws: events as AWS sends them, console starts, and what the
-executions did (results, notifications, tags, the lock). `LocalAws` (local_aws/harness.py)
-builds the resources these methods use."""
+"""Watching the run: EventBridge's deliveries to the rules' targets, waiting until the account
+is quiet, and each execution's outcome, the notifications, tags and lock as AWS shows them."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from byol_import import settings, triggers
+from byol_import import settings
+from local_aws.calls import CallLog
 from local_aws.clock import VirtualClock
-from local_aws.patches import CallLog
-from stacks.config import ProjectConfig
-
-ACCOUNT_ID = "123456789012"
-REGION = "eu-west-1"
-PREFIX = "ByolImportLocal"
+from local_aws.place import ACCOUNT_ID, REGION
 
 
 @dataclass
@@ -50,38 +44,27 @@ class Notification:
     attributes: dict[str, Any]
 
 
-class Traffic:
-    """The events, starts and readings of a LocalAws (a mixin: LocalAws provides these)."""
+class Watching:
+    """A mixin of LocalAws: the state it names is LocalAws's."""
 
-    config: ProjectConfig
     clock: VirtualClock
     calls: CallLog
+    inboxes: dict[str, str]
+    retry_attempts: dict[str, int]
+    function_names: dict[str, str]
     state_machine_arn: str
     topic_arn: str
     lock_table: str
-    function_names: dict[str, str]
-    inboxes: dict[str, str]
     dead_letters: list[dict[str, Any]]
-    _janitor_reported: set[str]
-
     deliveries: list[dict[str, Any]]
+    _janitor_reported: set[str]
 
     def client(self, service: str, *, retries: bool = True) -> Any:
         raise NotImplementedError
 
-    # -- events, as AWS would send them ---------------------------------------------------------
-    def tag_ami(self, ami_ids: list[str], key: str | None = None, value: str = "",
-                extra_resources: list[str] | None = None) -> None:
-        """A person tags the AMIs (and any other existing resources named) in one CreateTags
-        call; CloudTrail turns the call into its event, as for every CreateTags of the run."""
-        self.client("ec2").create_tags(
-            Resources=[*ami_ids, *(extra_resources or [])],
-            Tags=[{"Key": key or self.config.trigger_tag_key, "Value": value}])
-
     def put_event(self, detail_type: str, detail: dict[str, Any],
                   source: str = "aws.ec2") -> dict[str, Any]:
-        return dict(self.client("events").put_events(Entries=[{
-            "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}]))
+        raise NotImplementedError
 
     def deliver_events(self) -> list[dict[str, Any]]:
         """EventBridge invokes each rule's target with the matched event; return the results."""
@@ -102,7 +85,7 @@ class Traffic:
                     # moto leaves out the "account" field real EventBridge events carry.
                     event.setdefault("account", ACCOUNT_ID)
                     # The target's retry policy: a failed invoke is retried, then dead-lettered.
-                    for attempt in range(triggers.TARGET_RETRY_ATTEMPTS + 1):
+                    for attempt in range(self.retry_attempts[url] + 1):
                         response = lam.invoke(FunctionName=self.function_names[target],
                                               Payload=json.dumps(event).encode())
                         payload = json.loads(response["Payload"].read() or b"null")
@@ -118,14 +101,6 @@ class Traffic:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return results
 
-    def start_manual(self, payload: Any, name: str | None = None) -> str:
-        """What a person does in the Step Functions console."""
-        # The console proposes a UUID as the name (moto would use "None" for every one).
-        return str(self.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machine_arn, input=json.dumps(payload),
-            name=name or str(uuid.uuid4()))["executionArn"])
-
-    # -- watching -----------------------------------------------------------------------------
     def executions(self) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         out: list[dict[str, Any]] = []
@@ -135,10 +110,12 @@ class Traffic:
         return out
 
     def _any_running(self) -> bool:
-        # One RUNNING execution answers the question; listing them all costs seconds at scale.
-        page = self.client("stepfunctions").list_executions(
-            stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
-        return bool(page["executions"])
+        # Read from the backend, not through the API: a ListExecutions every poll cost a request
+        # (throttling, IAM, CloudTrail) and held the GIL the executions need.
+        from moto.stepfunctions.responses import get_backend
+
+        machine = get_backend(ACCOUNT_ID, REGION).describe_state_machine(self.state_machine_arn)
+        return any(e.status == "RUNNING" for e in list(machine.executions))
 
     def wait_for_executions(self, timeout_seconds: float = 120,
                             raise_on_timeout: bool = True) -> None:
