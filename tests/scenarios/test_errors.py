@@ -205,7 +205,10 @@ def test_a_modification_started_meanwhile_is_adopted() -> None:
 
 def test_a_denied_start_is_dead_lettered_with_the_permission() -> None:
     with LocalAws() as aws:
-        # Given a starter whose role may not start the state machine
+        # Given a starter whose role may not start the state machine, deployed (as the
+        # synthesized template says) with 2 async retries and an on-failure destination
+        starter = aws.async_invoke["Starter"]
+        assert (starter.async_retry_attempts, starter.async_on_failure) == (2, True)
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
@@ -269,14 +272,20 @@ def test_an_invoke_lambda_refuses_is_retried_by_eventbridge_then_dead_lettered()
         assert letter["Attributes"]["ERROR_CODE"] == "TooManyRequestsException"
 
 
-def test_too_many_running_executions_is_retried_by_eventbridge() -> None:
+def test_too_many_running_executions_is_retried_by_lambda() -> None:
     with LocalAws() as aws:
+        # Given a StartExecution refused once (too many running executions)
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
         aws.faults.errors["stepfunctions:StartExecution"] = {"ExecutionLimitExceeded": 1}
-        aws.deliver_events()
+        # When EventBridge delivers the tagging
+        [delivery] = aws.deliver_events()
         aws.wait_for_executions()
+        # Then Lambda's first retry, a minute later, starts the import
+        first, second = delivery["Attempts"]
+        assert (second - first).total_seconds() == 60
+        assert aws.lambdas.invocations["Starter"] == 2
         [result] = aws.results(history=False)
         assert result.status == "SUCCEEDED"
         assert aws.dead_letters == []
