@@ -104,11 +104,14 @@ ACCESS_DENIED: Final[dict[str, tuple[str, int]]] = {
     "dynamodb": ("AccessDeniedException", 400),
     "sns": ("AuthorizationError", 403),
     "stepfunctions": ("AccessDeniedException", 400),
+    # Lambda's common error (https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html):
+    # EventBridge's invoke of a target it may not invoke.
+    "lambda": ("AccessDeniedException", 403),
 }
 # The IAM action prefix of each service (Service Authorization Reference).
 IAM_PREFIX: Final[dict[str, str]] = {
     "workspaces": "workspaces", "ec2": "ec2", "dynamodb": "dynamodb", "sns": "sns",
-    "stepfunctions": "states",
+    "stepfunctions": "states", "lambda": "lambda",
 }
 # Modelled server faults whose shape carries no httpStatusCode (DynamoDB's InternalServerError).
 _SERVER_FAULTS: Final = {"InternalServerError": 500, "InternalFailure": 500,

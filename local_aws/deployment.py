@@ -17,7 +17,7 @@ from local_aws.iam.policies import Place, Policies, Resolver
 from local_aws.lambda_runtime import LocalFunction, LocalLambdaRuntime
 from local_aws.moto_patches import Patches
 from local_aws.place import ACCOUNT_ID, PREFIX, REGION
-from local_aws.stack_facts import StackFacts
+from local_aws.stack_facts import FunctionFacts, StackFacts
 from local_aws.workspaces_byol import ByolWorld
 from stacks import config as project_config
 
@@ -62,6 +62,7 @@ class DeployedStack:
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("README.txt", "handlers run in-process from functions/")
         self.function_names: dict[str, str] = {}
+        self.async_invoke: dict[str, FunctionFacts] = {}  # key -> its async invocation facts
         for fn in self.stack.functions():
             name = f"{PREFIX}-{fn.key}"
             lam.create_function(FunctionName=name, Runtime="python3.13", Role=role_arn,
@@ -70,6 +71,7 @@ class DeployedStack:
             self.lambdas.register(LocalFunction(name, fn.key, fn.handler, fn.memory_mb,
                                                 fn.timeout_seconds))
             self.function_names[fn.key] = name
+            self.async_invoke[fn.key] = fn
         self.state_machine_arn: str = self._create_state_machine(role_arn)
         self._set_env({settings.ENV_STATE_MACHINE_ARN: self.state_machine_arn})
         self._create_rules()

@@ -77,6 +77,7 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         self._saved_env: dict[str, str | None] = {}
         self.inboxes: dict[str, str] = {}
         self.dead_letters: list[dict[str, Any]] = []
+        self.dropped: list[dict[str, Any]] = []
         self.deliveries: list[dict[str, Any]] = []  # every target invocation of the run
         self._janitor_reported: set[str] = set()
         self._clients: dict[str, Any] = {}

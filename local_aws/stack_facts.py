@@ -1,6 +1,8 @@
 """What the synthesized template says the stack deploys, for the local run to build the same:
 the functions (handler, timeout, memory), the tables' key schema, the topics and the EventBridge
-rules with their patterns and targets. JSON-serializable: it is cached with the policies."""
+rules with their patterns and targets, and each function's asynchronous invocation config
+(its retries and whether it has an on-failure destination). JSON-serializable: it is cached
+with the policies."""
 
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ class FunctionFacts:
     handler: str
     timeout_seconds: int
     memory_mb: int
+    # Lambda's asynchronous invocation (AWS::Lambda::EventInvokeConfig; Lambda's defaults when
+    # none): retries of a function error, and whether an event that failed them all goes to an
+    # on-failure destination (else Lambda drops it).
+    async_retry_attempts: int = 2
+    async_on_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,17 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
     functions: dict[str, dict[str, Any]] = {}
     tables: dict[str, dict[str, Any]] = {}
     rules: dict[str, dict[str, Any]] = {}
+    invoke_configs = {_ref_id(r["Properties"]["FunctionName"]): r["Properties"]
+                      for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+                      and r["Properties"].get("Qualifier", "$LATEST") == "$LATEST"}
     for logical_id, res in resources.items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::Lambda::Function" and props.get("Handler") in handler_keys:
             functions[handler_keys[props["Handler"]]] = {
                 "logical_id": logical_id, "handler": props["Handler"],
                 "timeout_seconds": props.get("Timeout", 3),  # CloudFormation's defaults
-                "memory_mb": props.get("MemorySize", 128)}
+                "memory_mb": props.get("MemorySize", 128),
+                **_async_facts(invoke_configs.get(logical_id, {}))}
         elif res["Type"] == "AWS::DynamoDB::Table":
             tables[logical_id] = {k: props[k] for k in (
                 "KeySchema", "AttributeDefinitions", "BillingMode") if k in props}
@@ -52,6 +63,12 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
                 for k, r in resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"}
     return {"functions": functions, "tables": tables, "topics": topics, "rules": rules,
             "state_machines": machines}
+
+
+def _async_facts(config: Mapping[str, Any]) -> dict[str, Any]:
+    on_failure = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    return {"async_retry_attempts": config.get("MaximumRetryAttempts", 2),
+            "async_on_failure": on_failure is not None}
 
 
 def _ref_id(node: Any) -> str | None:
@@ -69,7 +86,9 @@ class StackFacts:
 
     def functions(self) -> list[FunctionFacts]:
         return [FunctionFacts(key, f["logical_id"], f["handler"], int(f["timeout_seconds"]),
-                              int(f["memory_mb"])) for key, f in self.facts["functions"].items()]
+                              int(f["memory_mb"]), int(f["async_retry_attempts"]),
+                              bool(f["async_on_failure"]))
+                for key, f in self.facts["functions"].items()]
 
     def only(self, kind: str) -> tuple[str, Any]:
         """The single table, topic or state machine of the stack: (logical id, its facts)."""

@@ -17,6 +17,12 @@ from byol_import.logic.ids import AMI_ID_PATTERN
 # EventBridge target retry policy: the stack deploys it, the local runner follows it.
 TARGET_RETRY_ATTEMPTS: Final = 8
 TARGET_MAX_EVENT_AGE_HOURS: Final = 6
+# EventBridge invokes the target functions asynchronously: once Lambda has queued the event,
+# a function error is Lambda's to retry (its default, and maximum, is 2 retries, 1 then 2
+# minutes apart), then the event goes to the function's on-failure destination.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+FUNCTION_RETRY_ATTEMPTS: Final = 2
+FUNCTION_MAX_EVENT_AGE_HOURS: Final = 6
 # CreateTags may name hundreds of resources; we never start more than this from one event.
 MAX_AMIS_PER_EVENT: Final = 100
 # The function keys (settings.FunctionSpec.key) the rules target.

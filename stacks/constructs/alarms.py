@@ -11,10 +11,13 @@ email about the same import, so the alarms watch only what no notification cover
   on the state machine's log group, from the ASL, so a new Fail state is classified by where it
   sits, not by a list kept by hand.
 - StartsOrReportsDropped: the Starter or the janitor failed on every attempt of an asynchronous
-  invocation, so an import never started, or a timed-out or aborted one was never reported
-  (Lambda's AsyncEventsDropped). EventBridge has delivered those events, so they never reach its
-  dead-letter queue.
-- DeadLetters: EventBridge could not deliver an event to the Starter or the janitor.
+  invocation (or the event outlived its maximum age) and Lambda could not write it to the
+  function's on-failure destination, the dead-letter queue (Lambda's
+  DestinationDeliveryFailures): the event is lost, no message says so. Lambda's
+  AsyncEventsDropped is not watched: it also counts every event it did send to that
+  destination, which DeadLetters already reports (one email per event).
+- DeadLetters: an event that EventBridge could not deliver to the Starter or the janitor, or
+  that one of them failed on every attempt (their on-failure destination).
 """
 
 from __future__ import annotations
@@ -113,10 +116,11 @@ class ImportAlarms(Construct):
         self.dropped_events = cw.MathExpression(
             expression="FILL(starter, 0) + FILL(janitor, 0)",
             using_metrics={
-                name: fn.metric("AsyncEventsDropped", statistic=cw.Stats.SUM, period=PERIOD)
+                name: fn.metric("DestinationDeliveryFailures", statistic=cw.Stats.SUM,
+                                period=PERIOD)
                 for name, fn in (("starter", starter), ("janitor", janitor))},
             period=PERIOD,
-            label="Events the Starter or the janitor dropped after every retry",
+            label="Failed events Lambda could not dead-letter",
         )
         self.dead_letters = dlq.metric_approximate_number_of_messages_visible(
             statistic=cw.Stats.MAXIMUM, period=PERIOD)
@@ -130,13 +134,17 @@ class ImportAlarms(Construct):
              "happened; the AMI may lack its status tag. Fix the cause (often sns:Publish or "
              "the topic's KMS key), then redrive or start the import again."),
             ("StartsOrReportsDropped", self.dropped_events,
-             "The Starter or the janitor failed on every attempt and Lambda dropped the event: "
-             "an import did not start, or a timed-out or aborted one was not reported. Read the "
-             "function's errors in its log group (dashboard: Throttles and errors), fix the "
-             "cause, then tag the AMI again or check the state machine's executions."),
+             "The Starter or the janitor failed on every attempt and Lambda could not write the "
+             "event to the dead-letter queue, so it was dropped: an import did not start, or a "
+             "timed-out or aborted one was not reported. Read the function's errors in its log "
+             "group (dashboard: Throttles and errors) and why the queue refused it (its policy, "
+             "the message size), fix the cause, then tag the AMI again or check the state "
+             "machine's executions."),
             ("DeadLetters", self.dead_letters,
-             "EventBridge could not deliver an event to the Starter or the janitor. Read the "
-             "message in the dead-letter queue (its attributes say why), fix the cause, then "
+             "EventBridge could not deliver an event to the Starter or the janitor, or one of "
+             "them failed on every attempt. Read the message in the dead-letter queue (its "
+             "attributes, or the invocation record's condition and error, say why), fix the "
+             "cause, then "
              "tag the AMI again or check the state machine's executions; delete the message."),
         ):
             alarm = cw.Alarm(

@@ -150,8 +150,8 @@ class ImportDashboard(Construct):
         # What the alarms watch: the dead-letter queue and the failures no one was told about.
         self.dashboard.add_widgets(
             cw.GraphWidget(
-                title="Dead-letter queue: events EventBridge could not deliver", width=third,
-                height=6,
+                title="Dead-letter queue: events not delivered, or failed on every attempt",
+                width=third, height=6,
                 left=[dlq.metric_approximate_number_of_messages_visible(
                     statistic=cw.Stats.MAXIMUM, period=Duration.minutes(5),
                     label="Messages visible")]),
@@ -159,7 +159,7 @@ class ImportDashboard(Construct):
                 title="Executions that ended without a report", width=third, height=6,
                 left=[alarms.unreported_failures]),
             cw.GraphWidget(
-                title="Starts or reports dropped after every retry", width=third, height=6,
+                title="Failed events Lambda could not dead-letter", width=third, height=6,
                 left=[alarms.dropped_events]),
         )
         self.url = (f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home?"

@@ -188,6 +188,6 @@ def test_the_alarms_and_what_they_watch_are_on_the_dashboard(
     assert (transform["MetricNamespace"], transform["MetricName"], {}) in [
         (ns, name, dims) for ns, name, dims, _ in metric_rows(body)]
     dropped = {dims["FunctionName"] for ns, name, dims, _ in metric_rows(body)
-               if (ns, name) == ("AWS/Lambda", "AsyncEventsDropped")}
+               if (ns, name) == ("AWS/Lambda", "DestinationDeliveryFailures")}
     assert dropped == {ref(f) for f in resources(template_json, "AWS::Lambda::Function")
                        if f.startswith(("Starter", "LockJanitor"))}

@@ -126,6 +126,32 @@ def test_event_targets_retry_and_have_an_encrypted_dlq(template: Template,
     template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
 
 
+def test_a_function_that_keeps_failing_dead_letters_its_event(
+        template_json: dict[str, Any]) -> None:
+    # Given the rules' target functions, which EventBridge invokes asynchronously (so its DLQ
+    # gets only events Lambda refused)
+    targets = {t["Arn"]["Fn::GetAtt"][0] for rule in resources(
+        template_json, "AWS::Events::Rule").values() for t in rule["Properties"]["Targets"]}
+    assert {t.split("Function")[0] for t in targets} == {"Starter", "LockJanitor"}
+    (dlq,) = {t["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] for rule in resources(
+        template_json, "AWS::Events::Rule").values() for t in rule["Properties"]["Targets"]}
+    # Then each has Lambda's asynchronous invocation config: 2 retries, and the same DLQ as its
+    # on-failure destination, the queue the DeadLetters alarm watches
+    configs = {c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
+               for c in resources(template_json, "AWS::Lambda::EventInvokeConfig").values()}
+    assert set(configs) == targets
+    for config in configs.values():
+        assert config["MaximumRetryAttempts"] == triggers.FUNCTION_RETRY_ATTEMPTS == 2
+        assert config["MaximumEventAgeInSeconds"] == 6 * 3600
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": [dlq, "Arn"]}
+    # And each function's role may send to that queue
+    for key in ("Starter", "LockJanitor"):
+        assert any(st["Action"] == "sqs:SendMessage" and
+                   st["Resource"] == {"Fn::GetAtt": [dlq, "Arn"]}
+                   for st in statements(template_json, key))
+
+
 def statements(template_json: dict[str, Any], function_key: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for policy in resources(template_json, "AWS::IAM::Policy").values():
@@ -157,9 +183,10 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
     ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
     ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish", *TOPIC_KEY_ACTIONS}),
     ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem"}),
-    ("Starter", {"ec2:DescribeImages", "states:StartExecution"}),
+    # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ)
+    ("Starter", {"ec2:DescribeImages", "states:StartExecution", "sqs:SendMessage"}),
     ("LockJanitor", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish",
-                     *TOPIC_KEY_ACTIONS}),
+                     "sqs:SendMessage", *TOPIC_KEY_ACTIONS}),
 ])
 def test_each_function_may_do_only_its_own_job(template_json: dict[str, Any], key: str,
                                                expected: set[str]) -> None:
@@ -251,17 +278,18 @@ def test_alarms_watch_only_what_no_notification_covers(template_json: dict[str, 
                                             "ExecutionsAborted")}
     notified |= {(settings.METRICS_NAMESPACE, m) for m in ("ImportsFailed", "ImportsSucceeded")}
     assert not watched & notified
-    # And the alarms watch: executions that ended without a report, events the Starter or the
-    # janitor dropped, and the dead-letter queue
+    # And the alarms watch: executions that ended without a report, failed events the Starter's
+    # or the janitor's Lambda could not write to their on-failure destination, and the
+    # dead-letter queue (not AsyncEventsDropped: it counts the dead-lettered events too)
     (metric_filter,) = resources(template_json, "AWS::Logs::MetricFilter").values()
     (transform,) = metric_filter["Properties"]["MetricTransformations"]
     # (the filter's metric is per deployment: a metric filter cannot add a constant dimension)
     assert transform["MetricNamespace"] == f"{settings.METRICS_NAMESPACE}/{stack.stack_name}"
     assert watched == {(transform["MetricNamespace"], transform["MetricName"]),
-                       ("AWS/Lambda", "AsyncEventsDropped"),
+                       ("AWS/Lambda", "DestinationDeliveryFailures"),
                        ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
     dropped = {dims for a in alarms.values() for ns, name, dims in _alarm_metrics(a)
-               if name == "AsyncEventsDropped"}
+               if name == "DestinationDeliveryFailures"}
     assert {json.loads(d)[0]["Value"]["Ref"].split("Function")[0] for d in dropped} == {
         "Starter", "LockJanitor"}
     for alarm in alarms.values():

@@ -9,11 +9,12 @@ what to do, the AMI's status tag and exactly one notification where AWS lets us,
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
+from byol_import import triggers
 from local_aws.harness import ACCOUNT_ID, REGION, ExecutionResult, LocalAws
 from local_aws.workspaces_byol import Faults, ImportFault
 from tests.scenarios.conftest import assert_no_leftovers, ws_calls
@@ -204,31 +205,87 @@ def test_a_modification_started_meanwhile_is_adopted() -> None:
 
 def test_a_denied_start_is_dead_lettered_with_the_permission() -> None:
     with LocalAws() as aws:
-        # Given a starter whose role may not start the state machine
+        # Given a starter whose role may not start the state machine, deployed (as the
+        # synthesized template says) with 2 async retries and an on-failure destination
+        starter = aws.async_invoke["Starter"]
+        assert (starter.async_retry_attempts, starter.async_on_failure) == (2, True)
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
         aws.faults.errors["stepfunctions:StartExecution"] = {"AccessDeniedException": 10}
-        # When EventBridge delivers the tagging, retrying as the stack's target policy says
+        # When EventBridge delivers the tagging: Lambda accepts it (an asynchronous invoke)
         deliveries = aws.deliver_events()
-        # Then no import starts, the event is dead-lettered (the DLQ alarm fires) and the
-        # starter's error names the permission
-        assert aws.executions() == []
-        assert len(aws.dead_letters) == 1
+        # Then Lambda runs the starter once and retries it twice, 1 then 2 minutes later
         [delivery] = deliveries
+        assert aws.lambdas.invocations["Starter"] == 3
+        first, second, third = delivery["Attempts"]
+        assert [(second - first).total_seconds(), (third - second).total_seconds()] == [
+            60, 120]
+        # And no import starts; the event goes to the starter's on-failure destination, the
+        # dead-letter queue (the DLQ alarm fires), with the starter's error naming the permission
+        assert aws.executions() == []
+        assert aws.dropped == []
+        [letter] = aws.dead_letters
+        assert letter["From"] == "Lambda" and letter["Event"] == delivery["Event"]
+        assert letter["Record"]["requestContext"]["condition"] == "RetriesExhausted"
+        assert letter["Record"]["requestContext"]["approximateInvokeCount"] == 3
+        assert letter["Record"]["responsePayload"]["errorType"] == "AccessDenied"
         assert delivery["Result"]["errorType"] == "AccessDenied"
         assert "states:StartExecution" in delivery["Result"]["errorMessage"]
         assert aws.lambdas.unhandled == []
 
 
-def test_too_many_running_executions_is_retried_by_eventbridge() -> None:
+def test_a_failing_function_without_an_on_failure_destination_drops_the_event() -> None:
     with LocalAws() as aws:
+        # Given a starter deployed without an on-failure destination, whose starts are denied
+        aws.async_invoke["Starter"] = replace(aws.async_invoke["Starter"],
+                                              async_on_failure=False)
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
+        aws.faults.errors["stepfunctions:StartExecution"] = {"AccessDeniedException": 10}
+        # When EventBridge delivers the tagging
+        aws.deliver_events()
+        # Then Lambda tries three times and drops the event: EventBridge delivered it, so
+        # nothing reaches the dead-letter queue
+        assert aws.lambdas.invocations["Starter"] == 3
+        assert aws.dead_letters == []
+        [dropped] = aws.dropped
+        assert dropped["Record"]["responsePayload"]["errorType"] == "AccessDenied"
+
+
+def test_an_invoke_lambda_refuses_is_retried_by_eventbridge_then_dead_lettered() -> None:
+    with LocalAws() as aws:
+        # Given Lambda refusing every invoke of the starter
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
+        aws.faults.errors["lambda:Invoke"] = {"TooManyRequestsException": 100}
+        # When EventBridge delivers the tagging
+        [delivery] = aws.deliver_events()
+        # Then EventBridge tries 1 + the target's retry attempts, the starter never runs, and the
+        # event is dead-lettered with EventBridge's error code
+        assert len(delivery["Attempts"]) == triggers.TARGET_RETRY_ATTEMPTS + 1
+        assert aws.lambdas.invocations["Starter"] == 0
+        [letter] = aws.dead_letters
+        assert letter["From"] == "EventBridge"
+        assert letter["Attributes"]["ERROR_CODE"] == "TooManyRequestsException"
+
+
+def test_too_many_running_executions_is_retried_by_lambda() -> None:
+    with LocalAws() as aws:
+        # Given a StartExecution refused once (too many running executions)
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
         aws.faults.errors["stepfunctions:StartExecution"] = {"ExecutionLimitExceeded": 1}
-        aws.deliver_events()
+        # When EventBridge delivers the tagging
+        [delivery] = aws.deliver_events()
         aws.wait_for_executions()
+        # Then Lambda's first retry, a minute later, starts the import
+        first, second = delivery["Attempts"]
+        assert (second - first).total_seconds() == 60
+        assert aws.lambdas.invocations["Starter"] == 2
         [result] = aws.results(history=False)
         assert result.status == "SUCCEEDED"
         assert aws.dead_letters == []
