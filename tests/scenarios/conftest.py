@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -77,3 +79,24 @@ def modification_loop_calls(aws: LocalAws) -> Counter[str]:
 def image_polls(aws: LocalAws) -> int:
     return polls_until(drawn_import_seconds(aws), aws.config.image_first_poll_delay_minutes * 60,
                        aws.config.image_poll_interval_minutes * 60)
+
+
+def stop_while_running(aws: LocalAws, function_key: str, ami: str) -> str:
+    """A person starts an import of `ami` and stops it while `function_key`'s task runs; that
+    task finishes afterwards. Returns the execution ARN, once everything has settled."""
+    [fn] = [f for f in aws.lambdas.functions.values() if f.key == function_key]
+    handler, entered, go_on = fn.load(), threading.Event(), threading.Event()
+
+    def gated(event: Any, context: Any) -> Any:
+        entered.set()
+        go_on.wait(timeout=60)
+        return handler(event, context)
+
+    fn.load = lambda: gated  # type: ignore[method-assign]
+    arn = aws.start_manual({"ImageId": ami})
+    assert entered.wait(timeout=60)
+    aws.client("stepfunctions").stop_execution(executionArn=arn, error="Aborted",
+                                               cause="stopped by a person")
+    go_on.set()
+    aws.wait_for_executions()
+    return arn

@@ -8,15 +8,14 @@ metric filter the stack deploys (UnreportedFailures), and the dead-letter queue 
 from __future__ import annotations
 
 import os
-import threading
 from functools import cache
-from typing import Any
 
 import pytest
 
 from local_aws.harness import LocalAws
 from local_aws.logs_filters import Predicate, compile_pattern, step_functions_log_event
 from stacks.config import asl_definition
+from tests.scenarios.conftest import stop_while_running
 
 pytestmark = pytest.mark.scenario
 
@@ -99,21 +98,7 @@ def test_an_aborted_import_sends_one_email_the_janitor_s() -> None:
     with LocalAws() as aws:
         # Given an import a person stops while its EnableByol task runs
         ami = aws.create_windows_ami()
-        [enable] = [f for f in aws.lambdas.functions.values() if f.key == "EnableByol"]
-        handler, entered, go_on = enable.load(), threading.Event(), threading.Event()
-
-        def gated(event: Any, context: Any) -> Any:
-            entered.set()
-            go_on.wait(timeout=60)
-            return handler(event, context)
-
-        enable.load = lambda: gated  # type: ignore[method-assign]
-        arn = aws.start_manual({"ImageId": ami})
-        assert entered.wait(timeout=60)
-        aws.client("stepfunctions").stop_execution(executionArn=arn, error="Aborted",
-                                                   cause="stopped by a person")
-        go_on.set()
-        aws.wait_for_executions()
+        arn = stop_while_running(aws, "EnableByol", ami)
         assert aws.result(arn, history=False).status == "ABORTED"
         # Then the janitor's notification is the one email: no alarm watches aborted runs
         assert emails(aws, arn, ami) == {"notification": 1, "UnreportedFailures": 0,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import threading
 from collections import Counter
-from typing import Any
 
 import pytest
 
@@ -22,6 +20,7 @@ from tests.scenarios.conftest import (
     modification_loop_calls,
     modification_polls,
     run_tagged,
+    stop_while_running,
     ws_calls,
 )
 
@@ -293,22 +292,8 @@ def test_an_execution_stopped_mid_task_ends_aborted_and_is_reported() -> None:
     with LocalAws() as aws:
         # Given an import whose EnableByol task is running when a person stops the execution
         ami = aws.create_windows_ami()
-        [enable] = [f for f in aws.lambdas.functions.values() if f.key == "EnableByol"]
-        handler, entered, go_on = enable.load(), threading.Event(), threading.Event()
-
-        def gated(event: Any, context: Any) -> Any:
-            entered.set()
-            go_on.wait(timeout=60)
-            return handler(event, context)
-
-        enable.load = lambda: gated  # type: ignore[method-assign]
-        arn = aws.start_manual({"ImageId": ami})
-        assert entered.wait(timeout=60)
         # When it is stopped, and the task it was running finishes afterwards
-        aws.client("stepfunctions").stop_execution(executionArn=arn, error="Aborted",
-                                                   cause="stopped by a person")
-        go_on.set()
-        aws.wait_for_executions()
+        arn = stop_while_running(aws, "EnableByol", ami)
         # Then it stays ABORTED, as in AWS; the janitor reports it and frees the lock
         result = aws.result(arn, history=False)
         assert result.status == "ABORTED", (result.error, result.cause)
