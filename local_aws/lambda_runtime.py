@@ -109,14 +109,15 @@ class LocalLambdaRuntime:
         self.unhandled: list[str] = []
         self._lock = threading.Lock()
         self.output = HandlerOutput(sys.stdout)
-        self._running = threading.local()  # the function whose handler this thread runs
         # Lambda runs one invocation per execution environment and reuses idle ones; each has
         # its own SDK clients (and their retry quota), as separate processes would.
         self._idle: dict[str, list[int]] = {}
         self._environments: Counter[str] = Counter()
 
     def current_function(self) -> str | None:
-        return getattr(self._running, "name", None)
+        """The function whose handler this thread runs: the identity its calls are made as."""
+        caller = identity.current()
+        return caller.session if caller is not None else None
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -142,7 +143,6 @@ class LocalLambdaRuntime:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
         self.output.local.capturing = True
-        outer, self._running.name = self.current_function(), name
         with self._lock:
             idle = self._idle.setdefault(name, [])
             if idle:
@@ -172,7 +172,6 @@ class LocalLambdaRuntime:
             }).encode()
         finally:
             self.output.local.capturing = False
-            self._running.name = outer
             with self._lock:
                 self._idle[name].append(env)
         if self.faults.take(self.faults.crash_after, fn.key):
