@@ -28,6 +28,7 @@ PYTEST_WORKERS ?= 2
 COVERAGE_FLOOR := 95
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy & mypy=$$!; \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --cov=functions --cov=stacks \
 	    --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS); \
@@ -35,6 +36,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 unit: $(STAMP)

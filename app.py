@@ -19,8 +19,12 @@ def build_app(app: cdk.App | None = None) -> tuple[cdk.App, ByolImportStack]:
     app = app or cdk.App()
     # cdk.json's byolImport object, then any -c byolImport.<key>=value over it.
     config = from_app_context(app.node.get_all_context())
-    stack = ByolImportStack(app, config.stack_name, config=config,
-                            description="byol-import: Windows AMI to WorkSpaces BYOL image")
+    stack = ByolImportStack(
+        app,
+        config.stack_name,
+        config=config,
+        description="byol-import: Windows AMI to WorkSpaces BYOL image",
+    )
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     return app, stack
 

@@ -21,9 +21,12 @@ from typing import Final
 
 import botocore.session
 
-EC2_ERRORS_URL: Final = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html"
+EC2_ERRORS_URL: Final = (
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html"
+)
 EC2_THROTTLING_URL: Final = (
-    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/query-api-troubleshooting.html")
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/query-api-troubleshooting.html"
+)
 
 
 @dataclass(frozen=True)
@@ -47,48 +50,72 @@ _EC2_COMMON: Final[dict[str, tuple[int, str]]] = {
     "IncompleteSignature": (400, "The request signature does not conform to AWS standards."),
     "InvalidAction": (400, "The action or operation requested is not valid."),
     "InvalidCharacter": (400, "A specified character is not valid."),
-    "InvalidClientTokenId": (400, "The X.509 certificate or credentials provided do not exist "
-                                  "in our records."),
+    "InvalidClientTokenId": (
+        400,
+        "The X.509 certificate or credentials provided do not exist in our records.",
+    ),
     "InvalidPaginationToken": (400, "The specified pagination token is not valid or is expired."),
-    "InvalidParameter": (400, "A parameter specified in a request is not valid, is unsupported, "
-                              "or cannot be used."),
-    "InvalidParameterCombination": (400, "Indicates an incorrect combination of parameters, or "
-                                         "a missing parameter."),
-    "InvalidParameterDependency": (400, "Indicates an incorrect combination of parameters, or a "
-                                        "missing parameter."),
-    "InvalidParameterValue": (400, "A value specified in a parameter is not valid, is "
-                                   "unsupported, or cannot be used."),
-    "InvalidQueryParameter": (400, "The AWS query string is malformed or does not adhere to AWS "
-                                   "standards."),
+    "InvalidParameter": (
+        400,
+        "A parameter specified in a request is not valid, is unsupported, or cannot be used.",
+    ),
+    "InvalidParameterCombination": (
+        400,
+        "Indicates an incorrect combination of parameters, or a missing parameter.",
+    ),
+    "InvalidParameterDependency": (
+        400,
+        "Indicates an incorrect combination of parameters, or a missing parameter.",
+    ),
+    "InvalidParameterValue": (
+        400,
+        "A value specified in a parameter is not valid, is unsupported, or cannot be used.",
+    ),
+    "InvalidQueryParameter": (
+        400,
+        "The AWS query string is malformed or does not adhere to AWS standards.",
+    ),
     "MalformedQueryString": (400, "The query string contains a syntax error."),
     "MissingAction": (400, "The request is missing an action or a required parameter."),
     "MissingAuthenticationToken": (400, "The request must contain valid credentials."),
     "MissingParameter": (400, "The request is missing a required parameter."),
     "OptInRequired": (400, "You are not authorized to use the requested service."),
     "PendingVerification": (400, "Your account is pending verification."),
-    "RequestExpired": (400, "The request reached the service more than 15 minutes after the "
-                            "date stamp on the request."),
-    "RequestLimitExceeded": (400, "The maximum request rate permitted by the Amazon EC2 APIs "
-                                  "has been exceeded for your account."),
+    "RequestExpired": (
+        400,
+        "The request reached the service more than 15 minutes after the date stamp on the request.",
+    ),
+    "RequestLimitExceeded": (
+        400,
+        "The maximum request rate permitted by the Amazon EC2 APIs "
+        "has been exceeded for your account.",
+    ),
     "UnauthorizedOperation": (403, "You are not authorized to perform this operation."),
     "UnknownParameter": (400, "An unknown or unrecognized parameter was supplied."),
     "UnsupportedOperation": (400, "The specified request includes an unsupported operation."),
     "UnsupportedProtocol": (400, "SOAP has been deprecated."),
-    "ValidationError": (400, "The input fails to satisfy the constraints specified by an AWS "
-                             "service."),
+    "ValidationError": (
+        400,
+        "The input fails to satisfy the constraints specified by an AWS service.",
+    ),
     "InternalError": (500, "An internal error has occurred."),
     "Unavailable": (503, "The server is overloaded and can't handle the request."),
 }
 _EC2_AMI: Final[dict[str, tuple[int, str]]] = {
     "InvalidAMIID.Malformed": (400, "The specified AMI ID is malformed."),
     "InvalidAMIID.NotFound": (400, "The specified AMI doesn't exist."),
-    "InvalidAMIID.Unavailable": (400, "The specified AMI has been deregistered or is otherwise "
-                                      "unavailable."),
+    "InvalidAMIID.Unavailable": (
+        400,
+        "The specified AMI has been deregistered or is otherwise unavailable.",
+    ),
 }
 _EC2_TAGS: Final[dict[str, tuple[int, str]]] = {
     "InvalidID": (400, "The specified ID for the resource you are trying to tag is not valid."),
-    "TagLimitExceeded": (400, "You've reached the limit on the number of tags that you can "
-                              "assign to the specified resource."),
+    "TagLimitExceeded": (
+        400,
+        "You've reached the limit on the number of tags that you can "
+        "assign to the specified resource.",
+    ),
 }
 EC2_ERRORS: Final[dict[str, dict[str, tuple[int, str]]]] = {
     "DescribeImages": {**_EC2_COMMON, **_EC2_AMI},
@@ -110,12 +137,19 @@ ACCESS_DENIED: Final[dict[str, tuple[str, int]]] = {
 }
 # The IAM action prefix of each service (Service Authorization Reference).
 IAM_PREFIX: Final[dict[str, str]] = {
-    "workspaces": "workspaces", "ec2": "ec2", "dynamodb": "dynamodb", "sns": "sns",
-    "stepfunctions": "states", "lambda": "lambda",
+    "workspaces": "workspaces",
+    "ec2": "ec2",
+    "dynamodb": "dynamodb",
+    "sns": "sns",
+    "stepfunctions": "states",
+    "lambda": "lambda",
 }
 # Modelled server faults whose shape carries no httpStatusCode (DynamoDB's InternalServerError).
-_SERVER_FAULTS: Final = {"InternalServerError": 500, "InternalFailure": 500,
-                         "ServiceUnavailable": 503}
+_SERVER_FAULTS: Final = {
+    "InternalServerError": 500,
+    "InternalFailure": 500,
+    "ServiceUnavailable": 503,
+}
 
 
 @cache
@@ -142,9 +176,13 @@ def documented_errors(service: str, operation: str) -> dict[str, ErrorSpec]:
             meta = shape.metadata.get("error", {})
             code = str(meta.get("code", shape.name))
             status = int(meta.get("httpStatusCode", _SERVER_FAULTS.get(code, 400)))
-            found[code] = ErrorSpec(service, code, status,
-                                    _text(shape.documentation) or code,
-                                    shape.name if shape.name != code else "")
+            found[code] = ErrorSpec(
+                service,
+                code,
+                status,
+                _text(shape.documentation) or code,
+                shape.name if shape.name != code else "",
+            )
     code, status = ACCESS_DENIED[service]
     found.setdefault(code, ErrorSpec(service, code, status, "Access denied."))
     return found
@@ -156,15 +194,19 @@ def lookup(service: str, operation: str, code: str) -> ErrorSpec:
     for spec in errors.values():
         if code in (spec.code, spec.shape):
             return spec
-    raise ValueError(f"{code} is not a documented error of {service}:{operation}; "
-                     f"documented: {', '.join(sorted(errors))}")
+    raise ValueError(
+        f"{code} is not a documented error of {service}:{operation}; "
+        f"documented: {', '.join(sorted(errors))}"
+    )
 
 
 def message(spec: ErrorSpec, operation: str, account_id: str) -> str:
     """What AWS would say. AccessDenied names the principal and the action, as AWS does."""
     if spec.code == ACCESS_DENIED[spec.service][0]:
         action = f"{IAM_PREFIX[spec.service]}:{operation}"
-        return (f"User: arn:aws:sts::{account_id}:assumed-role/byol-import-local/{operation} "
-                f"is not authorized to perform: {action} on resource: * because no "
-                f"identity-based policy allows the {action} action")
+        return (
+            f"User: arn:aws:sts::{account_id}:assumed-role/byol-import-local/{operation} "
+            f"is not authorized to perform: {action} on resource: * because no "
+            f"identity-based policy allows the {action} action"
+        )
     return spec.description

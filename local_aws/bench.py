@@ -45,15 +45,16 @@ class Figure:
 
 def format_table(figures: Sequence[Figure]) -> str:
     """One Markdown table, columns padded so it also reads as plain text."""
-    rows = [("figure", "measured", "target", "ok?"), *(
-        (f.name, f.measured, f.target, f.verdict) for f in figures)]
+    rows = [
+        ("figure", "measured", "target", "ok?"),
+        *((f.name, f.measured, f.target, f.verdict) for f in figures),
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
-    return "\n".join([line(rows[0]), line(["-" * w for w in widths]),
-                      *(line(r) for r in rows[1:])])
+    return "\n".join([line(rows[0]), line(["-" * w for w in widths]), *(line(r) for r in rows[1:])])
 
 
 def exit_code(figures: Sequence[Figure], check: bool) -> int:
@@ -61,15 +62,17 @@ def exit_code(figures: Sequence[Figure], check: bool) -> int:
     return 1 if check and any(f.ok is False for f in figures) else 0
 
 
-def detection_lag(events: Iterable[Mapping[str, Any]], done_at: datetime,
-                  markers: Sequence[str]) -> float | None:
+def detection_lag(
+    events: Iterable[Mapping[str, Any]], done_at: datetime, markers: Sequence[str]
+) -> float | None:
     """Seconds from `done_at` to the first task result at or after it that shows one of
     `markers` (the poll that noticed); None if no poll ever did."""
     for event in sorted(events, key=lambda e: e["timestamp"]):
         if event["type"] not in RESULT_EVENTS or event["timestamp"] < done_at:
             continue
         details: Mapping[str, Any] = next(
-            (v for k, v in event.items() if k.endswith("EventDetails")), {})
+            (v for k, v in event.items() if k.endswith("EventDetails")), {}
+        )
         output = str(details.get("output") or "")
         if any(marker in output for marker in markers):
             return float((event["timestamp"] - done_at).total_seconds())
@@ -88,8 +91,10 @@ def fixed_timings(modification_seconds: float, import_seconds: float) -> Timings
             values[f.name] = modification_seconds
         elif f.name == "import_seconds":
             values[f.name] = import_seconds
-        elif any(w in f.name for w in ("lag", "jitter", "delay", "propagation", "skew")) \
-                and f.default is not dataclasses.MISSING:
+        elif (
+            any(w in f.name for w in ("lag", "jitter", "delay", "propagation", "skew"))
+            and f.default is not dataclasses.MISSING
+        ):
             values[f.name] = type(f.default)()  # 0, 0.0, False or () of the field's type
     return Timings(**values)
 
@@ -133,21 +138,29 @@ def run_import(amis: int = 1, timings: Timings | None = None) -> Run:
         modified = next((at for op, at in log if op == "ModifyAccount"), None)
         imported = next((at for op, at in log if op == "ImportWorkspaceImage"), None)
         effective = timings or Timings()
-        mod_done = modified + timedelta(seconds=effective.modification_seconds) \
-            if modified else None
+        mod_done = (
+            modified + timedelta(seconds=effective.modification_seconds) if modified else None
+        )
         image_done = imported + timedelta(seconds=effective.import_seconds) if imported else None
-        window = calls_between((at for _, at in log), modified, mod_done) \
-            if modified and mod_done else 0
+        window = (
+            calls_between((at for _, at in log), modified, mod_done) if modified and mod_done else 0
+        )
         mod_lag = image_lag = None
         if results:
             history = list(_history(aws, results[0].arn))
             mod_lag = detection_lag(history, mod_done, MODIFICATION_DONE) if mod_done else None
             image_lag = detection_lag(history, image_done, IMAGE_DONE) if image_done else None
-        return Run(wall=wall, virtual=virtual,
-                   succeeded=sum(r.status == "SUCCEEDED" for r in results),
-                   executions=len(results), transitions=sum(r.transitions for r in results),
-                   workspaces_calls=workspaces_calls, modification_lag=mod_lag,
-                   image_lag=image_lag, window_calls=window)
+        return Run(
+            wall=wall,
+            virtual=virtual,
+            succeeded=sum(r.status == "SUCCEEDED" for r in results),
+            executions=len(results),
+            transitions=sum(r.transitions for r in results),
+            workspaces_calls=workspaces_calls,
+            modification_lag=mod_lag,
+            image_lag=image_lag,
+            window_calls=window,
+        )
 
 
 def _history(aws: LocalAws, arn: str) -> Iterable[dict[str, Any]]:
@@ -157,41 +170,69 @@ def _history(aws: LocalAws, arn: str) -> Iterable[dict[str, Any]]:
 
 
 def _outcome(run: Run) -> str:
-    return "" if run.succeeded == run.executions > 0 else \
-        f" ({run.succeeded}/{run.executions} SUCCEEDED)"
+    return (
+        ""
+        if run.succeeded == run.executions > 0
+        else f" ({run.succeeded}/{run.executions} SUCCEEDED)"
+    )
 
 
 def demo_figures() -> list[Figure]:
     run = run_import()
     speed = run.virtual / max(run.wall, 1e-9)
-    return [Figure("demo speed: virtual s per wall s (BYOL disabled)",
-                   f"{speed:,.0f} ({run.virtual / HOUR:.1f} h in {run.wall:.1f} s){_outcome(run)}",
-                   ">= 10,000", speed >= 10_000 and not _outcome(run))]
+    return [
+        Figure(
+            "demo speed: virtual s per wall s (BYOL disabled)",
+            f"{speed:,.0f} ({run.virtual / HOUR:.1f} h in {run.wall:.1f} s){_outcome(run)}",
+            ">= 10,000",
+            speed >= 10_000 and not _outcome(run),
+        )
+    ]
 
 
 def lag_figures(single: Run, shifted: Run) -> list[Figure]:
     figures: list[Figure] = []
     for run, label in ((single, "4 h / 2 h"), (shifted, "4 h + 1 s / 2 h + 1 s")):
         figures += [
-            Figure(f"lag: modification done -> noticed ({label})",
-                   _secs(run.modification_lag) + _outcome(run), "<= 120 s",
-                   _ok(run.modification_lag, 120)),
-            Figure(f"lag: image AVAILABLE -> noticed ({label})",
-                   _secs(run.image_lag) + _outcome(run), "<= 120 s", _ok(run.image_lag, 120)),
+            Figure(
+                f"lag: modification done -> noticed ({label})",
+                _secs(run.modification_lag) + _outcome(run),
+                "<= 120 s",
+                _ok(run.modification_lag, 120),
+            ),
+            Figure(
+                f"lag: image AVAILABLE -> noticed ({label})",
+                _secs(run.image_lag) + _outcome(run),
+                "<= 120 s",
+                _ok(run.image_lag, 120),
+            ),
         ]
-    return [*figures,
-            Figure("run: state transitions (4 h / 2 h)", f"{single.transitions}", "<= 603",
-                   single.transitions <= 603),
-            Figure("run: WorkSpaces calls (4 h / 2 h)", f"{single.workspaces_calls}", "<= 202",
-                   single.workspaces_calls <= 202)]
+    return [
+        *figures,
+        Figure(
+            "run: state transitions (4 h / 2 h)",
+            f"{single.transitions}",
+            "<= 603",
+            single.transitions <= 603,
+        ),
+        Figure(
+            "run: WorkSpaces calls (4 h / 2 h)",
+            f"{single.workspaces_calls}",
+            "<= 202",
+            single.workspaces_calls <= 202,
+        ),
+    ]
 
 
 def fleet_figure(single: Run, fleet: Run) -> Figure:
     ratio = fleet.window_calls / single.window_calls if single.window_calls else None
     shown = "n/a" if ratio is None else f"{ratio:,.2f}"
-    return Figure("fleet: WorkSpaces calls in enablement, 20 imports / 1",
-                  f"{shown} ({fleet.window_calls} / {single.window_calls}){_outcome(fleet)}",
-                  "<= 1.5", _ok(ratio, 1.5))
+    return Figure(
+        "fleet: WorkSpaces calls in enablement, 20 imports / 1",
+        f"{shown} ({fleet.window_calls} / {single.window_calls}){_outcome(fleet)}",
+        "<= 1.5",
+        _ok(ratio, 1.5),
+    )
 
 
 # -- cold starts and the suite ----------------------------------------------------------------
@@ -199,16 +240,23 @@ def lambda_environment() -> dict[str, str]:
     """What a deployed function's process sees (tracing on, as with active tracing)."""
     from stacks.config import default_config
 
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_REGION": "eu-west-1",
-            "AWS_DEFAULT_REGION": "eu-west-1", "AWS_LAMBDA_FUNCTION_NAME": "bench",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-            "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
-            **default_config().lambda_environment()}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
+        **default_config().lambda_environment(),
+    }
 
 
-_IMPORT = ("import sys, time; sys.path.insert(0, {root!r}); t, c = time.perf_counter(), "
-           "time.process_time(); import handlers.{module}; "
-           "print(time.perf_counter() - t, time.process_time() - c)")
+_IMPORT = (
+    "import sys, time; sys.path.insert(0, {root!r}); t, c = time.perf_counter(), "
+    "time.process_time(); import handlers.{module}; "
+    "print(time.perf_counter() - t, time.process_time() - c)"
+)
 
 
 def import_seconds(module: str, tries: int = 3) -> tuple[float, float]:
@@ -218,7 +266,12 @@ def import_seconds(module: str, tries: int = 3) -> tuple[float, float]:
     for _ in range(tries):
         done = subprocess.run(
             [sys.executable, "-c", _IMPORT.format(root=str(ROOT / "functions"), module=module)],
-            env=lambda_environment(), capture_output=True, text=True, check=False, cwd=ROOT)
+            env=lambda_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
         if done.returncode:
             raise ImportError((done.stderr.strip().splitlines() or ["no output"])[-1])
         measured = [float(x) for x in done.stdout.split()[-2:]]
@@ -236,15 +289,24 @@ def cold_start_figures() -> list[Figure]:
         except ImportError as exc:  # a module that cannot load is a finding, not a crash
             figures.append(Figure(name, f"import failed: {exc}"[:80], "< 300 ms", False))
             continue
-        figures.append(Figure(name, f"{wall * 1000:,.0f} ms (CPU {cpu * 1000:,.0f} ms)",
-                              "< 300 ms", wall < 0.3))
+        figures.append(
+            Figure(
+                name, f"{wall * 1000:,.0f} ms (CPU {cpu * 1000:,.0f} ms)", "< 300 ms", wall < 0.3
+            )
+        )
     return figures
 
 
 def pytest_summary(output: str) -> str:
     """pytest's last counts line ("1300 passed, 2 skipped in 170.2s"), or "no summary"."""
-    return next((line.strip("= ") for line in reversed(output.splitlines())
-                 if re.search(r"\d+ (passed|failed|errors?)\b", line)), "no summary")
+    return next(
+        (
+            line.strip("= ")
+            for line in reversed(output.splitlines())
+            if re.search(r"\d+ (passed|failed|errors?)\b", line)
+        ),
+        "no summary",
+    )
 
 
 def suite_figure(measure: bool) -> Figure:
@@ -252,13 +314,22 @@ def suite_figure(measure: bool) -> Figure:
         return Figure("suite: whole pytest run, wall", "not measured (--suite)", "< 180 s", None)
     start = time.perf_counter()
     # pyproject's addopts already make it -q; a second -q would drop the summary line.
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     summary = pytest_summary(done.stdout)
     note = "" if done.returncode == 0 else f", exit {done.returncode}"
-    return Figure("suite: whole pytest run, wall", f"{wall:,.0f} s ({summary}{note})", "< 180 s",
-                  wall < 180 and done.returncode == 0)
+    return Figure(
+        "suite: whole pytest run, wall",
+        f"{wall:,.0f} s ({summary}{note})",
+        "< 180 s",
+        wall < 180 and done.returncode == 0,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,8 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     single = run_import(timings=fixed_timings(4 * HOUR, 2 * HOUR))
     shifted = run_import(timings=fixed_timings(4 * HOUR + 1, 2 * HOUR + 1))
     fleet = run_import(amis=20, timings=fixed_timings(4 * HOUR, 2 * HOUR))
-    figures += [*lag_figures(single, shifted), fleet_figure(single, fleet),
-                *cold_start_figures()]
+    figures += [*lag_figures(single, shifted), fleet_figure(single, fleet), *cold_start_figures()]
     if args.json:
         print(json.dumps([dataclasses.asdict(f) for f in figures], indent=2))
     else:

@@ -28,14 +28,19 @@ class CallLog:
     def count(self, service: str | None = None, *, served: bool = False) -> Counter[str]:
         """Requests sent, by operation; `served` leaves out the throttled ones."""
         with self.lock:
-            return Counter(c.operation if service else f"{c.service}:{c.operation}"
-                           for c in self.calls if (service is None or c.service == service)
-                           and not (served and c.throttled))
+            return Counter(
+                c.operation if service else f"{c.service}:{c.operation}"
+                for c in self.calls
+                if (service is None or c.service == service) and not (served and c.throttled)
+            )
 
     def throttled(self, service: str | None = None) -> Counter[str]:
         with self.lock:
-            return Counter(c.operation for c in self.calls if c.throttled
-                           and (service is None or c.service == service))
+            return Counter(
+                c.operation
+                for c in self.calls
+                if c.throttled and (service is None or c.service == service)
+            )
 
     def operations(self, service: str) -> list[str]:
         with self.lock:

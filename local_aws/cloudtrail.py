@@ -26,15 +26,18 @@ def _error_of(body: Any) -> tuple[str, str]:
     text = body.decode() if isinstance(body, bytes) else str(body)
     code = re.search(r"<Code>(.*?)</Code>", text)
     message = re.search(r"<Message>(.*?)</Message>", text, re.S)
-    return (code.group(1) if code else "UnknownError",
-            message.group(1) if message else "")
+    return (code.group(1) if code else "UnknownError", message.group(1) if message else "")
 
 
 class CloudTrail:
     """Records the events and hands each to EventBridge (moto's default bus, with our rules)."""
 
-    def __init__(self, now: Callable[[], datetime], role_name: str,
-                 current_function: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        role_name: str,
+        current_function: Callable[[], str | None],
+    ) -> None:
         self._now = now
         self.role_name = role_name
         self._current_function = current_function
@@ -45,19 +48,31 @@ class CloudTrail:
         """Who called: the function's assumed role inside a handler, else a person (IAM user)."""
         function = self._current_function()
         if function is None:
-            return {"type": "IAMUser", "principalId": "AIDAEXAMPLEADMIN0001",
-                    "arn": f"arn:aws:iam::{account}:user/admin", "accountId": account,
-                    "accessKeyId": "AKIAEXAMPLEADMIN0001", "userName": "admin"}
+            return {
+                "type": "IAMUser",
+                "principalId": "AIDAEXAMPLEADMIN0001",
+                "arn": f"arn:aws:iam::{account}:user/admin",
+                "accountId": account,
+                "accessKeyId": "AKIAEXAMPLEADMIN0001",
+                "userName": "admin",
+            }
         role_id = "AROAEXAMPLEBYOLROLE01"
         return {
-            "type": "AssumedRole", "principalId": f"{role_id}:{function}",
+            "type": "AssumedRole",
+            "principalId": f"{role_id}:{function}",
             "arn": f"arn:aws:sts::{account}:assumed-role/{self.role_name}/{function}",
-            "accountId": account, "accessKeyId": "ASIAEXAMPLEBYOLFN001",
+            "accountId": account,
+            "accessKeyId": "ASIAEXAMPLEBYOLFN001",
             "sessionContext": {
-                "sessionIssuer": {"type": "Role", "principalId": role_id,
-                                  "arn": f"arn:aws:iam::{account}:role/{self.role_name}",
-                                  "accountId": account, "userName": self.role_name},
-                "attributes": {"creationDate": self._stamp(), "mfaAuthenticated": "false"}},
+                "sessionIssuer": {
+                    "type": "Role",
+                    "principalId": role_id,
+                    "arn": f"arn:aws:iam::{account}:role/{self.role_name}",
+                    "accountId": account,
+                    "userName": self.role_name,
+                },
+                "attributes": {"creationDate": self._stamp(), "mfaAuthenticated": "false"},
+            },
         }
 
     def _stamp(self) -> str:
@@ -83,10 +98,13 @@ class CloudTrail:
             "sourceIPAddress": "198.51.100.7",
             "userAgent": str(request.headers.get("User-Agent", "")),
             "requestParameters": {
-                "resourcesSet": {"items": [{"resourceId": r}
-                                           for r in params.get("Resources", [])]},
-                "tagSet": {"items": [{"key": t.get("Key"), "value": t.get("Value", "")}
-                                     for t in params.get("Tags", [])]},
+                "resourcesSet": {"items": [{"resourceId": r} for r in params.get("Resources", [])]},
+                "tagSet": {
+                    "items": [
+                        {"key": t.get("Key"), "value": t.get("Value", "")}
+                        for t in params.get("Tags", [])
+                    ]
+                },
             },
             "responseElements": {"requestId": request_id, "_return": True},
             "requestID": request_id,
@@ -107,8 +125,9 @@ class CloudTrail:
         from moto.events.models import events_backends
 
         # CloudTrail's delivery to EventBridge is AWS's own, not an API call of the account.
-        events_backends[account][region].put_events([{
-            "Source": "aws.ec2", "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail)}])
+        events_backends[account][region].put_events(
+            [{"Source": "aws.ec2", "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail)}]
+        )
         return detail
 
     def by_caller(self, function: str | None) -> list[dict[str, Any]]:

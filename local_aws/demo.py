@@ -32,21 +32,28 @@ def _nothing(_: LocalAws) -> None:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "byol-disabled": Scenario(
-        "BYOL disabled: pick a CIDR, enable BYOL, import", _nothing, Faults),
+    "byol-disabled": Scenario("BYOL disabled: pick a CIDR, enable BYOL, import", _nothing, Faults),
     "byol-enabled": Scenario(
         "BYOL already enabled: import only (no ModifyAccount)",
-        lambda aws: aws.enable_byol_directly(), Faults),
+        lambda aws: aws.enable_byol_directly(),
+        Faults,
+    ),
     "import-error": Scenario(
         "The import ends in ERROR: our image is deleted and the reason reported",
         lambda aws: aws.enable_byol_directly(),
-        lambda: Faults(import_errors={"*": ImportFault()})),
+        lambda: Faults(import_errors={"*": ImportFault()}),
+    ),
     "not-eligible": Scenario(
         "The account is not approved for BYOL: a terminal error that says what to do",
-        _nothing, lambda: Faults(not_eligible=True)),
+        _nothing,
+        lambda: Faults(not_eligible=True),
+    ),
     "many-amis": Scenario(
         "Five AMIs tagged in one CreateTags call on an account with BYOL disabled",
-        _nothing, Faults, amis=5),
+        _nothing,
+        Faults,
+        amis=5,
+    ),
 }
 
 
@@ -72,17 +79,23 @@ def run(scenario_name: str, quiet: bool = False) -> int:
     with LocalAws(faults=scenario.faults(), on_state=on_state) as aws:
         start_of_time.append(aws.clock.now())
         scenario.prepare(aws)
-        amis = [aws.create_windows_ami(name=f"Windows-11-Enterprise-BYOL-{i + 1}")
-                for i in range(scenario.amis)]
-        print(f"* AWS account {aws.lambdas.account_id} in {aws.lambdas.region}: BYOL "
-              f"{aws.world.account(aws.lambdas.account_id, aws.lambdas.region).support}; "
-              f"AMIs {', '.join(amis)}")
+        amis = [
+            aws.create_windows_ami(name=f"Windows-11-Enterprise-BYOL-{i + 1}")
+            for i in range(scenario.amis)
+        ]
+        print(
+            f"* AWS account {aws.lambdas.account_id} in {aws.lambdas.region}: BYOL "
+            f"{aws.world.account(aws.lambdas.account_id, aws.lambdas.region).support}; "
+            f"AMIs {', '.join(amis)}"
+        )
         print(f"* tagging {len(amis)} AMI(s) {aws.config.trigger_tag_key}=BYOL_REGULAR_WSP")
         aws.tag_ami(amis, value="BYOL_REGULAR_WSP")
         for delivery in aws.deliver_events():
             result = delivery["Result"]
-            print(f"* EventBridge rule matched; starter started "
-                  f"{len(result.get('Started', []))}, ignored {len(result.get('Ignored', []))}")
+            print(
+                f"* EventBridge rule matched; starter started "
+                f"{len(result.get('Started', []))}, ignored {len(result.get('Ignored', []))}"
+            )
         aws.wait_for_executions(timeout_seconds=300)
         results = aws.results()
         wall = time.perf_counter() - wall_start
@@ -91,44 +104,72 @@ def run(scenario_name: str, quiet: bool = False) -> int:
         failed = [r for r in results if r.status != "SUCCEEDED"]
         if failed or not results:
             reason = failed[0].cause if failed else "no execution was started"
-            print(f"\nFAILED: {failed[0].error if failed else 'NoExecution'}: {reason}",
-                  file=sys.stderr)
+            print(
+                f"\nFAILED: {failed[0].error if failed else 'NoExecution'}: {reason}",
+                file=sys.stderr,
+            )
             return 1
         return 0
 
 
-def _summary(aws: LocalAws, results: list[ExecutionResult], amis: list[str], virtual: float,
-             wall: float) -> None:
+def _summary(
+    aws: LocalAws, results: list[ExecutionResult], amis: list[str], virtual: float, wall: float
+) -> None:
     print("\nSummary")
     for r in results:
         report = (r.output or {}).get("Report") or {}
         ami = (r.input or {}).get("ImageId", "?") if isinstance(r.input, dict) else "?"
-        print(f"  {ami}: {r.status}"
-              + (f" -> WorkSpaces image {report.get('WorkSpacesImageId')}"
-                 if r.status == "SUCCEEDED" else f" ({r.error}: {r.cause})"))
-        print(f"    state transitions {r.transitions}, virtual duration "
-              f"{_fmt(timedelta(seconds=r.virtual_seconds))}")
+        print(
+            f"  {ami}: {r.status}"
+            + (
+                f" -> WorkSpaces image {report.get('WorkSpacesImageId')}"
+                if r.status == "SUCCEEDED"
+                else f" ({r.error}: {r.cause})"
+            )
+        )
+        print(
+            f"    state transitions {r.transitions}, virtual duration "
+            f"{_fmt(timedelta(seconds=r.virtual_seconds))}"
+        )
     for ami in amis:
         tags = aws.ami_tags(ami)
         print(f"  AMI {ami} status tag: {tags.get('byol-import:status', '(none)')}")
     print(f"  notifications published: {len(aws.notifications())}")
-    print(f"  virtual time {_fmt(timedelta(seconds=virtual))} in {wall:.2f} s wall "
-          f"({virtual / max(wall, 1e-9):,.0f} virtual seconds per wall second)")
+    print(
+        f"  virtual time {_fmt(timedelta(seconds=virtual))} in {wall:.2f} s wall "
+        f"({virtual / max(wall, 1e-9):,.0f} virtual seconds per wall second)"
+    )
     ws = aws.calls.count("workspaces")
     print("  WorkSpaces API calls: " + ", ".join(f"{op} {n}" for op, n in sorted(ws.items())))
     throttled = aws.calls.throttled()
-    print(f"  throttled by AWS's rate limits (retried): {sum(throttled.values())} "
-          f"({', '.join(f'{op} {n}' for op, n in sorted(throttled.items())) or 'none'})")
-    other = {k: v for k, v in aws.calls.count().items()
-             if k.split(":")[0] in ("ec2", "dynamodb", "sns", "stepfunctions")
-             and k.split(":")[1] not in ("CreateTable", "CreateTopic", "CreateStateMachine",
-                                         "RegisterImage", "ListExecutions", "DescribeExecution",
-                                         "GetExecutionHistory")}
+    print(
+        f"  throttled by AWS's rate limits (retried): {sum(throttled.values())} "
+        f"({', '.join(f'{op} {n}' for op, n in sorted(throttled.items())) or 'none'})"
+    )
+    other = {
+        k: v
+        for k, v in aws.calls.count().items()
+        if k.split(":")[0] in ("ec2", "dynamodb", "sns", "stepfunctions")
+        and k.split(":")[1]
+        not in (
+            "CreateTable",
+            "CreateTopic",
+            "CreateStateMachine",
+            "RegisterImage",
+            "ListExecutions",
+            "DescribeExecution",
+            "GetExecutionHistory",
+        )
+    }
     print("  other API calls: " + ", ".join(f"{op} {n}" for op, n in sorted(other.items())))
-    print(f"  Lambda invocations: {sum(aws.lambdas.invocations.values())}; unhandled "
-          f"exceptions: {len(aws.lambdas.unhandled)}")
-    print(f"  IAM: {aws.iam.evaluated} calls evaluated against the synthesized roles, "
-          f"{aws.iam.denied} denied")
+    print(
+        f"  Lambda invocations: {sum(aws.lambdas.invocations.values())}; unhandled "
+        f"exceptions: {len(aws.lambdas.unhandled)}"
+    )
+    print(
+        f"  IAM: {aws.iam.evaluated} calls evaluated against the synthesized roles, "
+        f"{aws.iam.denied} denied"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

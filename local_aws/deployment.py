@@ -51,12 +51,17 @@ class DeployedStack:
         self.lock_table = f"{PREFIX}-LockTable"
         self.client("dynamodb").create_table(TableName=self.lock_table, **table)
         self.topic_arn: str = self.client("sns").create_topic(Name=f"{PREFIX}-Notifications")[
-            "TopicArn"]
+            "TopicArn"
+        ]
 
         # The functions' environment, as the stack sets it.
-        self._set_env({**self.config.lambda_environment(),
-                       settings.ENV_TOPIC_ARN: self.topic_arn,
-                       settings.ENV_LOCK_TABLE: self.lock_table})
+        self._set_env(
+            {
+                **self.config.lambda_environment(),
+                settings.ENV_TOPIC_ARN: self.topic_arn,
+                settings.ENV_LOCK_TABLE: self.lock_table,
+            }
+        )
         lam = self.client("lambda")
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
@@ -65,11 +70,18 @@ class DeployedStack:
         self.async_invoke: dict[str, FunctionFacts] = {}  # key -> its async invocation facts
         for fn in self.stack.functions():
             name = f"{PREFIX}-{fn.key}"
-            lam.create_function(FunctionName=name, Runtime="python3.13", Role=role_arn,
-                                Handler=fn.handler, Code={"ZipFile": code.getvalue()},
-                                Timeout=fn.timeout_seconds, MemorySize=fn.memory_mb)
-            self.lambdas.register(LocalFunction(name, fn.key, fn.handler, fn.memory_mb,
-                                                fn.timeout_seconds))
+            lam.create_function(
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=role_arn,
+                Handler=fn.handler,
+                Code={"ZipFile": code.getvalue()},
+                Timeout=fn.timeout_seconds,
+                MemorySize=fn.memory_mb,
+            )
+            self.lambdas.register(
+                LocalFunction(name, fn.key, fn.handler, fn.memory_mb, fn.timeout_seconds)
+            )
             self.function_names[fn.key] = name
             self.async_invoke[fn.key] = fn
         self.state_machine_arn: str = self._create_state_machine(role_arn)
@@ -83,18 +95,22 @@ class DeployedStack:
 
     def _resolver(self) -> Resolver:
         assert self.policies is not None
-        return Resolver(self.policies.extract["resources"], self._local_names(),
-                        Place(region=REGION, account=ACCOUNT_ID))
+        return Resolver(
+            self.policies.extract["resources"],
+            self._local_names(),
+            Place(region=REGION, account=ACCOUNT_ID),
+        )
 
     def _create_state_machine(self, role_arn: str) -> str:
         # The template's substitutions (function ARNs), with this run's bounds and timings.
-        substitutions = {k: str(v) for k, v in self._resolver()(
-            self.stack.substitutions()).items()}
+        substitutions = {k: str(v) for k, v in self._resolver()(self.stack.substitutions()).items()}
         substitutions.update(self.config.workflow_substitutions())
         definition = project_config.substitute(project_config.asl_template(), substitutions)
-        return str(self.client("stepfunctions").create_state_machine(
-            name=f"{PREFIX}-Workflow", definition=definition, roleArn=role_arn,
-            type="STANDARD")["stateMachineArn"])
+        return str(
+            self.client("stepfunctions").create_state_machine(
+                name=f"{PREFIX}-Workflow", definition=definition, roleArn=role_arn, type="STANDARD"
+            )["stateMachineArn"]
+        )
 
     def _create_rules(self) -> None:
         """Each rule with the template's pattern; each target is an SQS inbox the harness drains
@@ -107,8 +123,9 @@ class DeployedStack:
             targets = []
             for key in rule.targets:
                 url = sqs.create_queue(QueueName=f"{name}-{key}")["QueueUrl"]
-                queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                    "QueueArn"])["Attributes"]["QueueArn"]
+                queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                    "Attributes"
+                ]["QueueArn"]
                 targets.append({"Id": key, "Arn": queue_arn})
                 self.inboxes[url] = key
                 self.retry_attempts[url] = rule.retry_attempts
@@ -117,11 +134,16 @@ class DeployedStack:
     def _local_names(self) -> dict[str, str]:
         """Logical id -> local name, for resolving the template's references."""
         assert self.policies is not None
-        return local_names(self.policies, PREFIX, self.function_names, {
-            "AWS::DynamoDB::Table": self.lock_table,
-            "AWS::SNS::Topic": self.topic_arn.rsplit(":", 1)[-1],
-            "AWS::StepFunctions::StateMachine": f"{PREFIX}-Workflow",
-        })
+        return local_names(
+            self.policies,
+            PREFIX,
+            self.function_names,
+            {
+                "AWS::DynamoDB::Table": self.lock_table,
+                "AWS::SNS::Topic": self.topic_arn.rsplit(":", 1)[-1],
+                "AWS::StepFunctions::StateMachine": f"{PREFIX}-Workflow",
+            },
+        )
 
     def _enforce_iam(self) -> None:
         """From here on, every call a handler or the state machine makes is authorized against
@@ -129,7 +151,12 @@ class DeployedStack:
         assert self.policies is not None
         names = self._local_names()
         roles = {p: names[self.policies.role_name(p)] for p in self.policies.principals()}
-        self.iam = IamEnforcer(self.policies, names, Place(region=REGION, account=ACCOUNT_ID),
-                               roles, LocalTags(self.world, ACCOUNT_ID, REGION),
-                               state_machine_session=f"{PREFIX}-Workflow")
+        self.iam = IamEnforcer(
+            self.policies,
+            names,
+            Place(region=REGION, account=ACCOUNT_ID),
+            roles,
+            LocalTags(self.world, ACCOUNT_ID, REGION),
+            state_machine_session=f"{PREFIX}-Workflow",
+        )
         self._patches.iam = self.iam

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def flatten_like_eventbridge(node: Any, prefix: str = "",
-                             result: dict[str, Any] | None = None) -> dict[str, Any]:
+def flatten_like_eventbridge(
+    node: Any, prefix: str = "", result: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The event as dotted paths; a path through an array of objects holds every element's
     value, so `{"a": [{"b": 1}, {"b": 2}]}` gives `{"a.b": [1, 2]}` as EventBridge matches it."""
     if result is None:
@@ -18,8 +19,11 @@ def flatten_like_eventbridge(node: Any, prefix: str = "",
                 flatten_like_eventbridge(value, path, result)
             elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
                 for element in value:
-                    sub = flatten_like_eventbridge(element, path, {}) if isinstance(
-                        element, dict) else {path: element}
+                    sub = (
+                        flatten_like_eventbridge(element, path, {})
+                        if isinstance(element, dict)
+                        else {path: element}
+                    )
                     for sub_key, sub_value in sub.items():
                         existing = result.setdefault(sub_key, [])
                         if not isinstance(existing, list):

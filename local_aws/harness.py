@@ -40,8 +40,16 @@ from local_aws.workspaces_byol import ByolWorld, Faults, Timings, install, unins
 from local_aws.world_setup import WorldSetup
 from stacks import config as project_config
 
-__all__ = ["ACCOUNT_ID", "PREFIX", "REGION", "ExecutionResult", "LocalAws", "Notification",
-           "Timings", "local_aws"]
+__all__ = [
+    "ACCOUNT_ID",
+    "PREFIX",
+    "REGION",
+    "ExecutionResult",
+    "LocalAws",
+    "Notification",
+    "Timings",
+    "local_aws",
+]
 
 
 @dataclass
@@ -66,14 +74,23 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         self.calls = CallLog()
         self.lambdas = LocalLambdaRuntime(ACCOUNT_ID, REGION)
         self.buckets = TokenBuckets(self.throttling, self.clock.now)
-        self.cloudtrail = CloudTrail(self.clock.now, f"{PREFIX}Role",
-                                     self.lambdas.current_function)
-        self._patches = Patches(self.clock, self.lambdas, self.faults, self.calls,
-                                on_state=self.on_state, buckets=self.buckets,
-                                cloudtrail=self.cloudtrail)
+        self.cloudtrail = CloudTrail(self.clock.now, f"{PREFIX}Role", self.lambdas.current_function)
+        self._patches = Patches(
+            self.clock,
+            self.lambdas,
+            self.faults,
+            self.calls,
+            on_state=self.on_state,
+            buckets=self.buckets,
+            cloudtrail=self.cloudtrail,
+        )
         self._outside: contextlib.AbstractContextManager[None] | None = None
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                                      "lambda": {"use_docker": False}})
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+            }
+        )
         self._saved_env: dict[str, str | None] = {}
         self.inboxes: dict[str, str] = {}
         self.dead_letters: list[dict[str, Any]] = []
@@ -133,9 +150,12 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         with self._clients_lock:
             if key not in self._clients:
                 self._clients[key] = boto3.client(
-                    service, region_name=REGION,
-                    config=Config(retries={"mode": "standard",
-                                           "total_max_attempts": 10 if retries else 1}))
+                    service,
+                    region_name=REGION,
+                    config=Config(
+                        retries={"mode": "standard", "total_max_attempts": 10 if retries else 1}
+                    ),
+                )
             return self._clients[key]
 
 

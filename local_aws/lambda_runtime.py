@@ -94,8 +94,7 @@ class HandlerOutput(io.TextIOBase):
             for directive in record["_aws"].get("CloudWatchMetrics", []):
                 for metric in directive.get("Metrics", []):
                     values = record.get(metric["Name"], [])
-                    totals[metric["Name"]] += sum(values if isinstance(values, list)
-                                                  else [values])
+                    totals[metric["Name"]] += sum(values if isinstance(values, list) else [values])
         return totals
 
 
@@ -126,8 +125,9 @@ class LocalLambdaRuntime:
         self.functions[fn.name] = fn
         return self.arn(fn.name)
 
-    def invoke(self, function_name: str, body: Any,
-               response_headers: dict[str, str]) -> bytes | None:
+    def invoke(
+        self, function_name: str, body: Any, response_headers: dict[str, str]
+    ) -> bytes | None:
         name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
         fn = self.functions.get(name)
         if fn is None:
@@ -137,8 +137,10 @@ class LocalLambdaRuntime:
         if isinstance(body, bytes):
             body = body.decode()
         event = json.loads(body) if body else {}
-        crash = {"errorType": "Runtime.ExitError",
-                 "errorMessage": "Runtime exited with error: signal: killed (injected crash)"}
+        crash = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": "Runtime exited with error: signal: killed (injected crash)",
+        }
         if self.faults.take(self.faults.crash_before, fn.key):
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(crash).encode()
@@ -156,8 +158,9 @@ class LocalLambdaRuntime:
             # The handler's AWS calls are authorized as its own role (local_aws/iam), from its
             # own execution environment's SDK clients.
             with identity.acting_as(fn.key, name), clients.environment(f"{name}#{env}"):
-                result = fn.load()(event, FakeLambdaContext(name, self.arn(name), fn.memory_mb,
-                                                            fn.timeout_seconds))
+                result = fn.load()(
+                    event, FakeLambdaContext(name, self.arn(name), fn.memory_mb, fn.timeout_seconds)
+                )
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports any exception
             from byol_import.errors import ByolImportError
 
@@ -165,11 +168,13 @@ class LocalLambdaRuntime:
                 with self._lock:
                     self.unhandled.append(f"{fn.key}: {type(exc).__name__}: {exc}")
             response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({
-                "errorType": type(exc).__name__,
-                "errorMessage": str(exc),
-                "stackTrace": traceback.format_exception(exc)[-5:],
-            }).encode()
+            return json.dumps(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc)[-5:],
+                }
+            ).encode()
         finally:
             self.output.local.capturing = False
             with self._lock:

@@ -27,7 +27,7 @@ def _tokens(pattern: str) -> list[str]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match:
-            raise UnsupportedPattern(f"cannot read {text[pos:pos + 30]!r} in {pattern!r}")
+            raise UnsupportedPattern(f"cannot read {text[pos : pos + 30]!r} in {pattern!r}")
         out.append(match.group(1))
         pos = match.end()
     return out
@@ -105,7 +105,11 @@ def step_functions_log_event(history_event: Mapping[str, Any]) -> dict[str, Any]
     the event's details (its `...EventDetails` member) under `details`
     (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)."""
     details: Mapping[str, Any] = next(
-        (v for k, v in history_event.items() if k.endswith("EventDetails")), {})
-    return {"type": history_event["type"], "id": str(history_event.get("id", "")),
-            "previous_event_id": str(history_event.get("previousEventId", "")),
-            "details": dict(details)}
+        (v for k, v in history_event.items() if k.endswith("EventDetails")), {}
+    )
+    return {
+        "type": history_event["type"],
+        "id": str(history_event.get("id", "")),
+        "previous_event_id": str(history_event.get("previousEventId", "")),
+        "details": dict(details),
+    }

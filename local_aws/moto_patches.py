@@ -27,11 +27,16 @@ if TYPE_CHECKING:
 class Patches:
     """Install every patch; `remove()` restores moto exactly."""
 
-    def __init__(self, clock: VirtualClock, lambdas: LocalLambdaRuntime, faults: Faults,
-                 calls: CallLog,
-                 on_state: Callable[[str, str, datetime], None] | None = None,
-                 buckets: TokenBuckets | None = None,
-                 cloudtrail: CloudTrail | None = None) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        lambdas: LocalLambdaRuntime,
+        faults: Faults,
+        calls: CallLog,
+        on_state: Callable[[str, str, datetime], None] | None = None,
+        buckets: TokenBuckets | None = None,
+        cloudtrail: CloudTrail | None = None,
+    ) -> None:
         self.on_state = on_state
         self.clock = clock
         self.lambdas = lambdas
@@ -137,8 +142,14 @@ class Patches:
 
         lambdas = self.lambdas
 
-        def invoke(_self: Any, function_name: str, qualifier: str | None, body: Any,
-                   headers: Any, response_headers: Any) -> bytes | None:
+        def invoke(
+            _self: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: Any,
+        ) -> bytes | None:
             return lambdas.invoke(function_name, body, response_headers)
 
         self._set(LambdaSimpleBackend, "invoke", invoke)
@@ -215,7 +226,6 @@ class Patches:
                     original_set_error(_self, error)
 
         self._set(Environment, "set_error", set_error)
-
 
     def asl_parsed_once(self) -> None:
         """moto parses the ASL with its pure-Python ANTLR parser at every CreateStateMachine and

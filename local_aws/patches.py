@@ -12,5 +12,13 @@ from local_aws.lambda_runtime import (
 )
 from local_aws.moto_patches import Patches
 
-__all__ = ["ApiCall", "CallLog", "FakeLambdaContext", "HandlerOutput", "LambdaFaults",
-           "LocalFunction", "LocalLambdaRuntime", "Patches"]
+__all__ = [
+    "ApiCall",
+    "CallLog",
+    "FakeLambdaContext",
+    "HandlerOutput",
+    "LambdaFaults",
+    "LocalFunction",
+    "LocalLambdaRuntime",
+    "Patches",
+]

@@ -39,9 +39,14 @@ _THROTTLE = {
 
 
 class RequestPipeline:
-    def __init__(self, clock: VirtualClock, faults: Faults, calls: CallLog,
-                 buckets: TokenBuckets | None = None,
-                 cloudtrail: CloudTrail | None = None) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        faults: Faults,
+        calls: CallLog,
+        buckets: TokenBuckets | None = None,
+        cloudtrail: CloudTrail | None = None,
+    ) -> None:
         self.clock = clock
         self.faults = faults
         self.calls = calls
@@ -64,8 +69,12 @@ class RequestPipeline:
     def _serve(self, request: Any, serve: Serve) -> Any:
         operation, service = request._get_action(), request.service_name
         throttled = self.buckets is not None and not self.buckets.take(
-            request.current_account, request.region, service, operation,
-            getattr(request, "params", None))
+            request.current_account,
+            request.region,
+            service,
+            operation,
+            getattr(request, "params", None),
+        )
         self.calls.add(ApiCall(service, operation, self.clock.now(), throttled))
         if throttled:
             return _throttle(request)
@@ -91,8 +100,12 @@ class RequestPipeline:
         if faults.take(faults.throttle, key):
             return _throttle(request)
         if faults.take(faults.server_error, key):
-            return _fault(request, "InternalError" if service == "ec2" else
-                          "InternalServerError", "We encountered an internal error.", 500)
+            return _fault(
+                request,
+                "InternalError" if service == "ec2" else "InternalServerError",
+                "We encountered an internal error.",
+                500,
+            )
         spec = _injected_error(faults, service, operation, key)
         return None if spec is None else _documented_fault(request, spec, operation)
 
@@ -118,8 +131,7 @@ def _documented_fault(response: Any, spec: ErrorSpec, operation: str) -> Any:
     class InjectedError(ServiceException):
         """Defined outside moto: moto looks its code up in the request's own service model."""
 
-    error = InjectedError(spec.code, aws_errors.message(spec, operation,
-                                                        response.current_account))
+    error = InjectedError(spec.code, aws_errors.message(spec, operation, response.current_account))
     _, headers, body = response.serialized(ActionResult(error))
     headers["status"] = spec.status
     headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
@@ -127,8 +139,11 @@ def _documented_fault(response: Any, spec: ErrorSpec, operation: str) -> Any:
 
 
 def _throttle(response: Any) -> Any:
-    return _fault(response, *_THROTTLE.get(response.service_name,
-                                           ("ThrottlingException", "Rate exceeded")), 400)
+    return _fault(
+        response,
+        *_THROTTLE.get(response.service_name, ("ThrottlingException", "Rate exceeded")),
+        400,
+    )
 
 
 def _fault(response: Any, code: str, message: str, status: int) -> Any:
@@ -136,16 +151,27 @@ def _fault(response: Any, code: str, message: str, status: int) -> Any:
     service = response.service_name
     request_id = str(uuid.uuid4())
     if service == "ec2":
-        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error>"
-                f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-                f"<RequestID>{request_id}</RequestID></Response>")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+            f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        )
         return status, {"status": status, "Content-Type": "text/xml"}, body
     if service in ("sns", "sqs", "iam", "sts"):
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-                f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
-                "</ErrorResponse>")
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+            "</ErrorResponse>"
+        )
         return status, {"status": status, "Content-Type": "text/xml"}, body
     body = json.dumps({"__type": code, "message": message})
-    return status, {"status": status, "x-amzn-ErrorType": code,
-                    "x-amzn-RequestId": request_id,
-                    "Content-Type": "application/x-amz-json-1.1"}, body
+    return (
+        status,
+        {
+            "status": status,
+            "x-amzn-ErrorType": code,
+            "x-amzn-RequestId": request_id,
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+        body,
+    )

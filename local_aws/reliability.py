@@ -21,8 +21,16 @@ from local_aws.reliability_scenarios import (
     terminal_failures,
 )
 
-__all__ = ["SCENARIOS", "Row", "concurrency", "hostile_input", "main", "run", "table",
-           "terminal_failures"]
+__all__ = [
+    "SCENARIOS",
+    "Row",
+    "concurrency",
+    "hostile_input",
+    "main",
+    "run",
+    "table",
+    "terminal_failures",
+]
 
 
 def run(name: str) -> list[Row]:
@@ -35,16 +43,27 @@ def run(name: str) -> list[Row]:
 
 
 def table(rows: list[Row]) -> str:
-    header = ("scenario", "runs", "outcome", "ModifyAccount (applied/sent)", "imports",
-              "leaked locks",
-              "unhandled exc.", "IAM evaluated/denied", "wall s", "rules broken")
+    header = (
+        "scenario",
+        "runs",
+        "outcome",
+        "ModifyAccount (applied/sent)",
+        "imports",
+        "leaked locks",
+        "unhandled exc.",
+        "IAM evaluated/denied",
+        "wall s",
+        "rules broken",
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
-        lines.append(f"| {r.scenario} | {r.runs} | {r.outcome} | {r.modify_calls}/"
-                     f"{r.modify_attempts} | {r.imports} "
-                     f"| {r.leaked_locks} | {r.unhandled} | {r.iam_evaluated}/{r.iam_denied} "
-                     f"| {r.wall_seconds:.1f} | "
-                     f"{len(r.broken)} |")
+        lines.append(
+            f"| {r.scenario} | {r.runs} | {r.outcome} | {r.modify_calls}/"
+            f"{r.modify_attempts} | {r.imports} "
+            f"| {r.leaked_locks} | {r.unhandled} | {r.iam_evaluated}/{r.iam_denied} "
+            f"| {r.wall_seconds:.1f} | "
+            f"{len(r.broken)} |"
+        )
     return "\n".join(lines)
 
 
@@ -60,10 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     broken = [(r.scenario, b) for r in rows for b in r.broken]
     for scenario, rule in broken:
         print(f"BROKEN: {scenario}: {rule}", file=sys.stderr)
-    print(f"\naccount {ACCOUNT_ID}: {len(rows)} scenarios, {sum(r.runs for r in rows)} "
-          f"executions, {len(broken)} broken rules; IAM: "
-          f"{sum(r.iam_evaluated for r in rows)} calls evaluated against the synthesized roles, "
-          f"{sum(r.iam_denied for r in rows)} denied")
+    print(
+        f"\naccount {ACCOUNT_ID}: {len(rows)} scenarios, {sum(r.runs for r in rows)} "
+        f"executions, {len(broken)} broken rules; IAM: "
+        f"{sum(r.iam_evaluated for r in rows)} calls evaluated against the synthesized roles, "
+        f"{sum(r.iam_denied for r in rows)} denied"
+    )
     return 1 if broken else 0
 
 

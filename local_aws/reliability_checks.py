@@ -9,9 +9,16 @@ from byol_import import settings
 from local_aws.harness import LocalAws
 
 TERMINAL = ("AVAILABLE", "FAILED", "ABORTED", "TIMED_OUT")
-WORKSPACES_OPS = ("DescribeAccount", "DescribeAccountModifications",
-                  "ListAvailableManagementCidrRanges", "ModifyAccount", "ImportWorkspaceImage",
-                  "DescribeWorkspaceImages", "DescribeTags", "DeleteWorkspaceImage")
+WORKSPACES_OPS = (
+    "DescribeAccount",
+    "DescribeAccountModifications",
+    "ListAvailableManagementCidrRanges",
+    "ModifyAccount",
+    "ImportWorkspaceImage",
+    "DescribeWorkspaceImages",
+    "DescribeTags",
+    "DeleteWorkspaceImage",
+)
 EC2_OPS = ("ec2:DescribeImages", "ec2:DescribeVpcs", "ec2:CreateTags")
 
 
@@ -31,8 +38,15 @@ class Row:
     broken: list[str] = field(default_factory=list)
 
 
-def finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | None = None,
-            expect_error: str | None = None, expect_modify: int | None = None) -> Row:
+def finish(
+    aws: LocalAws,
+    row: Row,
+    amis: list[str],
+    *,
+    expect_status: str | None = None,
+    expect_error: str | None = None,
+    expect_modify: int | None = None,
+) -> Row:
     """Measure the run and check the rules every scenario shares ("nothing lost")."""
     aws.wait_for_executions(timeout_seconds=600)
     # The run is over: our own inspection calls must not meet the injected faults.
@@ -72,8 +86,9 @@ def finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | Non
     if row.unhandled:
         row.broken.append(f"unhandled exceptions: {aws.lambdas.unhandled[:3]}")
     if aws.self_triggered():
-        row.broken.append(f"the workflow's own CreateTags reached the starter "
-                          f"{len(aws.self_triggered())} times")
+        row.broken.append(
+            f"the workflow's own CreateTags reached the starter {len(aws.self_triggered())} times"
+        )
     for r in results:
         if expect_status and r.status != expect_status:
             row.broken.append(f"{r.name} ended {r.status} {r.error}: {r.cause}")
@@ -82,8 +97,9 @@ def finish(aws: LocalAws, row: Row, amis: list[str], *, expect_status: str | Non
         if r.status == "FAILED" and not r.cause:
             row.broken.append(f"{r.name} failed without a reason")
     if expect_modify is not None and row.modify_calls != expect_modify:
-        row.broken.append(f"ModifyAccount took effect {row.modify_calls} times, "
-                          f"not {expect_modify}")
+        row.broken.append(
+            f"ModifyAccount took effect {row.modify_calls} times, not {expect_modify}"
+        )
     return row
 
 

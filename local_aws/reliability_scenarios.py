@@ -18,6 +18,7 @@ from local_aws.workspaces_byol import Faults, ImportFault
 
 # --- 1. concurrency -------------------------------------------------------------------------
 
+
 def concurrency(count: int = 20) -> Row:
     row = Row(f"concurrency: {count} AMIs tagged in one second, BYOL disabled")
     with LocalAws() as aws:
@@ -28,6 +29,7 @@ def concurrency(count: int = 20) -> Row:
 
 
 # --- 2. duplicates ----------------------------------------------------------------------------
+
 
 def duplicate_events() -> Row:
     row = Row("duplicates: same event x3, same tag rewritten, status tags")
@@ -57,8 +59,12 @@ def many_resources() -> Row:
         # CreateTags names existing resources only (AWS refuses unknown ids): 20 instances and
         # 20 snapshots of the account.
         ec2 = aws.client("ec2")
-        others = [i["InstanceId"] for i in ec2.run_instances(
-            ImageId=amis[0], MinCount=20, MaxCount=20, InstanceType="t3.micro")["Instances"]]
+        others = [
+            i["InstanceId"]
+            for i in ec2.run_instances(
+                ImageId=amis[0], MinCount=20, MaxCount=20, InstanceType="t3.micro"
+            )["Instances"]
+        ]
         volume = ec2.create_volume(AvailabilityZone=f"{aws.lambdas.region}a", Size=8)["VolumeId"]
         others += [ec2.create_snapshot(VolumeId=volume)["SnapshotId"] for _ in range(20)]
         with aws.clock.hold():
@@ -92,8 +98,11 @@ def name_taken_by_another() -> Row:
         ami = aws.create_windows_ami(name="gold")
         other = aws.create_windows_ami(name="other")
         aws.client("workspaces").import_workspace_image(
-            Ec2ImageId=other, IngestionProcess="BYOL_REGULAR_WSP", ImageName=f"gold-{ami}",
-            ImageDescription="another tool")
+            Ec2ImageId=other,
+            IngestionProcess="BYOL_REGULAR_WSP",
+            ImageName=f"gold-{ami}",
+            ImageDescription="another tool",
+        )
         aws.clock.advance(aws.timings.longest_import())
         tag_each(aws, [ami])
         finish(aws, row, [ami], expect_status="FAILED", expect_error="ImageNameTaken")
@@ -102,6 +111,7 @@ def name_taken_by_another() -> Row:
 
 
 # --- 3. faults ----------------------------------------------------------------------------------
+
 
 def throttling_everywhere(burst: int = 3) -> Row:
     row = Row(f"faults: {burst} throttles on every WorkSpaces and EC2 call")
@@ -116,10 +126,20 @@ def throttling_everywhere(burst: int = 3) -> Row:
 
 def server_errors() -> Row:
     row = Row("faults: a 5xx on every call; ModifyAccount and Import answers lost once")
-    faults = Faults(server_error={op: 1 for op in (
-        *WORKSPACES_OPS, "ec2:DescribeImages", "ec2:DescribeVpcs", "dynamodb:PutItem",
-        "dynamodb:DeleteItem", "sns:Publish")},
-        lost_response={"ModifyAccount": 1, "ImportWorkspaceImage": 1})
+    faults = Faults(
+        server_error={
+            op: 1
+            for op in (
+                *WORKSPACES_OPS,
+                "ec2:DescribeImages",
+                "ec2:DescribeVpcs",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+                "sns:Publish",
+            )
+        },
+        lost_response={"ModifyAccount": 1, "ImportWorkspaceImage": 1},
+    )
     with LocalAws(faults=faults) as aws:
         ami = aws.create_windows_ami()
         tag_each(aws, [ami])
@@ -140,13 +160,24 @@ def lambda_crashes() -> Row:
 def terminal_failures() -> list[Row]:
     rows = []
     cases: list[tuple[str, Faults, str, bool]] = [
-        ("faults: modification FAILED", Faults(modification_failure=("InternalError", "broke")),
-         "ByolEnablementFailed", False),
-        ("faults: import ERROR, image cleaned up", Faults(import_errors={"*": ImportFault()}),
-         "ImageImportFailed", True),
-        ("faults: import ERROR and cleanup fails",
-         Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException"),
-         "ImageImportFailed", True),
+        (
+            "faults: modification FAILED",
+            Faults(modification_failure=("InternalError", "broke")),
+            "ByolEnablementFailed",
+            False,
+        ),
+        (
+            "faults: import ERROR, image cleaned up",
+            Faults(import_errors={"*": ImportFault()}),
+            "ImageImportFailed",
+            True,
+        ),
+        (
+            "faults: import ERROR and cleanup fails",
+            Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException"),
+            "ImageImportFailed",
+            True,
+        ),
         ("faults: account not eligible", Faults(not_eligible=True), "ByolNotEligible", False),
     ]
     for name, faults, error, enabled in cases:
@@ -158,8 +189,8 @@ def terminal_failures() -> list[Row]:
             tag_each(aws, [ami])
             finish(aws, row, [ami], expect_status="FAILED", expect_error=error)
             if "cleanup fails" not in name and any(
-                    i.ami_id == ami for a in aws.world._accounts.values()
-                    for i in a.images.values()):
+                i.ami_id == ami for a in aws.world._accounts.values() for i in a.images.values()
+            ):
                 row.broken.append("our failed image was not deleted")
         rows.append(row)
     return rows
@@ -168,9 +199,14 @@ def terminal_failures() -> list[Row]:
 def stale_lock() -> Row:
     row = Row("faults: lock left by a dead holder, lease expired")
     with LocalAws() as aws:
-        aws.client("dynamodb").put_item(TableName=aws.lock_table, Item={
-            "LockId": {"S": settings.ACCOUNT_LOCK_ID}, "Owner": {"S": "arn:dead-execution"},
-            "ExpiresAt": {"N": str(int(aws.clock.now().timestamp()) - 1)}})
+        aws.client("dynamodb").put_item(
+            TableName=aws.lock_table,
+            Item={
+                "LockId": {"S": settings.ACCOUNT_LOCK_ID},
+                "Owner": {"S": "arn:dead-execution"},
+                "ExpiresAt": {"N": str(int(aws.clock.now().timestamp()) - 1)},
+            },
+        )
         ami = aws.create_windows_ami()
         tag_each(aws, [ami])
         return finish(aws, row, [ami], expect_status="SUCCEEDED", expect_modify=1)
@@ -186,8 +222,9 @@ def aborted_holder() -> Row:
             deadline = time.monotonic() + 60
             while aws.lock_holder() != arn and time.monotonic() < deadline:
                 time.sleep(0.01)
-            aws.client("stepfunctions").stop_execution(executionArn=arn, error="Aborted",
-                                                       cause="aborted by a person")
+            aws.client("stepfunctions").stop_execution(
+                executionArn=arn, error="Aborted", cause="aborted by a person"
+            )
         aws.wait_for_executions()
         if aws.lock_holder() is not None:
             row.broken.append("the janitor did not free the aborted holder's lock")
@@ -204,13 +241,19 @@ def aborted_holder() -> Row:
 
 # --- 4. hostile input ---------------------------------------------------------------------------
 
+
 def _hostile_values(rng: random.Random) -> Any:
     choices: list[Callable[[], Any]] = [
-        lambda: None, lambda: rng.randint(-10**12, 10**12), lambda: rng.random(),
+        lambda: None,
+        lambda: rng.randint(-(10**12), 10**12),
+        lambda: rng.random(),
         lambda: "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 300))),
-        lambda: "ami-" + "é" * rng.randint(1, 40), lambda: "x" * 100_000,
-        lambda: [rng.random() for _ in range(5)], lambda: {"nested": {"deep": ["ami-0"]}},
-        lambda: "ami-12345678", lambda: "💥" * 70,
+        lambda: "ami-" + "é" * rng.randint(1, 40),
+        lambda: "x" * 100_000,
+        lambda: [rng.random() for _ in range(5)],
+        lambda: {"nested": {"deep": ["ami-0"]}},
+        lambda: "ami-12345678",
+        lambda: "💥" * 70,
     ]
     return rng.choice(choices)()
 
@@ -221,18 +264,34 @@ def hostile_input(count: int = 40, seed: int = 2026) -> Row:
     with LocalAws() as aws:
         aws.enable_byol_directly()
         for i in range(count):
-            fields = ["ImageId", "IngestionProcess", "ImageName", "ImageDescription",
-                      "Applications", "Tags", "Trigger", "Bogus"]
+            fields = [
+                "ImageId",
+                "IngestionProcess",
+                "ImageName",
+                "ImageDescription",
+                "Applications",
+                "Tags",
+                "Trigger",
+                "Bogus",
+            ]
             payload = {f: _hostile_values(rng) for f in rng.sample(fields, rng.randint(0, 5))}
             if i % 2:
                 aws.start_manual(payload)
                 continue
-            detail = {"eventName": rng.choice(["CreateTags", "DeleteTags", None]),
-                      "eventSource": "ec2.amazonaws.com",
-                      "requestParameters": {"resourcesSet": {"items": [
-                          {"resourceId": _hostile_values(rng)} for _ in range(3)]},
-                          "tagSet": {"items": [{"key": aws.config.trigger_tag_key,
-                                                "value": _hostile_values(rng)}]}}}
+            detail = {
+                "eventName": rng.choice(["CreateTags", "DeleteTags", None]),
+                "eventSource": "ec2.amazonaws.com",
+                "requestParameters": {
+                    "resourcesSet": {
+                        "items": [{"resourceId": _hostile_values(rng)} for _ in range(3)]
+                    },
+                    "tagSet": {
+                        "items": [
+                            {"key": aws.config.trigger_tag_key, "value": _hostile_values(rng)}
+                        ]
+                    },
+                },
+            }
             aws.put_event("AWS API Call via CloudTrail", detail)
         deliveries = aws.deliver_events()
         aws.wait_for_executions()

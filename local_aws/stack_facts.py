@@ -39,36 +39,60 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
     functions: dict[str, dict[str, Any]] = {}
     tables: dict[str, dict[str, Any]] = {}
     rules: dict[str, dict[str, Any]] = {}
-    invoke_configs = {_ref_id(r["Properties"]["FunctionName"]): r["Properties"]
-                      for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"
-                      and r["Properties"].get("Qualifier", "$LATEST") == "$LATEST"}
+    invoke_configs = {
+        _ref_id(r["Properties"]["FunctionName"]): r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and r["Properties"].get("Qualifier", "$LATEST") == "$LATEST"
+    }
     for logical_id, res in resources.items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::Lambda::Function" and props.get("Handler") in handler_keys:
             functions[handler_keys[props["Handler"]]] = {
-                "logical_id": logical_id, "handler": props["Handler"],
+                "logical_id": logical_id,
+                "handler": props["Handler"],
                 "timeout_seconds": props.get("Timeout", 3),  # CloudFormation's defaults
                 "memory_mb": props.get("MemorySize", 128),
-                **_async_facts(invoke_configs.get(logical_id, {}))}
+                **_async_facts(invoke_configs.get(logical_id, {})),
+            }
         elif res["Type"] == "AWS::DynamoDB::Table":
-            tables[logical_id] = {k: props[k] for k in (
-                "KeySchema", "AttributeDefinitions", "BillingMode") if k in props}
+            tables[logical_id] = {
+                k: props[k]
+                for k in ("KeySchema", "AttributeDefinitions", "BillingMode")
+                if k in props
+            }
         elif res["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
-            rules[logical_id] = {"pattern": props["EventPattern"], "targets": [
-                {"function": _ref_id(t["Arn"]),
-                 "retry_attempts": t.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185)}
-                for t in props.get("Targets", [])]}
+            rules[logical_id] = {
+                "pattern": props["EventPattern"],
+                "targets": [
+                    {
+                        "function": _ref_id(t["Arn"]),
+                        "retry_attempts": t.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185),
+                    }
+                    for t in props.get("Targets", [])
+                ],
+            }
     topics = sorted(k for k, r in resources.items() if r["Type"] == "AWS::SNS::Topic")
-    machines = {k: r.get("Properties", {}).get("DefinitionSubstitutions", {})
-                for k, r in resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"}
-    return {"functions": functions, "tables": tables, "topics": topics, "rules": rules,
-            "state_machines": machines}
+    machines = {
+        k: r.get("Properties", {}).get("DefinitionSubstitutions", {})
+        for k, r in resources.items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+    return {
+        "functions": functions,
+        "tables": tables,
+        "topics": topics,
+        "rules": rules,
+        "state_machines": machines,
+    }
 
 
 def _async_facts(config: Mapping[str, Any]) -> dict[str, Any]:
     on_failure = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-    return {"async_retry_attempts": config.get("MaximumRetryAttempts", 2),
-            "async_on_failure": on_failure is not None}
+    return {
+        "async_retry_attempts": config.get("MaximumRetryAttempts", 2),
+        "async_on_failure": on_failure is not None,
+    }
 
 
 def _ref_id(node: Any) -> str | None:
@@ -85,10 +109,18 @@ class StackFacts:
     facts: dict[str, Any]
 
     def functions(self) -> list[FunctionFacts]:
-        return [FunctionFacts(key, f["logical_id"], f["handler"], int(f["timeout_seconds"]),
-                              int(f["memory_mb"]), int(f["async_retry_attempts"]),
-                              bool(f["async_on_failure"]))
-                for key, f in self.facts["functions"].items()]
+        return [
+            FunctionFacts(
+                key,
+                f["logical_id"],
+                f["handler"],
+                int(f["timeout_seconds"]),
+                int(f["memory_mb"]),
+                int(f["async_retry_attempts"]),
+                bool(f["async_on_failure"]),
+            )
+            for key, f in self.facts["functions"].items()
+        ]
 
     def only(self, kind: str) -> tuple[str, Any]:
         """The single table, topic or state machine of the stack: (logical id, its facts)."""
@@ -112,7 +144,12 @@ class StackFacts:
             unknown = [t["function"] for t in rule["targets"] if t["function"] not in keys]
             if unknown:
                 raise ValueError(f"rule {logical_id} targets {unknown}: not a known function")
-            out.append(RuleFacts(logical_id, rule["pattern"],
-                                 tuple(keys[t["function"]] for t in rule["targets"]),
-                                 min(t["retry_attempts"] for t in rule["targets"])))
+            out.append(
+                RuleFacts(
+                    logical_id,
+                    rule["pattern"],
+                    tuple(keys[t["function"]] for t in rule["targets"]),
+                    min(t["retry_attempts"] for t in rule["targets"]),
+                )
+            )
         return out

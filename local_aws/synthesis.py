@@ -18,10 +18,18 @@ CACHE_DIR = ROOT / ".cache" / "iam"
 # Everything that shapes the synthesized template.
 # The functions' package is included whole: the stack reads its settings, function table and
 # trigger registry from there.
-CACHE_INPUTS = ("stacks/**/*.py", "app.py", "cdk.json", "functions/byol_import/**/*.py",
-                "requirements*.txt", "statemachines/*.json", "statemachines/*.yaml",
-                "local_aws/synthesis.py", "local_aws/stack_facts.py",
-                "local_aws/iam/policies.py")
+CACHE_INPUTS = (
+    "stacks/**/*.py",
+    "app.py",
+    "cdk.json",
+    "functions/byol_import/**/*.py",
+    "requirements*.txt",
+    "statemachines/*.json",
+    "statemachines/*.yaml",
+    "local_aws/synthesis.py",
+    "local_aws/stack_facts.py",
+    "local_aws/iam/policies.py",
+)
 
 
 def inputs_hash(root: Path = ROOT) -> str:
@@ -68,12 +76,19 @@ def _cached(cache_dir: Path, digest: str) -> str:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")])}
         cache_dir.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        done = subprocess.run([sys.executable, "-m", "local_aws.synthesis", str(temporary)],
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "local_aws.synthesis", str(temporary)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(
                 "synthesizing the stack failed (the CDK library needs Node.js 20+ on PATH):\n"
-                f"{done.stderr[-4000:]}")
+                f"{done.stderr[-4000:]}"
+            )
         # Another process (a pytest-xdist worker) may be writing the same file: each replaces it
         # atomically, and only other hashes' files are stale.
         os.replace(temporary, path)
@@ -88,8 +103,12 @@ def _write(path: Path) -> None:
     from local_aws.iam.policies import extract
 
     template, keys = synthesized_template(), handler_keys()
-    path.write_text(json.dumps({"policies": extract(template, keys),
-                                "stack": stack_facts.extract(template, keys)}, indent=1))
+    path.write_text(
+        json.dumps(
+            {"policies": extract(template, keys), "stack": stack_facts.extract(template, keys)},
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

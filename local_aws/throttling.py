@@ -33,20 +33,40 @@ EC2_NON_MUTATING = BucketSpec(100, 20)
 EC2_UNFILTERED = BucketSpec(50, 10)
 EC2_MUTATING = BucketSpec(50, 5)
 EC2_RESOURCE_INTENSIVE = BucketSpec(50, 5)
-EC2_UNFILTERED_ACTIONS = frozenset({
-    "DescribeInstances", "DescribeInstanceStatus", "DescribeNetworkInterfaces",
-    "DescribeSecurityGroups", "DescribeSnapshots", "DescribeSpotInstanceRequests",
-    "DescribeVolumes"})
-EC2_RESOURCE_INTENSIVE_ACTIONS = frozenset({
-    "AcceptVpcPeeringConnection", "AuthorizeSecurityGroupIngress", "CancelSpotInstanceRequests",
-    "CreateKeyPair", "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection",
-    "RejectVpcPeeringConnection", "RevokeSecurityGroupIngress", "RequestSpotInstances"})
+EC2_UNFILTERED_ACTIONS = frozenset(
+    {
+        "DescribeInstances",
+        "DescribeInstanceStatus",
+        "DescribeNetworkInterfaces",
+        "DescribeSecurityGroups",
+        "DescribeSnapshots",
+        "DescribeSpotInstanceRequests",
+        "DescribeVolumes",
+    }
+)
+EC2_RESOURCE_INTENSIVE_ACTIONS = frozenset(
+    {
+        "AcceptVpcPeeringConnection",
+        "AuthorizeSecurityGroupIngress",
+        "CancelSpotInstanceRequests",
+        "CreateKeyPair",
+        "CreateVpcPeeringConnection",
+        "DeleteVpcPeeringConnection",
+        "RejectVpcPeeringConnection",
+        "RevokeSecurityGroupIngress",
+        "RequestSpotInstances",
+    }
+)
 # The uncategorized actions this project (or its tests) can call, with their own sizes.
 EC2_UNCATEGORIZED: Mapping[str, BucketSpec] = {
-    "CreateTags": BucketSpec(100, 10), "DeleteTags": BucketSpec(100, 10),
-    "ModifyImageAttribute": BucketSpec(100, 5), "DeregisterImage": BucketSpec(100, 5),
-    "CopyImage": BucketSpec(100, 1), "CreateSnapshot": BucketSpec(100, 5),
-    "DeleteSnapshot": BucketSpec(100, 5), "CreateVolume": BucketSpec(100, 5),
+    "CreateTags": BucketSpec(100, 10),
+    "DeleteTags": BucketSpec(100, 10),
+    "ModifyImageAttribute": BucketSpec(100, 5),
+    "DeregisterImage": BucketSpec(100, 5),
+    "CopyImage": BucketSpec(100, 1),
+    "CreateSnapshot": BucketSpec(100, 5),
+    "DeleteSnapshot": BucketSpec(100, 5),
+    "CreateVolume": BucketSpec(100, 5),
     "DeleteVolume": BucketSpec(100, 5),
 }
 # 2022 WorkSpaces quota page: about 2 API calls per second per account.
@@ -60,7 +80,8 @@ def ec2_bucket(operation: str, params: Mapping[str, Any]) -> tuple[str, BucketSp
     if operation in EC2_UNCATEGORIZED:
         return operation, EC2_UNCATEGORIZED[operation]
     if operation in EC2_UNFILTERED_ACTIONS and not any(
-            key in params for key in ("Filters", "Filter", "MaxResults", "NextToken")):
+        key in params for key in ("Filters", "Filter", "MaxResults", "NextToken")
+    ):
         return f"{operation}(unfiltered)", EC2_UNFILTERED
     if operation.startswith(_NON_MUTATING_PREFIXES):
         return operation, EC2_NON_MUTATING
@@ -83,8 +104,9 @@ class Throttling:
     def off(cls) -> Throttling:
         return cls(enabled=False)
 
-    def bucket(self, service: str, operation: str,
-               params: Mapping[str, Any]) -> tuple[str, BucketSpec] | None:
+    def bucket(
+        self, service: str, operation: str, params: Mapping[str, Any]
+    ) -> tuple[str, BucketSpec] | None:
         if not self.enabled:
             return None
         if (service, operation) in self.overrides:
@@ -112,8 +134,14 @@ class TokenBuckets:
         self._lock = threading.Lock()
         self.throttled: list[tuple[str, str, str]] = []  # (account, service, operation)
 
-    def take(self, account: str, region: str, service: str, operation: str,
-             params: Mapping[str, Any] | None = None) -> bool:
+    def take(
+        self,
+        account: str,
+        region: str,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> bool:
         """Take a token for this request; False means AWS throttles it."""
         chosen = self.policy.bucket(service, operation, params or {})
         if chosen is None:

@@ -76,8 +76,9 @@ class Watching:
     def client(self, service: str, *, retries: bool = True) -> Any:
         raise NotImplementedError
 
-    def put_event(self, detail_type: str, detail: dict[str, Any],
-                  source: str = "aws.ec2") -> dict[str, Any]:
+    def put_event(
+        self, detail_type: str, detail: dict[str, Any], source: str = "aws.ec2"
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def deliver_events(self) -> list[dict[str, Any]]:
@@ -97,7 +98,8 @@ class Watching:
         for url, target in self.inboxes.items():
             while True:
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-                    "Messages", [])
+                    "Messages", []
+                )
                 if not messages:
                     break
                 for message in messages:
@@ -124,13 +126,27 @@ class Watching:
                 refused = error
         assert refused is not None
         code = refused.response["Error"]["Code"]
-        self.dead_letters.append({"From": "EventBridge", "Event": event, "Attributes": {
-            "ERROR_CODE": code, "ERROR_MESSAGE": refused.response["Error"].get("Message", "")}})
-        return {"Target": target, "Event": event, "Error": code, "Result": None,
-                "Attempts": attempts}
+        self.dead_letters.append(
+            {
+                "From": "EventBridge",
+                "Event": event,
+                "Attributes": {
+                    "ERROR_CODE": code,
+                    "ERROR_MESSAGE": refused.response["Error"].get("Message", ""),
+                },
+            }
+        )
+        return {
+            "Target": target,
+            "Event": event,
+            "Error": code,
+            "Result": None,
+            "Attempts": attempts,
+        }
 
-    def _run_async(self, target: str, event: dict[str, Any],
-                   attempts: list[datetime]) -> dict[str, Any]:
+    def _run_async(
+        self, target: str, event: dict[str, Any], attempts: list[datetime]
+    ) -> dict[str, Any]:
         """Lambda's layer, once it accepted the event: a function error is retried, then the
         event goes to the on-failure destination if the function has one, else it is dropped.
         A refused first invoke raises (EventBridge's to retry)."""
@@ -151,17 +167,27 @@ class Watching:
         error = response.get("FunctionError")
         if error:
             # What Lambda sends to an on-failure destination: an invocation record.
-            record = {"requestContext": {"condition": "RetriesExhausted",
-                                         "approximateInvokeCount": len(attempts),
-                                         "functionArn": self.lambdas.arn(name)},
-                      "requestPayload": event, "responseContext": {"functionError": error},
-                      "responsePayload": payload}
+            record = {
+                "requestContext": {
+                    "condition": "RetriesExhausted",
+                    "approximateInvokeCount": len(attempts),
+                    "functionArn": self.lambdas.arn(name),
+                },
+                "requestPayload": event,
+                "responseContext": {"functionError": error},
+                "responsePayload": payload,
+            }
             if config.async_on_failure:
                 self.dead_letters.append({"From": "Lambda", "Event": event, "Record": record})
             else:
                 self.dropped.append({"Event": event, "Record": record})
-        return {"Target": target, "Event": event, "Error": error, "Result": payload,
-                "Attempts": attempts}
+        return {
+            "Target": target,
+            "Event": event,
+            "Error": error,
+            "Result": payload,
+            "Attempts": attempts,
+        }
 
     def _refuse_injected(self, name: str) -> None:
         """An injected `lambda:Invoke` error refuses EventBridge's invoke. moto serves Invoke
@@ -169,14 +195,22 @@ class Watching:
         never sees it: the invoker takes the injection here, with the documented code."""
         spec = _injected_error(self.faults, "lambda", "Invoke", "lambda:Invoke")
         if spec is not None:
-            raise ClientError({"Error": {"Code": spec.code, "Message": aws_errors.message(
-                spec, "Invoke", ACCOUNT_ID)}}, "Invoke")
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": spec.code,
+                        "Message": aws_errors.message(spec, "Invoke", ACCOUNT_ID),
+                    }
+                },
+                "Invoke",
+            )
 
     def executions(self) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         out: list[dict[str, Any]] = []
         for page in sfn.get_paginator("list_executions").paginate(
-                stateMachineArn=self.state_machine_arn):
+            stateMachineArn=self.state_machine_arn
+        ):
             out.extend(page["executions"])
         return out
 
@@ -188,8 +222,9 @@ class Watching:
         machine = get_backend(ACCOUNT_ID, REGION).describe_state_machine(self.state_machine_arn)
         return any(e.status == "RUNNING" for e in list(machine.executions))
 
-    def wait_for_executions(self, timeout_seconds: float = 120,
-                            raise_on_timeout: bool = True) -> None:
+    def wait_for_executions(
+        self, timeout_seconds: float = 120, raise_on_timeout: bool = True
+    ) -> None:
         """Until quiet: no execution running and no event left to deliver (the events the run
         made itself, status-tag CreateTags and status changes, included: any may start more)."""
         deadline = time.monotonic() + timeout_seconds
@@ -209,23 +244,36 @@ class Watching:
     def self_triggered(self) -> list[dict[str, Any]]:
         """Deliveries to the starter of events the workflow caused itself (a CreateTags by one of
         our functions): with the deployed patterns there must be none."""
-        return [d for d in self.deliveries if d["Target"] == "Starter"
-                and d["Event"].get("detail", {}).get("userIdentity", {}).get("type")
-                == "AssumedRole"]
+        return [
+            d
+            for d in self.deliveries
+            if d["Target"] == "Starter"
+            and d["Event"].get("detail", {}).get("userIdentity", {}).get("type") == "AssumedRole"
+        ]
 
     def _notify_janitor(self) -> None:
         """Step Functions emits a status-change event when an execution ends badly."""
         for execution in self.executions():
             arn = execution["executionArn"]
-            if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED") and \
-                    arn not in self._janitor_reported:
+            if (
+                execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED")
+                and arn not in self._janitor_reported
+            ):
                 self._janitor_reported.add(arn)
                 described = self.client("stepfunctions").describe_execution(executionArn=arn)
-                self.put_event("Step Functions Execution Status Change", {
-                    "executionArn": arn, "stateMachineArn": self.state_machine_arn,
-                    "name": execution["name"], "status": execution["status"],
-                    "input": described.get("input"), "error": described.get("error"),
-                    "cause": described.get("cause")}, source="aws.states")
+                self.put_event(
+                    "Step Functions Execution Status Change",
+                    {
+                        "executionArn": arn,
+                        "stateMachineArn": self.state_machine_arn,
+                        "name": execution["name"],
+                        "status": execution["status"],
+                        "input": described.get("input"),
+                        "error": described.get("error"),
+                        "cause": described.get("cause"),
+                    },
+                    source="aws.states",
+                )
 
     def result(self, arn: str, *, history: bool = True) -> ExecutionResult:
         """An execution's outcome; with `history`, also the states it went through (the
@@ -233,19 +281,26 @@ class Watching:
         sfn = self.client("stepfunctions")
         described = sfn.describe_execution(executionArn=arn)
         events = list(self._history(arn)) if history else []
-        states = [e["stateEnteredEventDetails"]["name"] for e in events
-                  if e["type"].endswith("StateEntered")]
+        states = [
+            e["stateEnteredEventDetails"]["name"]
+            for e in events
+            if e["type"].endswith("StateEntered")
+        ]
         output = described.get("output")
         # History timestamps are virtual (patched in Patches); start/stop dates are not.
         stamps = [e["timestamp"] for e in events]
         return ExecutionResult(
-            arn=arn, name=arn.rsplit(":", 1)[-1],
+            arn=arn,
+            name=arn.rsplit(":", 1)[-1],
             input=json.loads(described.get("input") or "null"),
             status=described["status"],
-            error=described.get("error"), cause=described.get("cause"),
-            output=json.loads(output) if output else None, states=states,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            output=json.loads(output) if output else None,
+            states=states,
             transitions=len(states),
-            start=min(stamps) if stamps else None, stop=max(stamps) if stamps else None,
+            start=min(stamps) if stamps else None,
+            stop=max(stamps) if stamps else None,
         )
 
     def _history(self, arn: str) -> Iterator[dict[str, Any]]:
@@ -265,16 +320,21 @@ class Watching:
         from moto.sns.models import sns_backends
 
         topic = sns_backends[ACCOUNT_ID][REGION].topics[self.topic_arn]
-        return [Notification(subject=n[2] or "", message=n[1], attributes=n[3] or {})
-                for n in topic.sent_notifications]
+        return [
+            Notification(subject=n[2] or "", message=n[1], attributes=n[3] or {})
+            for n in topic.sent_notifications
+        ]
 
     def ami_tags(self, ami_id: str) -> dict[str, str]:
         images = self.client("ec2").describe_images(ImageIds=[ami_id])["Images"]
         return {t["Key"]: t["Value"] for t in images[0].get("Tags", [])}
 
     def lock_holder(self) -> str | None:
-        item = self.client("dynamodb").get_item(
-            TableName=self.lock_table, Key={"LockId": {"S": settings.ACCOUNT_LOCK_ID}}).get("Item")
+        item = (
+            self.client("dynamodb")
+            .get_item(TableName=self.lock_table, Key={"LockId": {"S": settings.ACCOUNT_LOCK_ID}})
+            .get("Item")
+        )
         return item["Owner"]["S"] if item else None
 
     def workspaces_calls(self) -> list[str]:

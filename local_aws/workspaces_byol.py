@@ -10,6 +10,18 @@ from local_aws.workspaces.rules import IMAGE_QUOTA, WorkSpacesError
 from local_aws.workspaces.service import ByolAccount, ByolWorld
 from local_aws.workspaces.wiring import install, uninstall, world
 
-__all__ = ["IMAGE_QUOTA", "AmiProfile", "ByolAccount", "ByolWorld", "FaultBudget", "Faults",
-           "ImportFault", "ImportedImage", "Timings", "WorkSpacesError", "install", "uninstall",
-           "world"]
+__all__ = [
+    "IMAGE_QUOTA",
+    "AmiProfile",
+    "ByolAccount",
+    "ByolWorld",
+    "FaultBudget",
+    "Faults",
+    "ImportFault",
+    "ImportedImage",
+    "Timings",
+    "WorkSpacesError",
+    "install",
+    "uninstall",
+    "world",
+]

@@ -22,17 +22,27 @@ class WorldSetup:
     def client(self, service: str, *, retries: bool = True) -> Any:
         raise NotImplementedError
 
-    def create_windows_ami(self, name: str = "Windows-11-Enterprise-BYOL-2026.11",
-                           description: str = "Windows 11 Enterprise 24H2, sysprepped",
-                           *, owner: str | None = None, state: str = "available",
-                           os: str = "windows-11", boot_mode: str | None = None,
-                           platform: str | None = "windows", architecture: str = "x86_64",
-                           encrypted: bool = False, volume_size: int = 50, volumes: int = 1,
-                           volume_sizes: tuple[int, ...] | None = None,
-                           in_place_upgraded: bool = False, free_space_gb: int = 30,
-                           checker_findings: tuple[str, ...] = (),
-                           license_included: bool = False,
-                           tpm_support: str | None = None) -> str:
+    def create_windows_ami(
+        self,
+        name: str = "Windows-11-Enterprise-BYOL-2026.11",
+        description: str = "Windows 11 Enterprise 24H2, sysprepped",
+        *,
+        owner: str | None = None,
+        state: str = "available",
+        os: str = "windows-11",
+        boot_mode: str | None = None,
+        platform: str | None = "windows",
+        architecture: str = "x86_64",
+        encrypted: bool = False,
+        volume_size: int = 50,
+        volumes: int = 1,
+        volume_sizes: tuple[int, ...] | None = None,
+        in_place_upgraded: bool = False,
+        free_space_gb: int = 30,
+        checker_findings: tuple[str, ...] = (),
+        license_included: bool = False,
+        tpm_support: str | None = None,
+    ) -> str:
         """An AMI and what it really is. The defaults make a valid Windows 11 BYOL AMI; `os`
         (windows-10, windows-11, windows-server-2022, linux) and the rest are the truth the
         import judges, whatever the name says. `platform=None` alone makes a Linux AMI.
@@ -41,15 +51,26 @@ class WorldSetup:
         if platform is None and os.startswith("windows"):
             os = "linux"
         profile = AmiProfile(
-            os=os, boot_mode=boot_mode or ("uefi" if os == "windows-11" else "legacy-bios"),
-            architecture=architecture, encrypted=encrypted, state=state,
+            os=os,
+            boot_mode=boot_mode or ("uefi" if os == "windows-11" else "legacy-bios"),
+            architecture=architecture,
+            encrypted=encrypted,
+            state=state,
             volume_sizes=volume_sizes or (volume_size,) * volumes,
-            in_place_upgraded=in_place_upgraded, free_space_gb=free_space_gb,
-            checker_findings=checker_findings, license_included=license_included)
+            in_place_upgraded=in_place_upgraded,
+            free_space_gb=free_space_gb,
+            checker_findings=checker_findings,
+            license_included=license_included,
+        )
         ec2 = self.client("ec2")
-        ami_id = str(ec2.register_image(Name=name, Description=description,
-                                        Architecture=architecture,
-                                        RootDeviceName="/dev/sda1")["ImageId"])
+        ami_id = str(
+            ec2.register_image(
+                Name=name,
+                Description=description,
+                Architecture=architecture,
+                RootDeviceName="/dev/sda1",
+            )["ImageId"]
+        )
         from moto.ec2.models import ec2_backends
 
         ami = ec2_backends[ACCOUNT_ID][REGION].amis[ami_id]
@@ -66,11 +87,18 @@ class WorldSetup:
         if owner:
             ami.owner_id = owner
         ami.byol_block_devices = [  # type: ignore[attr-defined]
-            {"DeviceName": "/dev/sda1" if i == 0 else f"/dev/xvd{chr(98 + i)}",
-             "Ebs": {"SnapshotId": ami.ebs_snapshot.id, "VolumeSize": size,
-                     "DeleteOnTermination": True, "VolumeType": "gp3",
-                     "Encrypted": encrypted}}
-            for i, size in enumerate(profile.volume_sizes)]
+            {
+                "DeviceName": "/dev/sda1" if i == 0 else f"/dev/xvd{chr(98 + i)}",
+                "Ebs": {
+                    "SnapshotId": ami.ebs_snapshot.id,
+                    "VolumeSize": size,
+                    "DeleteOnTermination": True,
+                    "VolumeType": "gp3",
+                    "Encrypted": encrypted,
+                },
+            }
+            for i, size in enumerate(profile.volume_sizes)
+        ]
         return ami_id
 
     def create_vpc(self, cidr: str) -> str:
@@ -81,22 +109,38 @@ class WorldSetup:
         account = self.world.account(ACCOUNT_ID, REGION)
         account.support, account.cidr = "ENABLED", cidr
 
-    def tag_ami(self, ami_ids: list[str], key: str | None = None, value: str = "",
-                extra_resources: list[str] | None = None) -> None:
+    def tag_ami(
+        self,
+        ami_ids: list[str],
+        key: str | None = None,
+        value: str = "",
+        extra_resources: list[str] | None = None,
+    ) -> None:
         """A person tags the AMIs (and any other existing resources named) in one CreateTags
         call; CloudTrail turns the call into its event, as for every CreateTags of the run."""
         self.client("ec2").create_tags(
             Resources=[*ami_ids, *(extra_resources or [])],
-            Tags=[{"Key": key or self.config.trigger_tag_key, "Value": value}])
+            Tags=[{"Key": key or self.config.trigger_tag_key, "Value": value}],
+        )
 
-    def put_event(self, detail_type: str, detail: dict[str, Any],
-                  source: str = "aws.ec2") -> dict[str, Any]:
-        return dict(self.client("events").put_events(Entries=[{
-            "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}]))
+    def put_event(
+        self, detail_type: str, detail: dict[str, Any], source: str = "aws.ec2"
+    ) -> dict[str, Any]:
+        return dict(
+            self.client("events").put_events(
+                Entries=[
+                    {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
+                ]
+            )
+        )
 
     def start_manual(self, payload: Any, name: str | None = None) -> str:
         """What a person does in the Step Functions console."""
         # The console proposes a UUID as the name (moto would use "None" for every one).
-        return str(self.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machine_arn, input=json.dumps(payload),
-            name=name or str(uuid.uuid4()))["executionArn"])
+        return str(
+            self.client("stepfunctions").start_execution(
+                stateMachineArn=self.state_machine_arn,
+                input=json.dumps(payload),
+                name=name or str(uuid.uuid4()),
+            )["executionArn"]
+        )

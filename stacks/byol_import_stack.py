@@ -39,14 +39,22 @@ IMAGE_WILDCARD = (
 
 
 _RETENTION = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS, 7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS, 150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
 
@@ -57,18 +65,21 @@ def _retention(days: int) -> logs.RetentionDays:
 
 
 class ByolImportStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: ProjectConfig,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: ProjectConfig, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         retention = _retention(config.log_retention_days)
 
         self.lock_table = dynamodb.Table(
-            self, "LockTable",
+            self,
+            "LockTable",
             partition_key=dynamodb.Attribute(name="LockId", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
+                point_in_time_recovery_enabled=True
+            ),
             time_to_live_attribute="ExpiresAt",
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -85,43 +96,69 @@ class ByolImportStack(Stack):
         self.functions: dict[str, ProjectFunction] = {}
         for spec in settings.WORKFLOW_FUNCTIONS:
             self.functions[spec.key] = ProjectFunction(
-                self, spec.key, spec=spec, environment=environment, retention=retention,
-                layer=layer)
+                self, spec.key, spec=spec, environment=environment, retention=retention, layer=layer
+            )
 
         self.workflow = ImportWorkflow(
-            self, "Workflow", config=config, retention=retention,
-            functions={spec.substitution: self.functions[spec.key].function
-                       for spec in settings.WORKFLOW_FUNCTIONS},
+            self,
+            "Workflow",
+            config=config,
+            retention=retention,
+            functions={
+                spec.substitution: self.functions[spec.key].function
+                for spec in settings.WORKFLOW_FUNCTIONS
+            },
         )
         sm_arn = self.workflow.state_machine.state_machine_arn
         for spec in (settings.STARTER_FUNCTION, settings.LOCK_JANITOR_FUNCTION):
             self.functions[spec.key] = ProjectFunction(
-                self, spec.key, spec=spec, retention=retention, layer=layer,
-                environment={**environment, settings.ENV_STATE_MACHINE_ARN: sm_arn})
+                self,
+                spec.key,
+                spec=spec,
+                retention=retention,
+                layer=layer,
+                environment={**environment, settings.ENV_STATE_MACHINE_ARN: sm_arn},
+            )
 
         self._grant_permissions()
         self.trigger = ImportTrigger(
-            self, "Trigger", trigger_tag_key=config.trigger_tag_key,
+            self,
+            "Trigger",
+            trigger_tag_key=config.trigger_tag_key,
             starter=self.functions["Starter"].function,
             janitor=self.functions["LockJanitor"].function,
             state_machine=self.workflow.state_machine,
         )
         self.alarms = ImportAlarms(
-            self, "Alarms", definition=asl_definition(), state_machine_logs=self.workflow.log_group,
+            self,
+            "Alarms",
+            definition=asl_definition(),
+            state_machine_logs=self.workflow.log_group,
             starter=self.functions["Starter"].function,
-            janitor=self.functions["LockJanitor"].function, dlq=self.trigger.dlq,
-            topic=self.topic)
+            janitor=self.functions["LockJanitor"].function,
+            dlq=self.trigger.dlq,
+            topic=self.topic,
+        )
         self.dashboard = ImportDashboard(
-            self, "Dashboard", state_machine=self.workflow.state_machine,
+            self,
+            "Dashboard",
+            state_machine=self.workflow.state_machine,
             state_machine_logs=self.workflow.log_group,
             functions={key: fn.function for key, fn in self.functions.items()},
             function_logs={key: fn.log_group for key, fn in self.functions.items()},
-            dlq=self.trigger.dlq, alarms=self.alarms)
+            dlq=self.trigger.dlq,
+            alarms=self.alarms,
+        )
 
         CfnOutput(self, "StateMachineArn", value=sm_arn)
-        CfnOutput(self, "StateMachineConsoleUrl", value=(
-            f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
-            f"#/statemachines/view/{sm_arn}"))
+        CfnOutput(
+            self,
+            "StateMachineConsoleUrl",
+            value=(
+                f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
+                f"#/statemachines/view/{sm_arn}"
+            ),
+        )
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "LockTableName", value=self.lock_table.table_name)
         CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
@@ -143,39 +180,54 @@ class ByolImportStack(Stack):
         cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         from_our_alarms = {
             "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-            "ArnLike": {"aws:SourceArn": (f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:"
-                                          f"{Aws.ACCOUNT_ID}:alarm:*")},
+            "ArnLike": {
+                "aws:SourceArn": (
+                    f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+                )
+            },
         }
         key = kms.Key(
-            self, "NotificationsKey",
+            self,
+            "NotificationsKey",
             description="byol-import: encrypts the notification topic (alarms and functions)",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        key.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsToUseTheKey",
-            principals=[cloudwatch],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-            conditions=from_our_alarms,
-        ))
-        topic = sns.Topic(self, "Notifications", display_name="byol-import", master_key=key,
-                          enforce_ssl=True)
-        topic.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsToPublish",
-            principals=[cloudwatch],
-            actions=["sns:Publish"],
-            resources=[topic.topic_arn],
-            conditions=from_our_alarms,
-        ))
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToUseTheKey",
+                principals=[cloudwatch],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=from_our_alarms,
+            )
+        )
+        topic = sns.Topic(
+            self, "Notifications", display_name="byol-import", master_key=key, enforce_ssl=True
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[cloudwatch],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=from_our_alarms,
+            )
+        )
         return key, topic
 
     # -- IAM: what each function may do, and nothing more --------------------------------------
 
-    def _allow(self, key: str, actions: list[str], resources: list[str],
-               conditions: dict[str, Any] | None = None) -> None:
-        self.functions[key].function.add_to_role_policy(iam.PolicyStatement(
-            actions=actions, resources=resources, conditions=conditions))
+    def _allow(
+        self,
+        key: str,
+        actions: list[str],
+        resources: list[str],
+        conditions: dict[str, Any] | None = None,
+    ) -> None:
+        self.functions[key].function.add_to_role_policy(
+            iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
+        )
 
     def _grant_permissions(self) -> None:
         image_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}::image/*"
@@ -185,18 +237,39 @@ class ByolImportStack(Stack):
 
         self._allow("CheckImage", ["ec2:DescribeImages"], ["*"])
         self._allow("CheckAccount", ["workspaces:DescribeAccount"], ["*"])
-        self._allow("EnableByol", [*read_account, "workspaces:ListAvailableManagementCidrRanges",
-                                   "workspaces:ModifyAccount"], ["*"])
+        self._allow(
+            "EnableByol",
+            [
+                *read_account,
+                "workspaces:ListAvailableManagementCidrRanges",
+                "workspaces:ModifyAccount",
+            ],
+            ["*"],
+        )
         self._allow("EnableByol", ["ec2:DescribeVpcs"], ["*"])
         self._allow("PollModification", read_account, ["*"])
-        self._allow("ImportImage", ["workspaces:ImportWorkspaceImage"], ["*"], {
-            "StringEquals": {
-                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}})
+        self._allow(
+            "ImportImage",
+            ["workspaces:ImportWorkspaceImage"],
+            ["*"],
+            {
+                "StringEquals": {
+                    f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+                }
+            },
+        )
         # SAR: CreateTags and DescribeTags list no resource types, so only "*" matches; tagging
         # at import stays limited to requests that carry our managed-by tag.
-        self._allow("ImportImage", ["workspaces:CreateTags"], ["*"], {
-            "StringEquals": {
-                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}})
+        self._allow(
+            "ImportImage",
+            ["workspaces:CreateTags"],
+            ["*"],
+            {
+                "StringEquals": {
+                    f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+                }
+            },
+        )
         self._allow("ImportImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
         self._allow("ImportImage", ["workspaces:DescribeTags"], ["*"])
         self._allow("ImportImage", ["ec2:DescribeImages"], ["*"])
@@ -204,16 +277,29 @@ class ByolImportStack(Stack):
         self._allow("ImportImage", ["ec2:ModifyImageAttribute"], [image_arn])
         self._allow("PollImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
         self._allow("CleanupImage", ["workspaces:DescribeTags"], ["*"])
-        self._allow("CleanupImage", ["workspaces:DeleteWorkspaceImage"], [wsi_arn],
-                    {"StringEquals": managed})
-        self._allow("Report", ["ec2:CreateTags"], [image_arn], {
-            "ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}})
+        self._allow(
+            "CleanupImage",
+            ["workspaces:DeleteWorkspaceImage"],
+            [wsi_arn],
+            {"StringEquals": managed},
+        )
+        self._allow(
+            "Report",
+            ["ec2:CreateTags"],
+            [image_arn],
+            {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+        )
         self._allow("Starter", ["ec2:DescribeImages"], ["*"])
-        self._allow("LockJanitor", ["ec2:CreateTags"], [image_arn], {
-            "ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}})
+        self._allow(
+            "LockJanitor",
+            ["ec2:CreateTags"],
+            [image_arn],
+            {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+        )
 
-        self.lock_table.grant(self.functions["AcquireLock"].function,
-                              "dynamodb:PutItem", "dynamodb:GetItem")
+        self.lock_table.grant(
+            self.functions["AcquireLock"].function, "dynamodb:PutItem", "dynamodb:GetItem"
+        )
         self.lock_table.grant(self.functions["CheckLock"].function, "dynamodb:GetItem")
         for key in ("ReleaseLock", "Report", "LockJanitor"):
             self.lock_table.grant(self.functions[key].function, "dynamodb:DeleteItem")
@@ -229,35 +315,62 @@ class ByolImportStack(Stack):
             "EnableByol": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}",
             "PollModification": WORKSPACES_NO_RESOURCE,
             "PollImage": WORKSPACES_NO_RESOURCE,
-            "ImportImage": (f"{WORKSPACES_NO_RESOURCE} (ImportWorkspaceImage is conditioned on our "
-                            f"managed-by request tag); {EC2_DESCRIBE_NO_RESOURCE}; "
-                            "workspaces:DescribeTags and CreateTags support no resource types "
-                            "(CreateTags keeps the managed-by request-tag condition); "
-                            f"{IMAGE_WILDCARD}"),
-            "CleanupImage": ("DeleteWorkspaceImage is limited to workspaceimage/* carrying our "
-                             "managed-by tag (image ids are created at run time); "
-                             "workspaces:DescribeTags supports no resource types"),
+            "ImportImage": (
+                f"{WORKSPACES_NO_RESOURCE} (ImportWorkspaceImage is conditioned on our "
+                f"managed-by request tag); {EC2_DESCRIBE_NO_RESOURCE}; "
+                "workspaces:DescribeTags and CreateTags support no resource types "
+                "(CreateTags keeps the managed-by request-tag condition); "
+                f"{IMAGE_WILDCARD}"
+            ),
+            "CleanupImage": (
+                "DeleteWorkspaceImage is limited to workspaceimage/* carrying our "
+                "managed-by tag (image ids are created at run time); "
+                "workspaces:DescribeTags supports no resource types"
+            ),
             "Report": IMAGE_WILDCARD,
             "LockJanitor": IMAGE_WILDCARD,
         }
-        xray = ("X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
-                "permissions (added by Lambda active tracing)")
-        runtime = ("Runtime chosen in one place (stacks/constructs/functions.py RUNTIME); the "
-                   "Powertools layer is resolved for that runtime and the version pinned in "
-                   "requirements.txt, so they move together")
+        xray = (
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
+            "permissions (added by Lambda active tracing)"
+        )
+        runtime = (
+            "Runtime chosen in one place (stacks/constructs/functions.py RUNTIME); the "
+            "Powertools layer is resolved for that runtime and the version pinned in "
+            "requirements.txt, so they move together"
+        )
         for key, fn in self.functions.items():
             reason = reasons.get(key, "")
-            NagSuppressions.add_resource_suppressions(fn, [
-                {"id": "AwsSolutions-IAM5", "reason": f"{reason}; {xray}" if reason else xray},
-                {"id": "AwsSolutions-L1", "reason": runtime},
-            ], apply_to_children=True)
-        NagSuppressions.add_resource_suppressions(self.workflow.state_machine, [{
-            "id": "AwsSolutions-IAM5",
-            "reason": ("CDK's grantInvoke adds <function arn>:* so that the state machine may "
-                       "invoke function versions; X-Ray and CloudWatch Logs delivery actions "
-                       "support no resource-level permissions"),
-        }], apply_to_children=True)
-        NagSuppressions.add_resource_suppressions(self.trigger.dlq, [{
-            "id": "AwsSolutions-SQS3",
-            "reason": "This queue is itself the dead-letter queue of the EventBridge targets",
-        }])
+            NagSuppressions.add_resource_suppressions(
+                fn,
+                [
+                    {"id": "AwsSolutions-IAM5", "reason": f"{reason}; {xray}" if reason else xray},
+                    {"id": "AwsSolutions-L1", "reason": runtime},
+                ],
+                apply_to_children=True,
+            )
+        NagSuppressions.add_resource_suppressions(
+            self.workflow.state_machine,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": (
+                        "CDK's grantInvoke adds <function arn>:* so that the state machine may "
+                        "invoke function versions; X-Ray and CloudWatch Logs delivery actions "
+                        "support no resource-level permissions"
+                    ),
+                }
+            ],
+            apply_to_children=True,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.trigger.dlq,
+            [
+                {
+                    "id": "AwsSolutions-SQS3",
+                    "reason": (
+                        "This queue is itself the dead-letter queue of the EventBridge targets"
+                    ),
+                }
+            ],
+        )

@@ -45,8 +45,12 @@ class ProjectConfig(settings.DeploymentSettings):
 
     @property
     def modification_max_polls(self) -> int:
-        return max(1, math.ceil(self.modification_deadline_hours * 60
-                                / self.modification_poll_interval_minutes))
+        return max(
+            1,
+            math.ceil(
+                self.modification_deadline_hours * 60 / self.modification_poll_interval_minutes
+            ),
+        )
 
     @property
     def image_max_polls(self) -> int:
@@ -73,10 +77,12 @@ class ProjectConfig(settings.DeploymentSettings):
 
     def worst_case_seconds(self) -> int:
         """Longest a run can take by its loop bounds, before retries."""
-        return (self.lock_max_waits * self.lock_retry_interval_seconds
-                + self.modification_max_polls * self.modification_poll_interval_minutes * 60
-                + self.image_first_poll_delay_minutes * 60
-                + (self.image_max_polls - 1) * self.image_poll_interval_minutes * 60)
+        return (
+            self.lock_max_waits * self.lock_retry_interval_seconds
+            + self.modification_max_polls * self.modification_poll_interval_minutes * 60
+            + self.image_first_poll_delay_minutes * 60
+            + (self.image_max_polls - 1) * self.image_poll_interval_minutes * 60
+        )
 
     def lambda_environment(self) -> dict[str, str]:
         """Environment shared by the functions (resource names are added by the stack)."""
@@ -116,16 +122,18 @@ def from_app_context(context: Mapping[str, Any]) -> ProjectConfig:
     """
     values = _object(context.get(settings.CONTEXT_KEY), settings.CONTEXT_KEY)
     prefix = f"{settings.CONTEXT_KEY}."
-    values.update({key[len(prefix):]: value for key, value in context.items()
-                   if key.startswith(prefix)})
+    values.update(
+        {key[len(prefix) :]: value for key, value in context.items() if key.startswith(prefix)}
+    )
     return ProjectConfig.from_values(values)
 
 
 def load_cdk_json_context() -> dict[str, Any]:
     """The byolImport object in cdk.json (only the keys set there; the rest default)."""
     data = json.loads(CDK_JSON.read_text())
-    return _object(data.get("context", {}).get(settings.CONTEXT_KEY),
-                   f"cdk.json {settings.CONTEXT_KEY}")
+    return _object(
+        data.get("context", {}).get(settings.CONTEXT_KEY), f"cdk.json {settings.CONTEXT_KEY}"
+    )
 
 
 def default_config() -> ProjectConfig:
@@ -153,5 +161,5 @@ def substitute(template: str, values: Mapping[str, str]) -> str:
         out = out.replace("${" + key + "}", value)
     if "${" in out:
         start = out.index("${")
-        raise ConfigError(f"unfilled substitution {out[start:out.index('}', start) + 1]}")
+        raise ConfigError(f"unfilled substitution {out[start : out.index('}', start) + 1]}")
     return out

@@ -12,7 +12,8 @@ PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {
     ("ImportWorkspaceImage", "ImageDescription"): re.compile(r"^[a-zA-Z0-9_./() \-]{1,256}$"),
     ("ModifyAccount", "DedicatedTenancyManagementCidrRange"): re.compile(
         r"^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}"
-        r"([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])/16$"),
+        r"([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])/16$"
+    ),
     ("DescribeWorkspaceImages", "ImageIds"): re.compile(r"^wsi-[0-9a-z]{9,63}$"),
     ("DeleteWorkspaceImage", "ImageId"): re.compile(r"^wsi-[0-9a-z]{9,63}$"),
 }
@@ -38,6 +39,8 @@ def check_request(operation: str, params: dict[str, Any]) -> None:
 
 def attach(client: Any) -> None:
     """Check every request the client sends against the patterns."""
+
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
         check_request(model.name, params)
+
     client.meta.events.register("provide-client-params.*.*", hook)

@@ -9,16 +9,18 @@ from typing import Any
 
 import pytest
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_METRICS_NAMESPACE": "ByolImport",
-    "POWERTOOLS_SERVICE_NAME": "byol-import",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_NAMESPACE": "ByolImport",
+        "POWERTOOLS_SERVICE_NAME": "byol-import",
+    }
+)
 
 # The X-Ray SDK opens a UDP socket (it sends nothing) when Powertools' Tracer first imports it;
 # import it here, before pytest-socket blocks sockets for each test.

@@ -29,8 +29,11 @@ def _config() -> Config:
     # step makes up to four in a row; with three, a throttled call still fails about 6% of the
     # time and the whole step is retried (its backoff stays under 1+2+4+8 s per call).
     attempts = int(os.environ.get("BYOL_SDK_MAX_ATTEMPTS", "5"))
-    return Config(retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5,
-                  read_timeout=20)
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        connect_timeout=5,
+        read_timeout=20,
+    )
 
 
 @cache

@@ -36,8 +36,14 @@ class Setting:
         return self.rule if isinstance(self.rule, str) else self.rule()
 
 
-def setting(key: str, default: Any, rule: str | Callable[[], str], *, env: str | None = None,
-             check: Callable[[Any], bool] | None = None) -> Any:
+def setting(
+    key: str,
+    default: Any,
+    rule: str | Callable[[], str],
+    *,
+    env: str | None = None,
+    check: Callable[[Any], bool] | None = None,
+) -> Any:
     return field(default=default, metadata={_SETTING: Setting(key, rule, env, check)})
 
 
@@ -57,13 +63,15 @@ def ipv4_cidrs(values: tuple[str, ...]) -> bool:
 def schema(cls: type) -> list[tuple[str, Setting, Any]]:
     """(attribute, setting, type) for each configuration field of `cls`."""
     hints = get_type_hints(cls)
-    return [(f.name, f.metadata[_SETTING], hints[f.name]) for f in fields(cls)
-            if _SETTING in f.metadata]
+    return [
+        (f.name, f.metadata[_SETTING], hints[f.name]) for f in fields(cls) if _SETTING in f.metadata
+    ]
 
 
 def _type_name(kind: Any) -> str:
     return {str: "a string", int: "an integer", bool: "true or false"}.get(
-        kind, "a list of strings")
+        kind, "a list of strings"
+    )
 
 
 def _has_type(kind: Any, value: Any) -> bool:

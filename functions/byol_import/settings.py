@@ -68,8 +68,11 @@ def _ingestion_processes() -> tuple[str, ...]:
 
 
 def _trigger_tag_key(value: str) -> bool:
-    return (1 <= len(value) <= 127 and not value.startswith(TAG_NAMESPACE)
-            and not value.lower().startswith("aws:"))
+    return (
+        1 <= len(value) <= 127
+        and not value.startswith(TAG_NAMESPACE)
+        and not value.lower().startswith("aws:")
+    )
 
 
 _STACK_NAME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
@@ -88,24 +91,36 @@ class FunctionSettings:
     """The settings the functions read at run time (CDK passes them as environment variables)."""
 
     trigger_tag_key: str = _setting(
-        "triggerTagKey", "WorkSpacesByolImport",
+        "triggerTagKey",
+        "WorkSpacesByolImport",
         f"a tag key of 1-127 characters outside the {TAG_NAMESPACE} and aws: namespaces",
-        env=ENV_TRIGGER_TAG_KEY, check=_trigger_tag_key)
+        env=ENV_TRIGGER_TAG_KEY,
+        check=_trigger_tag_key,
+    )
     default_ingestion_process: str = _setting(
-        "defaultIngestionProcess", "BYOL_REGULAR_WSP",
+        "defaultIngestionProcess",
+        "BYOL_REGULAR_WSP",
         lambda: f"one of {', '.join(_ingestion_processes())}",
-        env=ENV_DEFAULT_INGESTION_PROCESS, check=lambda v: v in _ingestion_processes())
+        env=ENV_DEFAULT_INGESTION_PROCESS,
+        check=lambda v: v in _ingestion_processes(),
+    )
     cidr_constraints: tuple[str, ...] = _setting(
         "cidrConstraints",
         ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "198.18.0.0/15"),
         "at least one IPv4 CIDR (a JSON list or comma-separated)",
-        env=ENV_CIDR_CONSTRAINTS, check=lambda v: bool(v) and _ipv4_cidrs(v))
+        env=ENV_CIDR_CONSTRAINTS,
+        check=lambda v: bool(v) and _ipv4_cidrs(v),
+    )
     cidr_exclusions: tuple[str, ...] = _setting(
-        "cidrExclusions", ("54.239.224.0/20",),
+        "cidrExclusions",
+        ("54.239.224.0/20",),
         "IPv4 CIDRs (a JSON list or comma-separated, may be empty)",
-        env=ENV_CIDR_EXCLUSIONS, check=_ipv4_cidrs)
+        env=ENV_CIDR_EXCLUSIONS,
+        check=_ipv4_cidrs,
+    )
     cleanup_failed_images: bool = _setting(
-        "cleanupFailedImages", True, "true or false", env=ENV_CLEANUP_FAILED_IMAGES)
+        "cleanupFailedImages", True, "true or false", env=ENV_CLEANUP_FAILED_IMAGES
+    )
 
     def __post_init__(self) -> None:
         for attr, setting, kind in _schema(type(self)):
@@ -117,8 +132,13 @@ class FunctionSettings:
         return _schema(cls)
 
     @classmethod
-    def from_values(cls: type[S], values: Mapping[str, Any], *,
-                    name: Callable[[Setting], str] | None = None, **extra: Any) -> S:
+    def from_values(
+        cls: type[S],
+        values: Mapping[str, Any],
+        *,
+        name: Callable[[Setting], str] | None = None,
+        **extra: Any,
+    ) -> S:
         """Build from {context key: value}, strings read per type, defaults for absent keys.
 
         Unknown keys are refused (a misspelt key would otherwise be ignored in silence).
@@ -129,8 +149,10 @@ class FunctionSettings:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f"; did you mean {close[0]}?" if close else ""
-                raise ConfigError(f"{context_name(key)} is not a setting{hint} "
-                                  f"(known: {', '.join(sorted(known))})")
+                raise ConfigError(
+                    f"{context_name(key)} is not a setting{hint} "
+                    f"(known: {', '.join(sorted(known))})"
+                )
         kwargs: dict[str, Any] = dict(extra)
         for attr, setting, kind in schema:
             if setting.key in values:
@@ -147,8 +169,13 @@ class FunctionSettings:
             if setting.env is None:
                 continue
             value = getattr(self, attr)
-            env[setting.env] = (str(value).lower() if kind is bool
-                                else ",".join(value) if kind not in (str, int) else str(value))
+            env[setting.env] = (
+                str(value).lower()
+                if kind is bool
+                else ",".join(value)
+                if kind not in (str, int)
+                else str(value)
+            )
         return env
 
 
@@ -157,28 +184,41 @@ class DeploymentSettings(FunctionSettings):
     """Every setting of a deployment: the functions' ones and those only CDK uses."""
 
     stack_name: str = _setting(
-        "stackName", "ByolImport",
+        "stackName",
+        "ByolImport",
         "a CloudFormation stack name (a letter, then letters, digits or hyphens; at most 128)",
-        check=lambda v: bool(_STACK_NAME.match(v)))
+        check=lambda v: bool(_STACK_NAME.match(v)),
+    )
     lock_retry_interval_seconds: int = _setting(
-        "lockRetryIntervalSeconds", 120, "from 1 to 3600", check=_between(1, 3600))
+        "lockRetryIntervalSeconds", 120, "from 1 to 3600", check=_between(1, 3600)
+    )
     lock_max_wait_minutes: int = _setting(
-        "lockMaxWaitMinutes", 120, "from 1 to 1440", check=_between(1, 24 * 60))
+        "lockMaxWaitMinutes", 120, "from 1 to 1440", check=_between(1, 24 * 60)
+    )
     modification_poll_interval_minutes: int = _setting(
-        "modificationPollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240))
+        "modificationPollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240)
+    )
     modification_deadline_hours: int = _setting(
-        "modificationDeadlineHours", 24, "from 1 to 72", check=_between(1, 72))
+        "modificationDeadlineHours", 24, "from 1 to 72", check=_between(1, 72)
+    )
     image_first_poll_delay_minutes: int = _setting(
-        "imageFirstPollDelayMinutes", 90, "from 0 to 1440", check=_between(0, 24 * 60))
+        "imageFirstPollDelayMinutes", 90, "from 0 to 1440", check=_between(0, 24 * 60)
+    )
     image_poll_interval_minutes: int = _setting(
-        "imagePollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240))
+        "imagePollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240)
+    )
     image_deadline_hours: int = _setting(
-        "imageDeadlineHours", 12, "from 2 to 48", check=_between(2, 48))
+        "imageDeadlineHours", 12, "from 2 to 48", check=_between(2, 48)
+    )
     notification_email: str = _setting(
-        "notificationEmail", "", "empty or an e-mail address",
-        check=lambda v: v == "" or bool(_EMAIL.match(v)))
+        "notificationEmail",
+        "",
+        "empty or an e-mail address",
+        check=lambda v: v == "" or bool(_EMAIL.match(v)),
+    )
     log_retention_days: int = _setting(
-        "logRetentionDays", 90, "from 1 to 3653", check=_between(1, 3653))
+        "logRetentionDays", 90, "from 1 to 3653", check=_between(1, 3653)
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -186,7 +226,8 @@ class DeploymentSettings(FunctionSettings):
             raise ConfigError(
                 f"{context_name('imageFirstPollDelayMinutes')} "
                 f"({self.image_first_poll_delay_minutes}) must be shorter than "
-                f"{context_name('imageDeadlineHours')} ({self.image_deadline_hours} h)")
+                f"{context_name('imageDeadlineHours')} ({self.image_deadline_hours} h)"
+            )
 
 
 @dataclass(frozen=True)
@@ -201,8 +242,10 @@ class RuntimeConfig(FunctionSettings):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not isinstance(self.lock_lease_seconds, int) or self.lock_lease_seconds < 0:
-            raise ConfigError(f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; "
-                              f"got {self.lock_lease_seconds!r}")
+            raise ConfigError(
+                f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; "
+                f"got {self.lock_lease_seconds!r}"
+            )
 
 
 def _env_name(setting: Setting) -> str:
@@ -217,14 +260,19 @@ def runtime_config(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
     default; a resource name that is absent stays empty and the step that needs it says so.
     """
     env = os.environ if environ is None else environ
-    values = {setting.key: env[setting.env] for _, setting, _ in FunctionSettings.settings()
-              if setting.env is not None and setting.env in env}
+    values = {
+        setting.key: env[setting.env]
+        for _, setting, _ in FunctionSettings.settings()
+        if setting.env is not None and setting.env in env
+    }
     lease = env.get(ENV_LOCK_LEASE_SECONDS, "0").strip() or "0"
     if not re.fullmatch(r"[0-9]+", lease):
-        raise ConfigError(f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; "
-                          f"got {lease!r}")
+        raise ConfigError(
+            f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; got {lease!r}"
+        )
     return RuntimeConfig.from_values(
-        values, name=_env_name,
+        values,
+        name=_env_name,
         topic_arn=env.get(ENV_TOPIC_ARN, ""),
         lock_table=env.get(ENV_LOCK_TABLE, ""),
         lock_lease_seconds=int(lease),
@@ -243,6 +291,10 @@ from byol_import.function_specs import (  # noqa: E402
 )
 
 __all__ = [
-    "ALL_FUNCTIONS", "LOCK_JANITOR_FUNCTION", "STARTER_FUNCTION", "TASK_TIMEOUT_MARGIN_SECONDS",
-    "WORKFLOW_FUNCTIONS", "FunctionSpec",
+    "ALL_FUNCTIONS",
+    "LOCK_JANITOR_FUNCTION",
+    "STARTER_FUNCTION",
+    "TASK_TIMEOUT_MARGIN_SECONDS",
+    "WORKFLOW_FUNCTIONS",
+    "FunctionSpec",
 ]

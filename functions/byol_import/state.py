@@ -106,8 +106,9 @@ class WorkflowState:
     @classmethod
     def parse(cls, event: Any) -> WorkflowState:
         if not isinstance(event, Mapping):
-            raise errors.InvalidRequest("state: not a JSON object; the workflow definition is "
-                                        "broken")
+            raise errors.InvalidRequest(
+                "state: not a JSON object; the workflow definition is broken"
+            )
         context = _mapping(event, "Context")
         request = _mapping(event, "Request")
         ami = _mapping(event, "Ami")
@@ -118,22 +119,31 @@ class WorkflowState:
             parsed_request = ImportRequest.from_json(request) if request is not None else None
         except (KeyError, TypeError) as exc:
             raise errors.InvalidRequest(
-                f"state: Request lacks {exc}; the workflow definition is broken") from None
+                f"state: Request lacks {exc}; the workflow definition is broken"
+            ) from None
         started = context.get("StartedAt") if context is not None else None
         return cls(
             input=event.get("Input"),
-            context=None if context is None else Context(
-                str(context.get("ExecutionId", "")),
-                started if isinstance(started, str) else None),
+            context=None
+            if context is None
+            else Context(
+                str(context.get("ExecutionId", "")), started if isinstance(started, str) else None
+            ),
             request=parsed_request,
-            ami=None if ami is None else Ami(_text(ami.get("import_name")),
-                                             _text(ami.get("import_description"))),
+            ami=None
+            if ami is None
+            else Ami(_text(ami.get("import_name")), _text(ami.get("import_description"))),
             imported=None if imported is None else Import(_text(imported.get("image_id"))),
-            poll=None if poll is None else Poll(poll.get("seen") is True,
-                                                str(poll["reason"]) if poll.get("reason")
-                                                else None, _count(poll)),
-            error=None if error is None else Error(str(error.get("Error", "Unknown")),
-                                                   error.get("Cause")),
+            poll=None
+            if poll is None
+            else Poll(
+                poll.get("seen") is True,
+                str(poll["reason"]) if poll.get("reason") else None,
+                _count(poll),
+            ),
+            error=None
+            if error is None
+            else Error(str(error.get("Error", "Unknown")), error.get("Cause")),
             lock=_loop(_mapping(event, "Lock")),
             modification=_loop(_mapping(event, "Modification")),
         )

@@ -53,6 +53,7 @@ def _get(mapping: Any, *path: str) -> Any:
 
 # -- CloudTrail CreateTags: a person tagged AMIs with the trigger tag ----------------------------
 
+
 def create_tags_pattern(trigger_tag_key: str) -> dict[str, Any]:
     """CloudTrail CreateTags that wrote the trigger tag on an AMI (our status tags do not match)."""
     return {
@@ -97,6 +98,7 @@ def read_create_tags(event: Mapping[str, Any], trigger_tag_key: str) -> EventRea
 
 # -- EC2 AMI State Change: an AMI tagged at creation became available ----------------------------
 
+
 def ami_available_pattern(trigger_tag_key: str) -> dict[str, Any]:
     """An AMI became available (tags given at creation are read by the starter)."""
     del trigger_tag_key  # the event carries no tags: the starter reads them
@@ -118,6 +120,7 @@ def read_ami_available(event: Mapping[str, Any], trigger_tag_key: str) -> EventR
 
 # -- the registry ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Trigger:
     source: str  # Trigger.Source in the execution input the starter writes
@@ -131,12 +134,22 @@ class Trigger:
 
 
 TRIGGERS: Final[tuple[Trigger, ...]] = (
-    Trigger("CreateTags", "AmiTaggedRule",
-            "Start a WorkSpaces BYOL import when an AMI gets the trigger tag",
-            "AWS API Call via CloudTrail", create_tags_pattern, read_create_tags),
-    Trigger("AmiStateChange", "AmiAvailableRule",
-            "Start a WorkSpaces BYOL import for an AMI tagged at creation",
-            "EC2 AMI State Change", ami_available_pattern, read_ami_available),
+    Trigger(
+        "CreateTags",
+        "AmiTaggedRule",
+        "Start a WorkSpaces BYOL import when an AMI gets the trigger tag",
+        "AWS API Call via CloudTrail",
+        create_tags_pattern,
+        read_create_tags,
+    ),
+    Trigger(
+        "AmiStateChange",
+        "AmiAvailableRule",
+        "Start a WorkSpaces BYOL import for an AMI tagged at creation",
+        "EC2 AMI State Change",
+        ami_available_pattern,
+        read_ami_available,
+    ),
 )
 MANUAL_SOURCE: Final = "Manual"  # a console start: no trigger
 TRIGGER_SOURCES: Final = (MANUAL_SOURCE, *(t.source for t in TRIGGERS))
@@ -173,12 +186,15 @@ def trigger_value(tags: Sequence[Mapping[str, Any]] | None, trigger_tag_key: str
 
 # -- every rule deployed: the triggers', and the janitor's ----------------------------------------
 
+
 def execution_ended_pattern(state_machine_arn: str) -> dict[str, Any]:
     return {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"],
-                   "stateMachineArn": [state_machine_arn]},
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": [state_machine_arn],
+        },
     }
 
 
@@ -194,7 +210,10 @@ def rules(trigger_tag_key: str, state_machine_arn: str) -> list[Rule]:
     """The EventBridge rules of one deployment, in the stack's order."""
     return [
         *(Rule(t.rule_id, t.description, STARTER, t.pattern(trigger_tag_key)) for t in TRIGGERS),
-        Rule("ExecutionEndedRule",
-             "Free the account lock of an import that failed, timed out or was aborted",
-             LOCK_JANITOR, execution_ended_pattern(state_machine_arn)),
+        Rule(
+            "ExecutionEndedRule",
+            "Free the account lock of an import that failed, timed out or was aborted",
+            LOCK_JANITOR,
+            execution_ended_pattern(state_machine_arn),
+        ),
     ]

@@ -15,5 +15,6 @@ from byol_import.state import WorkflowState
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = runtime_config()
     state = WorkflowState.parse(event)
-    return steps.acquire_lock(state, LockGateway(clients.client("dynamodb"), config.lock_table),
-                              config)
+    return steps.acquire_lock(
+        state, LockGateway(clients.client("dynamodb"), config.lock_table), config
+    )

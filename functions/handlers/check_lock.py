@@ -13,5 +13,7 @@ from byol_import.state import WorkflowState
 
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.check_lock(WorkflowState.parse(event),
-                            LockGateway(clients.client("dynamodb"), runtime_config().lock_table))
+    return steps.check_lock(
+        WorkflowState.parse(event),
+        LockGateway(clients.client("dynamodb"), runtime_config().lock_table),
+    )

@@ -14,5 +14,6 @@ from byol_import.state import WorkflowState
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     state = WorkflowState.parse(event)
-    return steps.cleanup_image(state, WorkSpacesGateway(clients.client("workspaces")),
-                               runtime_config())
+    return steps.cleanup_image(
+        state, WorkSpacesGateway(clients.client("workspaces")), runtime_config()
+    )

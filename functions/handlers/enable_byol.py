@@ -13,5 +13,8 @@ from byol_import.settings import runtime_config
 
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.enable_byol(WorkSpacesGateway(clients.client("workspaces")),
-                             Ec2Gateway(clients.client("ec2")), runtime_config())
+    return steps.enable_byol(
+        WorkSpacesGateway(clients.client("workspaces")),
+        Ec2Gateway(clients.client("ec2")),
+        runtime_config(),
+    )

@@ -12,5 +12,6 @@ from byol_import.state import WorkflowState
 
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.poll_modification(WorkflowState.parse(event),
-                                   WorkSpacesGateway(clients.client("workspaces")))
+    return steps.poll_modification(
+        WorkflowState.parse(event), WorkSpacesGateway(clients.client("workspaces"))
+    )

@@ -14,5 +14,6 @@ from byol_import.state import WorkflowState
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     state = WorkflowState.parse(event)
-    return steps.release_lock(state, LockGateway(clients.client("dynamodb"),
-                                                 runtime_config().lock_table))
+    return steps.release_lock(
+        state, LockGateway(clients.client("dynamodb"), runtime_config().lock_table)
+    )

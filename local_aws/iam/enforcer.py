@@ -44,9 +44,15 @@ class Denial:
 
 
 class IamEnforcer:
-    def __init__(self, policies: Policies, names: dict[str, str], place: Place,
-                 role_names: dict[str, str], tags: TagSource,
-                 state_machine_session: str = "StepFunctions") -> None:
+    def __init__(
+        self,
+        policies: Policies,
+        names: dict[str, str],
+        place: Place,
+        role_names: dict[str, str],
+        tags: TagSource,
+        state_machine_session: str = "StepFunctions",
+    ) -> None:
         self.policies = policies
         self.state_machine_session = state_machine_session
         self.statements = policies.resolved(names, place)
@@ -74,8 +80,15 @@ class IamEnforcer:
         caller = self._caller(response)
         if caller is None:
             return None
-        call = Call(response.service_name, response._get_action(), _params(response),
-                    self.place.region, self.place.account, self.place.partition, self.tags)
+        call = Call(
+            response.service_name,
+            response._get_action(),
+            _params(response),
+            self.place.region,
+            self.place.account,
+            self.place.partition,
+            self.tags,
+        )
         statements = self.statements[caller.principal]
         denial: Denial | None = None
         try:
@@ -90,10 +103,15 @@ class IamEnforcer:
             for resource, context in check.resources:
                 decision = evaluate(statements, Request(check.action, resource, context))
                 if decision is not Decision.ALLOW and denial is None:
-                    denial = Denial(caller.principal, call.operation, check.action, resource,
-                                    decision, check.needed_by,
-                                    self._message(caller, check.action, resource, decision,
-                                                  call.service))
+                    denial = Denial(
+                        caller.principal,
+                        call.operation,
+                        check.action,
+                        resource,
+                        decision,
+                        check.needed_by,
+                        self._message(caller, check.action, resource, decision, call.service),
+                    )
         if denial is None:
             denial = self._topic_key_denial(caller, call, statements)
         with self._lock:
@@ -108,8 +126,9 @@ class IamEnforcer:
             code, status = "KMSAccessDenied", 400  # Publish's documented error for its key
         return code, denial.message, status
 
-    def _topic_key_denial(self, caller: identity.Caller, call: Call,
-                          statements: list[dict[str, Any]]) -> Denial | None:
+    def _topic_key_denial(
+        self, caller: identity.Caller, call: Call, statements: list[dict[str, Any]]
+    ) -> Denial | None:
         """Publishing to a topic encrypted with a customer managed key needs
         kms:GenerateDataKey and kms:Decrypt on the key, granted through the key policy
         (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
@@ -119,33 +138,67 @@ class IamEnforcer:
         if topic not in self.topic_keys:
             return None
         key_arn, key_policy = self.topic_keys[topic]
-        role_arn = (f"arn:{self.place.partition}:iam::{self.place.account}:role/"
-                    f"{self.role_names.get(caller.principal, caller.principal)}")
+        role_arn = (
+            f"arn:{self.place.partition}:iam::{self.place.account}:role/"
+            f"{self.role_names.get(caller.principal, caller.principal)}"
+        )
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            request = Request(action, key_arn, {"kms:ViaService": [
-                f"sns.{self.place.region}.amazonaws.com"], "kms:CallerAccount": [
-                self.place.account], "kms:EncryptionContext:aws:sns:topicArn": [topic]})
-            decision = evaluate_with_resource_policy(statements, key_policy, request, role_arn,
-                                                     self.place.account,
-                                                     delegation_required=True)
+            request = Request(
+                action,
+                key_arn,
+                {
+                    "kms:ViaService": [f"sns.{self.place.region}.amazonaws.com"],
+                    "kms:CallerAccount": [self.place.account],
+                    "kms:EncryptionContext:aws:sns:topicArn": [topic],
+                },
+            )
+            decision = evaluate_with_resource_policy(
+                statements,
+                key_policy,
+                request,
+                role_arn,
+                self.place.account,
+                delegation_required=True,
+            )
             if decision is not Decision.ALLOW:
-                return Denial(caller.principal, call.operation, action, key_arn, decision,
-                              "sns:Publish", self._message(caller, action, key_arn, decision,
-                                                           "kms", resource_policy=True))
+                return Denial(
+                    caller.principal,
+                    call.operation,
+                    action,
+                    key_arn,
+                    decision,
+                    "sns:Publish",
+                    self._message(caller, action, key_arn, decision, "kms", resource_policy=True),
+                )
         return None
 
-    def _message(self, caller: identity.Caller, action: str, resource: str,
-                 decision: Decision, service: str, resource_policy: bool = False) -> str:
-        user = (f"arn:{self.place.partition}:sts::{self.place.account}:assumed-role/"
-                f"{self.role_names.get(caller.principal, caller.principal)}/{caller.session}")
-        shown = "SNS:" + action.split(":", 1)[1] if service == "sns" and action.startswith(
-            "sns:") else action
+    def _message(
+        self,
+        caller: identity.Caller,
+        action: str,
+        resource: str,
+        decision: Decision,
+        service: str,
+        resource_policy: bool = False,
+    ) -> str:
+        user = (
+            f"arn:{self.place.partition}:sts::{self.place.account}:assumed-role/"
+            f"{self.role_names.get(caller.principal, caller.principal)}/{caller.session}"
+        )
+        shown = (
+            "SNS:" + action.split(":", 1)[1]
+            if service == "sns" and action.startswith("sns:")
+            else action
+        )
         kind = "resource-based" if resource_policy else "identity-based"
-        reason = (f"with an explicit deny in a {kind} policy"
-                  if decision is Decision.EXPLICIT_DENY
-                  else f"because no {kind} policy allows the {shown} action")
-        message = (f"User: {user} is not authorized to perform: {shown} on resource: "
-                   f"{resource} {reason}")
+        reason = (
+            f"with an explicit deny in a {kind} policy"
+            if decision is Decision.EXPLICIT_DENY
+            else f"because no {kind} policy allows the {shown} action"
+        )
+        message = (
+            f"User: {user} is not authorized to perform: {shown} on resource: {resource} {reason}"
+        )
         if service == "ec2":
             return f"You are not authorized to perform this operation. {message}"
         return message
@@ -172,10 +225,16 @@ def _params(response: Any) -> dict[str, Any]:
     operation = model.operation_model(response._get_action())
     protocol = determine_request_protocol(model, request.content_type)
     parser = PROTOCOL_PARSERS[protocol](operation, map_type=dict)
-    parsed = parser.parse({
-        "method": request.method, "values": request.values, "headers": request.headers,
-        "body": request.data, "url_path": request.path, "url_params": response.uri_match,
-    })
+    parsed = parser.parse(
+        {
+            "method": request.method,
+            "values": request.values,
+            "headers": request.headers,
+            "body": request.data,
+            "url_path": request.path,
+            "url_params": response.uri_match,
+        }
+    )
     return json.loads(json.dumps(parsed, default=str))
 
 
@@ -186,8 +245,9 @@ class LocalTags:
     def __init__(self, world: Any, account: str, region: str) -> None:
         self.world, self.account, self.region = world, account, region
 
-    def resource_tags(self, service: str, resource_type: str, resource_id: str
-                      ) -> dict[str, str] | None:
+    def resource_tags(
+        self, service: str, resource_type: str, resource_id: str
+    ) -> dict[str, str] | None:
         if (service, resource_type) == ("ec2", "image"):
             from moto.ec2.models import ec2_backends
 
@@ -198,12 +258,16 @@ class LocalTags:
         return None
 
 
-def local_names(policies: Policies, prefix: str, function_names: dict[str, str],
-                by_type: dict[str, str]) -> dict[str, str]:
+def local_names(
+    policies: Policies, prefix: str, function_names: dict[str, str], by_type: dict[str, str]
+) -> dict[str, str]:
     """Logical id -> local name: each function by its key, the single table, topic and state
     machine by their type; anything else keeps its logical id."""
-    names = {policies.logical_id(key): name for key, name in function_names.items()
-             if key in policies.extract["logical_ids"]}
+    names = {
+        policies.logical_id(key): name
+        for key, name in function_names.items()
+        if key in policies.extract["logical_ids"]
+    }
     for cfn_type, name in by_type.items():
         ids = policies.of_type(cfn_type)
         if len(ids) > 1:

@@ -85,6 +85,7 @@ def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bo
     def match(value: str, wanted: str) -> bool:
         a, b = _number(value), _number(wanted)
         return a is not None and b is not None and compare(a, b)
+
     return match
 
 
@@ -168,9 +169,11 @@ def _condition_holds(operator: str, key: str, raw: Any, request: Request) -> boo
 def conditions_hold(condition: Mapping[str, Any] | None, request: Request) -> bool:
     if not condition:
         return True
-    return all(_condition_holds(operator, key, raw, request)
-               for operator, block in condition.items()
-               for key, raw in block.items())
+    return all(
+        _condition_holds(operator, key, raw, request)
+        for operator, block in condition.items()
+        for key, raw in block.items()
+    )
 
 
 def _matches_any(patterns: Iterable[str], value: str, ignore_case: bool) -> bool:
@@ -231,10 +234,14 @@ def principal_scope(statement: Mapping[str, Any], principal_arn: str, account: s
     return found
 
 
-def evaluate_with_resource_policy(identity: Iterable[Mapping[str, Any]],
-                                  resource_policy: Iterable[Mapping[str, Any]],
-                                  request: Request, principal_arn: str, account: str,
-                                  delegation_required: bool) -> Decision:
+def evaluate_with_resource_policy(
+    identity: Iterable[Mapping[str, Any]],
+    resource_policy: Iterable[Mapping[str, Any]],
+    request: Request,
+    principal_arn: str,
+    account: str,
+    delegation_required: bool,
+) -> Decision:
     """Same-account access with a resource policy ([EVAL]: an explicit deny anywhere wins;
     otherwise an allow in either policy suffices). With `delegation_required` (AWS KMS key
     policies) the identity policy counts only if the key policy allows the account."""
@@ -245,14 +252,18 @@ def evaluate_with_resource_policy(identity: Iterable[Mapping[str, Any]],
             direct.append(statement)
         elif scope == "account":
             via_account.append(statement)
-    decisions = (evaluate(identity, request), evaluate(direct, request),
-                 evaluate(via_account, request))
+    decisions = (
+        evaluate(identity, request),
+        evaluate(direct, request),
+        evaluate(via_account, request),
+    )
     identity_decision, direct_decision, account_decision = decisions
     if Decision.EXPLICIT_DENY in decisions:
         return Decision.EXPLICIT_DENY
     if direct_decision is Decision.ALLOW:
         return Decision.ALLOW
     if identity_decision is Decision.ALLOW and (
-            not delegation_required or account_decision is Decision.ALLOW):
+        not delegation_required or account_decision is Decision.ALLOW
+    ):
         return Decision.ALLOW
     return Decision.IMPLICIT_DENY

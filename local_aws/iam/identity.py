@@ -15,7 +15,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Caller:
     principal: str  # a function key, or "StateMachine"
-    session: str    # the role session name: the function name, as Lambda names it
+    session: str  # the role session name: the function name, as Lambda names it
 
 
 _local = threading.local()

@@ -27,6 +27,7 @@ STATE_MACHINE = "StateMachine"
 
 # -- the template, generically ---------------------------------------------------------------
 
+
 def _ref_id(node: Any) -> str | None:
     if isinstance(node, dict):
         if "Ref" in node:
@@ -78,11 +79,16 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
             if role_id:
                 principals[STATE_MACHINE], logical_ids[STATE_MACHINE] = role_id, logical_id
     # Resource policies the local run also evaluates: a topic's KMS key and each key's policy.
-    topic_keys = {k: r["Properties"]["KmsMasterKeyId"] for k, r in resources.items()
-                  if r["Type"] == "AWS::SNS::Topic"
-                  and "KmsMasterKeyId" in r.get("Properties", {})}
-    key_policies = {k: _statements(r["Properties"]["KeyPolicy"]) for k, r in resources.items()
-                    if r["Type"] == "AWS::KMS::Key" and "KeyPolicy" in r.get("Properties", {})}
+    topic_keys = {
+        k: r["Properties"]["KmsMasterKeyId"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::SNS::Topic" and "KmsMasterKeyId" in r.get("Properties", {})
+    }
+    key_policies = {
+        k: _statements(r["Properties"]["KeyPolicy"])
+        for k, r in resources.items()
+        if r["Type"] == "AWS::KMS::Key" and "KeyPolicy" in r.get("Properties", {})
+    }
     return {
         "topic_keys": topic_keys,
         "key_policies": key_policies,
@@ -122,12 +128,14 @@ class Policies:
             if self.extract["managed_policy_arns"].get(role):
                 raise UnresolvedIntrinsic(
                     f"{principal}'s role has managed policies whose statements are not in the "
-                    "template: the local run cannot evaluate them")
+                    "template: the local run cannot evaluate them"
+                )
             out[principal] = [resolve(s) for s in self.extract["roles"][role]]
         return out
 
-    def topic_keys(self, names: Mapping[str, str], place: Place
-                   ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    def topic_keys(
+        self, names: Mapping[str, str], place: Place
+    ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
         """Topic ARN -> (its KMS key's ARN, the key policy) for every topic encrypted with a key
         of this template. A topic on an AWS managed key (alias/aws/...) needs no grant of ours;
         one on a key from elsewhere cannot be judged here and raises."""
@@ -138,8 +146,10 @@ class Policies:
             if key_id is None:
                 if "alias/aws/" in str(resolve(key_node)):  # "alias/aws/sns" or its ARN
                     continue
-                raise UnresolvedIntrinsic(f"topic {topic} uses a key from outside the template "
-                                          f"({key_node}): its policy cannot be evaluated")
+                raise UnresolvedIntrinsic(
+                    f"topic {topic} uses a key from outside the template "
+                    f"({key_node}): its policy cannot be evaluated"
+                )
             policy = self.extract.get("key_policies", {}).get(key_id, [])
             out[resolve.arn(topic)] = (resolve.arn(key_id), [resolve(s) for s in policy])
         return out
@@ -158,5 +168,15 @@ def cached_extract(cache_dir: Path | None = None) -> Policies:
     return Policies(cached(cache_dir)["policies"])
 
 
-__all__ = ["CFN_TYPES", "STATE_MACHINE", "CfnType", "Place", "Policies", "Resolver",
-           "UnresolvedIntrinsic", "cached_extract", "extract", "inputs_hash"]
+__all__ = [
+    "CFN_TYPES",
+    "STATE_MACHINE",
+    "CfnType",
+    "Place",
+    "Policies",
+    "Resolver",
+    "UnresolvedIntrinsic",
+    "cached_extract",
+    "extract",
+    "inputs_hash",
+]

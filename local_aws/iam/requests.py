@@ -22,8 +22,9 @@ class UnmappedOperation(LookupError):
 
 
 class TagSource(Protocol):
-    def resource_tags(self, service: str, resource_type: str, resource_id: str
-                      ) -> dict[str, str] | None: ...
+    def resource_tags(
+        self, service: str, resource_type: str, resource_id: str
+    ) -> dict[str, str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -101,17 +102,25 @@ PLACERS: dict[tuple[str, str], Placer] = {
     ("ec2", "DeleteTags"): _ec2_resources,
     ("ec2", "ModifyImageAttribute"): lambda p: [("image", {"ImageId": str(p["ImageId"])})],
     ("workspaces", "DeleteWorkspaceImage"): lambda p: [
-        ("workspaceimage", {"ImageId": str(p["ImageId"])})],
+        ("workspaceimage", {"ImageId": str(p["ImageId"])})
+    ],
     ("dynamodb", "PutItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("dynamodb", "GetItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("dynamodb", "DeleteItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("dynamodb", "UpdateItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("sns", "Publish"): lambda p: [("topic", _arn_name(str(p["TopicArn"]), "TopicName"))],
     ("stepfunctions", "StartExecution"): lambda p: [
-        ("statemachine", _arn_name(str(p["stateMachineArn"]), "StateMachineName"))],
+        ("statemachine", _arn_name(str(p["stateMachineArn"]), "StateMachineName"))
+    ],
     ("stepfunctions", "DescribeExecution"): lambda p: [
-        ("execution", {"StateMachineName": str(p["executionArn"]).split(":")[-2],
-                       "ExecutionId": str(p["executionArn"]).split(":")[-1]})],
+        (
+            "execution",
+            {
+                "StateMachineName": str(p["executionArn"]).split(":")[-2],
+                "ExecutionId": str(p["executionArn"]).split(":")[-1],
+            },
+        )
+    ],
     ("awslambda", "Invoke"): _lambda_function,
 }
 
@@ -143,7 +152,8 @@ def _primary(call: Call) -> Check:
     if placer is None:
         raise UnmappedOperation(
             f"{name} has resource types ({', '.join(r.name for r in action.resource_types)}) "
-            "but no entry in local_aws/iam/requests.py PLACERS: add how its request names them")
+            "but no entry in local_aws/iam/requests.py PLACERS: add how its request names them"
+        )
     by_name = {r.name.lower(): r for r in action.resource_types}
     resources = []
     for type_name, variables in placer(call.params):
@@ -153,8 +163,9 @@ def _primary(call: Call) -> Check:
         arn = sar.build_arn(rtype, call.partition, call.region, call.account, **variables)
         context = dict(base)
         resource_id = next(iter(variables.values()))
-        tags = (call.tags.resource_tags(rtype.service, rtype.name, resource_id)
-                if call.tags else None)
+        tags = (
+            call.tags.resource_tags(rtype.service, rtype.name, resource_id) if call.tags else None
+        )
         for key, value in (tags or {}).items():
             context[f"aws:ResourceTag/{key}"] = [value]
         resources.append((arn, context))
@@ -168,15 +179,43 @@ def _dependents(call: Call) -> list[Check]:
     needed_by = "workspaces:ImportWorkspaceImage"
     ami = str(call.params.get("Ec2ImageId", ""))
     checks = [
-        _primary(Call("ec2", "DescribeImages", {"ImageIds": [ami]}, call.region, call.account,
-                      call.partition, call.tags)),
-        _primary(Call("ec2", "ModifyImageAttribute", {"ImageId": ami}, call.region,
-                      call.account, call.partition, call.tags)),
+        _primary(
+            Call(
+                "ec2",
+                "DescribeImages",
+                {"ImageIds": [ami]},
+                call.region,
+                call.account,
+                call.partition,
+                call.tags,
+            )
+        ),
+        _primary(
+            Call(
+                "ec2",
+                "ModifyImageAttribute",
+                {"ImageId": ami},
+                call.region,
+                call.account,
+                call.partition,
+                call.tags,
+            )
+        ),
     ]
     if call.params.get("Tags"):
-        checks.append(_primary(Call("workspaces", "CreateTags",
-                                    {"ResourceId": "", "Tags": call.params["Tags"]},
-                                    call.region, call.account, call.partition, call.tags)))
+        checks.append(
+            _primary(
+                Call(
+                    "workspaces",
+                    "CreateTags",
+                    {"ResourceId": "", "Tags": call.params["Tags"]},
+                    call.region,
+                    call.account,
+                    call.partition,
+                    call.tags,
+                )
+            )
+        )
     return [Check(c.action, c.resources, needed_by) for c in checks]
 
 

@@ -49,8 +49,12 @@ class Place:
 class Resolver:
     """Fn::Join, Fn::Sub, Ref (pseudo parameters and resources) and Fn::GetAtt X.Arn."""
 
-    def __init__(self, resources: Mapping[str, str], names: Mapping[str, str] | None = None,
-                 place: Place | None = None) -> None:
+    def __init__(
+        self,
+        resources: Mapping[str, str],
+        names: Mapping[str, str] | None = None,
+        place: Place | None = None,
+    ) -> None:
         self.resources = resources  # logical id -> CloudFormation type
         self.names = names or {}
         self.place = place or Place()
@@ -62,12 +66,20 @@ class Resolver:
         kind = self._type(logical_id)
         rtype = sar.resource_type(kind.service, kind.resource_type)
         variables = set(re.findall(r"\$\{([^}]+)\}", rtype.arn_format)) - {
-            "Partition", "Region", "Account"}
+            "Partition",
+            "Region",
+            "Account",
+        }
         name = self.name(logical_id)
         if kind.resource_type == "parameter":
             name = name.lstrip("/")
-        arn = sar.build_arn(rtype, self.place.partition, self.place.region, self.place.account,
-                            **dict.fromkeys(variables, name))
+        arn = sar.build_arn(
+            rtype,
+            self.place.partition,
+            self.place.region,
+            self.place.account,
+            **dict.fromkeys(variables, name),
+        )
         return arn + kind.arn_suffix
 
     def _type(self, logical_id: str) -> CfnType:
@@ -77,9 +89,13 @@ class Resolver:
         return CFN_TYPES[cfn_type]
 
     def ref(self, target: str) -> str:
-        pseudo = {"AWS::Partition": self.place.partition, "AWS::Region": self.place.region,
-                  "AWS::AccountId": self.place.account, "AWS::URLSuffix": "amazonaws.com",
-                  "AWS::StackName": self.place.stack_name}
+        pseudo = {
+            "AWS::Partition": self.place.partition,
+            "AWS::Region": self.place.region,
+            "AWS::AccountId": self.place.account,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": self.place.stack_name,
+        }
         if target in pseudo:
             return pseudo[target]
         return self.arn(target) if self._type(target).ref_is_arn else self.name(target)
@@ -97,7 +113,7 @@ class Resolver:
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (fn, arg), = node.items()
+            ((fn, arg),) = node.items()
             if fn == "Ref":
                 return self.ref(arg)
             if fn == "Fn::GetAtt":

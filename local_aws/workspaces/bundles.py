@@ -49,14 +49,18 @@ class Bundle:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "BundleId": self.bundle_id, "Name": self.name, "Owner": self.owner,
-            "Description": self.description, "ImageId": self.image_id,
+            "BundleId": self.bundle_id,
+            "Name": self.name,
+            "Owner": self.owner,
+            "Description": self.description,
+            "ImageId": self.image_id,
             "RootStorage": {"Capacity": str(self.root_gb)},
             "UserStorage": {"Capacity": str(self.user_gb)},
             "ComputeType": {"Name": self.compute},
             "CreationTime": self.created.timestamp(),
             "LastUpdatedTime": self.updated.timestamp(),
-            "State": "AVAILABLE", "BundleType": "REGULAR",
+            "State": "AVAILABLE",
+            "BundleType": "REGULAR",
         }
 
 
@@ -90,8 +94,10 @@ class BundleOps(AccountBase):
         if image is None:
             raise not_found(f"The image {image_id} was not found.")
         if image.state != "AVAILABLE":
-            raise WorkSpacesError("ResourceUnavailableException",
-                                  f"The image {image_id} is {image.state}, not AVAILABLE.")
+            raise WorkSpacesError(
+                "ResourceUnavailableException",
+                f"The image {image_id} is {image.state}, not AVAILABLE.",
+            )
         return str(image_id)
 
     def _bundle(self, bundle_id: Any) -> Bundle:
@@ -105,7 +111,8 @@ class BundleOps(AccountBase):
         if not isinstance(name, str) or not BUNDLE_NAME_PATTERN.fullmatch(name):
             raise validation(f"BundleName {name!r} does not match the pattern (1-64).")
         if not isinstance(description, str) or not BUNDLE_DESCRIPTION_PATTERN.fullmatch(
-                description):
+            description
+        ):
             raise validation(f"BundleDescription {description!r} does not match the pattern.")
         compute = (p.get("ComputeType") or {}).get("Name")
         if compute not in COMPUTE_TYPES:
@@ -123,15 +130,30 @@ class BundleOps(AccountBase):
             now = self.clock.now()
             free_at = self.released_bundle_names.get(name)
             if any(b.name == name for b in self.bundles.values()) or (
-                    free_at is not None and now < free_at):
-                raise WorkSpacesError("ResourceAlreadyExistsException",
-                                      f"A bundle named {name} exists or was deleted lately.")
+                free_at is not None and now < free_at
+            ):
+                raise WorkSpacesError(
+                    "ResourceAlreadyExistsException",
+                    f"A bundle named {name} exists or was deleted lately.",
+                )
             if len(self.bundles) >= BUNDLE_QUOTA:
-                raise WorkSpacesError("ResourceLimitExceededException",
-                                      f"The quota of {BUNDLE_QUOTA} bundles is reached.")
-            bundle = Bundle(f"wsb-{mock_random.get_random_hex(9)}", name, description, image_id,
-                            str(compute), root, user, self.account_id, now, now,
-                            [dict(t) for t in tags])
+                raise WorkSpacesError(
+                    "ResourceLimitExceededException",
+                    f"The quota of {BUNDLE_QUOTA} bundles is reached.",
+                )
+            bundle = Bundle(
+                f"wsb-{mock_random.get_random_hex(9)}",
+                name,
+                description,
+                image_id,
+                str(compute),
+                root,
+                user,
+                self.account_id,
+                now,
+                now,
+                [dict(t) for t in tags],
+            )
             self.bundles[bundle.bundle_id] = bundle
             return {"WorkspaceBundle": bundle.to_dict()}
 
@@ -166,9 +188,11 @@ class BundleOps(AccountBase):
             bundle = self._bundle(p.get("BundleId"))
             moto_ws = workspaces_backends[self.account_id][self.region].workspaces
             if any(w.bundle_id == bundle.bundle_id for w in moto_ws.values()):
-                raise WorkSpacesError("ResourceAssociatedException",
-                                      f"WorkSpaces use the bundle {bundle.bundle_id}.")
+                raise WorkSpacesError(
+                    "ResourceAssociatedException", f"WorkSpaces use the bundle {bundle.bundle_id}."
+                )
             del self.bundles[bundle.bundle_id]
             self.released_bundle_names[bundle.name] = self.clock.now() + timedelta(
-                seconds=NAME_REUSE_SECONDS)
+                seconds=NAME_REUSE_SECONDS
+            )
             return {}

@@ -42,11 +42,15 @@ class Timings:
 
     @classmethod
     def realistic(cls, seed: int = DEFAULT_SEED) -> Timings:
-        return cls(modification_range=(2 * HOUR, 8 * HOUR),
-                   import_range=(1.5 * HOUR, 4 * HOUR),
-                   import_with_office_range=(3 * HOUR, 6 * HOUR),
-                   seed=seed, account_lag_seconds=15 * 60.0,
-                   image_visibility_lag_seconds=60.0, name_release_lag_seconds=HOUR)
+        return cls(
+            modification_range=(2 * HOUR, 8 * HOUR),
+            import_range=(1.5 * HOUR, 4 * HOUR),
+            import_with_office_range=(3 * HOUR, 6 * HOUR),
+            seed=seed,
+            account_lag_seconds=15 * 60.0,
+            image_visibility_lag_seconds=60.0,
+            name_release_lag_seconds=HOUR,
+        )
 
     def _draw(self, fixed: float, span: tuple[float, float] | None) -> float:
         if span is None:
@@ -56,8 +60,11 @@ class Timings:
 
     def longest_import(self, with_office: bool = False) -> float:
         """The longest an import can take: wait this long and any import has ended."""
-        fixed, span = ((self.import_with_office_seconds, self.import_with_office_range)
-                       if with_office else (self.import_seconds, self.import_range))
+        fixed, span = (
+            (self.import_with_office_seconds, self.import_with_office_range)
+            if with_office
+            else (self.import_seconds, self.import_range)
+        )
         return span[1] if span else fixed
 
     def draw_modification(self) -> float:

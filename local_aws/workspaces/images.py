@@ -85,7 +85,8 @@ class ImageOps(AccountBase):
     def _name_taken(self, name: str) -> bool:
         free_at = self.released_image_names.get(name)
         return any(i.name == name for i in self.images.values()) or (
-            free_at is not None and self.clock.now() < free_at)
+            free_at is not None and self.clock.now() < free_at
+        )
 
     def import_image(self, params: dict[str, Any]) -> dict[str, Any]:
         ami = params.get("Ec2ImageId")
@@ -113,7 +114,8 @@ class ImageOps(AccountBase):
             if not self.visibly_enabled():
                 raise WorkSpacesError(
                     "OperationNotSupportedException",
-                    "BYOL is not enabled for this account: enable it with ModifyAccount first.")
+                    "BYOL is not enabled for this account: enable it with ModifyAccount first.",
+                )
             image = ec2_backends[self.account_id][self.region].amis.get(ami)
             if image is None:
                 raise not_found(f"The AMI {ami} was not found.")
@@ -124,28 +126,42 @@ class ImageOps(AccountBase):
             if self._name_taken(name):
                 raise WorkSpacesError(
                     "ResourceAlreadyExistsException",
-                    f"A WorkSpace image with the name {name} already exists.")
+                    f"A WorkSpace image with the name {name} already exists.",
+                )
             if len(self.images) >= IMAGE_QUOTA:
                 raise WorkSpacesError(
                     "ResourceLimitExceededException",
-                    f"The image quota of {IMAGE_QUOTA} images in this Region is reached.")
+                    f"The image quota of {IMAGE_QUOTA} images in this Region is reached.",
+                )
             now = self.clock.now()
             duration = self.timings.draw_import(with_office=bool(applications))
             image_id = f"wsi-{mock_random.get_random_hex(9)}"
-            fault = (self.faults.import_errors.get(ami) or self.faults.import_errors.get("*")
-                     or amis.checker_findings(profile, process, applications))
+            fault = (
+                self.faults.import_errors.get(ami)
+                or self.faults.import_errors.get("*")
+                or amis.checker_findings(profile, process, applications)
+            )
             self.images[image_id] = image_record = ImportedImage(
-                image_id=image_id, name=name, description=description, ami_id=ami,
-                ingestion_process=process, applications=applications,
-                tags=[dict(t) for t in tags], owner=self.account_id, created=now,
+                image_id=image_id,
+                name=name,
+                description=description,
+                ami_id=ami,
+                ingestion_process=process,
+                applications=applications,
+                tags=[dict(t) for t in tags],
+                owner=self.account_id,
+                created=now,
                 visible_at=now + timedelta(seconds=self.timings.image_visibility_lag_seconds),
-                ready_at=now + timedelta(seconds=duration), fault=fault)
+                ready_at=now + timedelta(seconds=duration),
+                fault=fault,
+            )
             self.imports_accepted += 1
             self.import_log.append(image_record)
             return {"ImageId": image_id}
 
-    def describe_images(self, params: dict[str, Any], others: list[dict[str, Any]]
-                        ) -> dict[str, Any]:
+    def describe_images(
+        self, params: dict[str, Any], others: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         ids = params.get("ImageIds")
         image_type = params.get("ImageType")
         max_results = params.get("MaxResults")
@@ -179,17 +195,21 @@ class ImageOps(AccountBase):
                 # Undocumented for this operation; stricter than a silent {} (facts doc).
                 raise not_found(f"The image {image_id} was not found.")
             if self.faults.delete_error:
-                raise WorkSpacesError(self.faults.delete_error,
-                                      f"The image {image_id} cannot be deleted now.")
+                raise WorkSpacesError(
+                    self.faults.delete_error, f"The image {image_id} cannot be deleted now."
+                )
             using = sorted(b.bundle_id for b in self.bundles.values() if b.image_id == image_id)
             if using:
                 raise WorkSpacesError(
                     "ResourceAssociatedException",
-                    f"The image {image_id} is used by bundles {', '.join(using)}.")
+                    f"The image {image_id} is used by bundles {', '.join(using)}.",
+                )
             if image.state == "PENDING":
-                raise WorkSpacesError("InvalidResourceStateException",
-                                      f"The image {image_id} is still being created.")
+                raise WorkSpacesError(
+                    "InvalidResourceStateException", f"The image {image_id} is still being created."
+                )
             del self.images[image_id]
             self.released_image_names[image.name] = self.clock.now() + timedelta(
-                seconds=self.timings.name_release_lag_seconds)
+                seconds=self.timings.name_release_lag_seconds
+            )
             return {}

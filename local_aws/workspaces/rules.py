@@ -27,7 +27,8 @@ def _pattern(shape: str) -> re.Pattern[str]:
 
 CIDR16_PATTERN: Final = re.compile(
     r"^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}"
-    r"([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])/16$")
+    r"([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])/16$"
+)
 # ManagementCidrRangeConstraint: an IPv4 CIDR with its /n (model pattern)
 CIDR_CONSTRAINT_PATTERN: Final = _pattern("ManagementCidrRangeConstraint")
 AMI_PATTERN: Final = re.compile(r"^ami-([a-f0-9]{8}|[a-f0-9]{17})$")
@@ -43,8 +44,10 @@ IMAGE_TYPES: Final = _enum("ImageType")
 COMPUTE_TYPES: Final = _enum("Compute")
 ERROR_DETAIL_CODES: Final = _enum("WorkspaceImageErrorDetailCode")
 # facts: "Management CIDR": the parent ranges the 2022 guide names
-PARENT_RANGES: Final = tuple(ipaddress.IPv4Network(c) for c in (
-    "10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15"))
+PARENT_RANGES: Final = tuple(
+    ipaddress.IPv4Network(c)
+    for c in ("10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15")
+)
 IMAGE_QUOTA: Final = 40  # facts: "Images: 40 per Region by default"
 MAX_TAGS: Final = 50
 
@@ -71,8 +74,8 @@ def not_found(message: str) -> WorkSpacesError:
 
 def check_tags(tags: list[dict[str, str]]) -> None:
     if len(tags) > MAX_TAGS or any(
-            not 1 <= len(t.get("Key", "")) <= 127 or len(t.get("Value", "")) > 255
-            for t in tags):
+        not 1 <= len(t.get("Key", "")) <= 127 or len(t.get("Value", "")) > 255 for t in tags
+    ):
         raise validation("Tags break the limits (50 tags, key 1-127, value 255).")
 
 
@@ -83,7 +86,7 @@ def page(items: list[Any], token: str | None, size: int, key: str) -> dict[str, 
             start = int(base64.b64decode(token.encode()).decode())
         except (ValueError, UnicodeDecodeError) as exc:
             raise invalid("The NextToken is not valid.") from exc
-    out: dict[str, Any] = {key: items[start:start + size]}
+    out: dict[str, Any] = {key: items[start : start + size]}
     if start + size < len(items):
         out["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
     return out

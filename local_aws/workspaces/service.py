@@ -21,8 +21,9 @@ class ByolAccount(AccountOps, ImageOps, BundleOps):
 class ByolWorld:
     """All accounts' BYOL state for one embedded-AWS session."""
 
-    def __init__(self, clock: VirtualClock, timings: Timings | None = None,
-                 faults: Faults | None = None) -> None:
+    def __init__(
+        self, clock: VirtualClock, timings: Timings | None = None, faults: Faults | None = None
+    ) -> None:
         self.clock = clock
         self.timings = timings or Timings()
         self.faults = faults or Faults()
@@ -31,6 +32,7 @@ class ByolWorld:
     def account(self, account_id: str, region: str) -> ByolAccount:
         key = (account_id, region)
         if key not in self._accounts:
-            self._accounts[key] = ByolAccount(account_id, region, self.clock, self.timings,
-                                              self.faults)
+            self._accounts[key] = ByolAccount(
+                account_id, region, self.clock, self.timings, self.faults
+            )
         return self._accounts[key]

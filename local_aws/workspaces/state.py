@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
 
 class AccountBase:
-    def __init__(self, account_id: str, region: str, clock: VirtualClock, timings: Timings,
-                 faults: Faults) -> None:
+    def __init__(
+        self, account_id: str, region: str, clock: VirtualClock, timings: Timings, faults: Faults
+    ) -> None:
         self.account_id = account_id
         self.region = region
         self.clock = clock
@@ -42,7 +43,8 @@ class AccountBase:
         if self.faults.not_eligible:
             raise WorkSpacesError(
                 "AccessDeniedException",
-                "The account is not authorized to use BYOL. Contact AWS to enable it.")
+                "The account is not authorized to use BYOL. Contact AWS to enable it.",
+            )
 
     def visibly_enabled(self) -> bool:
         """ENABLED as DescribeAccount shows it: only account_lag_seconds after the modification

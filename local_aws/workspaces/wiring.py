@@ -33,6 +33,7 @@ def _account(response: Any) -> ByolAccount:
 def _op(call: Callable[[ByolAccount, dict[str, Any]], dict[str, Any]]) -> Callable[[Any], str]:
     def method(self: Any) -> str:
         return json.dumps(call(_account(self), _params(self)))
+
     return method
 
 
@@ -55,6 +56,7 @@ def _wrap_describe_images(original: Callable[[Any], str]) -> Callable[[Any], str
         backend = self.workspaces_backend
         others = [i.to_desc_dict() for i in backend.workspace_images.values()]
         return json.dumps(_account(self).describe_images(_params(self), others))
+
     describe_workspace_images.__wrapped__ = original  # type: ignore[attr-defined]
     return describe_workspace_images
 
@@ -63,17 +65,16 @@ def _tagged(account: ByolAccount, resource_id: str) -> Any:
     return account.images.get(resource_id) or account.bundles.get(resource_id)
 
 
-def _wrap_tags(original_create: Callable[[Any], str],
-               original_describe: Callable[[Any], str]) -> tuple[Callable[..., str],
-                                                                 Callable[..., str]]:
+def _wrap_tags(
+    original_create: Callable[[Any], str], original_describe: Callable[[Any], str]
+) -> tuple[Callable[..., str], Callable[..., str]]:
     def create_tags(self: Any) -> str:
         p = _params(self)
         resource = _tagged(_account(self), str(p.get("ResourceId")))
         if resource is None:
             return original_create(self)
         keys = {t["Key"] for t in p.get("Tags", [])}
-        resource.tags = [t for t in resource.tags if t["Key"] not in keys] + list(
-            p.get("Tags", []))
+        resource.tags = [t for t in resource.tags if t["Key"] not in keys] + list(p.get("Tags", []))
         return "{}"
 
     def describe_tags(self: Any) -> str:
@@ -81,20 +82,25 @@ def _wrap_tags(original_create: Callable[[Any], str],
         resource = _tagged(_account(self), resource_id)
         if resource is not None:
             return json.dumps({"TagList": resource.tags})
-        if resource_id.startswith(("wsi-", "wsb-")) and \
-                resource_id not in self.workspaces_backend.workspace_images:
+        if (
+            resource_id.startswith(("wsi-", "wsb-"))
+            and resource_id not in self.workspaces_backend.workspace_images
+        ):
             raise WorkSpacesError("ResourceNotFoundException", f"{resource_id} was not found.")
         return original_describe(self)
+
     return create_tags, describe_tags
 
 
 _OPERATIONS: dict[str, Callable[[ByolAccount, dict[str, Any]], dict[str, Any]]] = {
     "describe_account": lambda a, p: a.describe_account(),
     "modify_account": lambda a, p: a.modify_account(
-        p.get("DedicatedTenancySupport"), p.get("DedicatedTenancyManagementCidrRange")),
+        p.get("DedicatedTenancySupport"), p.get("DedicatedTenancyManagementCidrRange")
+    ),
     "list_available_management_cidr_ranges": _list_cidrs,
     "describe_account_modifications": lambda a, p: a.describe_account_modifications(
-        p.get("NextToken")),
+        p.get("NextToken")
+    ),
     "import_workspace_image": lambda a, p: a.import_image(p),
     "delete_workspace_image": _delete_image,
     "create_workspace_bundle": lambda a, p: a.create_bundle(p),
@@ -116,11 +122,15 @@ def install(world_: ByolWorld) -> None:
             _ORIGINALS[name] = getattr(WorkSpacesResponse, name)
     create_tags, describe_tags = _wrap_tags(_ORIGINALS["create_tags"], _ORIGINALS["describe_tags"])
     methods: dict[str, Callable[..., str]] = {name: _op(call) for name, call in _OPERATIONS.items()}
-    methods.update({
-        "describe_workspace_images": _wrap_describe_images(_ORIGINALS["describe_workspace_images"]),
-        "create_tags": create_tags,
-        "describe_tags": describe_tags,
-    })
+    methods.update(
+        {
+            "describe_workspace_images": _wrap_describe_images(
+                _ORIGINALS["describe_workspace_images"]
+            ),
+            "create_tags": create_tags,
+            "describe_tags": describe_tags,
+        }
+    )
     for name, method in methods.items():
         setattr(WorkSpacesResponse, name, method)
 

@@ -81,12 +81,14 @@ def unreported_pattern(unreported_fail_states: Sequence[str]) -> logs.IFilterPat
     entry into an unreported Fail state, or ExecutionFailed with an uncatchable error.
     Event fields: https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html"""
     fp = logs.FilterPattern
-    entered = fp.all(fp.string_value("$.type", "=", "FailStateEntered"),
-                     fp.any(*(fp.string_value("$.details.name", "=", name)
-                              for name in unreported_fail_states)))
-    uncaught = fp.all(fp.string_value("$.type", "=", "ExecutionFailed"),
-                      fp.any(*(fp.string_value("$.details.error", "=", error)
-                               for error in UNCATCHABLE_ERRORS)))
+    entered = fp.all(
+        fp.string_value("$.type", "=", "FailStateEntered"),
+        fp.any(*(fp.string_value("$.details.name", "=", name) for name in unreported_fail_states)),
+    )
+    uncaught = fp.all(
+        fp.string_value("$.type", "=", "ExecutionFailed"),
+        fp.any(*(fp.string_value("$.details.error", "=", error) for error in UNCATCHABLE_ERRORS)),
+    )
     return fp.any(entered, uncaught) if unreported_fail_states else uncaught
 
 
@@ -97,13 +99,23 @@ def unreported_namespace(stack: Stack) -> str:
 
 
 class ImportAlarms(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, definition: Mapping[str, Any],
-                 state_machine_logs: logs.ILogGroup, starter: lambda_.IFunction,
-                 janitor: lambda_.IFunction, dlq: sqs.IQueue, topic: sns.ITopic) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definition: Mapping[str, Any],
+        state_machine_logs: logs.ILogGroup,
+        starter: lambda_.IFunction,
+        janitor: lambda_.IFunction,
+        dlq: sqs.IQueue,
+        topic: sns.ITopic,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.reported_fail_states, self.unreported_fail_states = fail_states(definition)
         self.unreported_filter = logs.MetricFilter(
-            self, "UnreportedFailuresFilter",
+            self,
+            "UnreportedFailuresFilter",
             log_group=state_machine_logs,
             filter_pattern=unreported_pattern(self.unreported_fail_states),
             metric_namespace=unreported_namespace(Stack.of(self)),
@@ -112,43 +124,57 @@ class ImportAlarms(Construct):
             unit=cw.Unit.COUNT,
         )
         self.unreported_failures = self.unreported_filter.metric(
-            statistic=cw.Stats.SUM, period=PERIOD, label="Executions ended without a report")
+            statistic=cw.Stats.SUM, period=PERIOD, label="Executions ended without a report"
+        )
         self.dropped_events = cw.MathExpression(
             expression="FILL(starter, 0) + FILL(janitor, 0)",
             using_metrics={
-                name: fn.metric("DestinationDeliveryFailures", statistic=cw.Stats.SUM,
-                                period=PERIOD)
-                for name, fn in (("starter", starter), ("janitor", janitor))},
+                name: fn.metric(
+                    "DestinationDeliveryFailures", statistic=cw.Stats.SUM, period=PERIOD
+                )
+                for name, fn in (("starter", starter), ("janitor", janitor))
+            },
             period=PERIOD,
             label="Failed events Lambda could not dead-letter",
         )
         self.dead_letters = dlq.metric_approximate_number_of_messages_visible(
-            statistic=cw.Stats.MAXIMUM, period=PERIOD)
+            statistic=cw.Stats.MAXIMUM, period=PERIOD
+        )
 
         self.alarms: dict[str, cw.Alarm] = {}
         for name, metric, description in (
-            ("UnreportedFailures", self.unreported_failures,
-             "An import execution ended and no one was notified: its Report step failed, or "
-             "the execution failed past every Catch. Open the state machine's failed executions "
-             "of the last minutes (StateMachineConsoleUrl): the execution's error says what "
-             "happened; the AMI may lack its status tag. Fix the cause (often sns:Publish or "
-             "the topic's KMS key), then redrive or start the import again."),
-            ("StartsOrReportsDropped", self.dropped_events,
-             "The Starter or the janitor failed on every attempt and Lambda could not write the "
-             "event to the dead-letter queue, so it was dropped: an import did not start, or a "
-             "timed-out or aborted one was not reported. Read the function's errors in its log "
-             "group (dashboard: Throttles and errors) and why the queue refused it (its policy, "
-             "the message size), fix the cause, then tag the AMI again or check the state "
-             "machine's executions."),
-            ("DeadLetters", self.dead_letters,
-             "EventBridge could not deliver an event to the Starter or the janitor, or one of "
-             "them failed on every attempt. Read the message in the dead-letter queue (its "
-             "attributes, or the invocation record's condition and error, say why), fix the "
-             "cause, then "
-             "tag the AMI again or check the state machine's executions; delete the message."),
+            (
+                "UnreportedFailures",
+                self.unreported_failures,
+                "An import execution ended and no one was notified: its Report step failed, or "
+                "the execution failed past every Catch. Open the state machine's failed executions "
+                "of the last minutes (StateMachineConsoleUrl): the execution's error says what "
+                "happened; the AMI may lack its status tag. Fix the cause (often sns:Publish or "
+                "the topic's KMS key), then redrive or start the import again.",
+            ),
+            (
+                "StartsOrReportsDropped",
+                self.dropped_events,
+                "The Starter or the janitor failed on every attempt and Lambda could not write the "
+                "event to the dead-letter queue, so it was dropped: an import did not start, or a "
+                "timed-out or aborted one was not reported. Read the function's errors in its log "
+                "group (dashboard: Throttles and errors) and why the queue refused it (its policy, "
+                "the message size), fix the cause, then tag the AMI again or check the state "
+                "machine's executions.",
+            ),
+            (
+                "DeadLetters",
+                self.dead_letters,
+                "EventBridge could not deliver an event to the Starter or the janitor, or one of "
+                "them failed on every attempt. Read the message in the dead-letter queue (its "
+                "attributes, or the invocation record's condition and error, say why), fix the "
+                "cause, then "
+                "tag the AMI again or check the state machine's executions; delete the message.",
+            ),
         ):
             alarm = cw.Alarm(
-                self, name,
+                self,
+                name,
                 alarm_description=f"byol-import: {description}",
                 metric=metric,
                 threshold=0,

@@ -21,7 +21,8 @@ RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 REQUIREMENTS: Final = ROOT / "requirements.txt"
 _POWERTOOLS_PIN: Final = re.compile(
-    r"^aws-lambda-powertools(?:\[[^]]*\])?==(?P<version>[0-9][^\s;#]*)", re.MULTILINE)
+    r"^aws-lambda-powertools(?:\[[^]]*\])?==(?P<version>[0-9][^\s;#]*)", re.MULTILINE
+)
 
 
 def powertools_version(requirements: Path = REQUIREMENTS) -> str:
@@ -41,8 +42,9 @@ def powertools_layer_parameter() -> str:
     .github/workflows/update_ssm.yml), and its China layers live in another account, which is
     why cdk.json targets the `aws` partition alone.
     """
-    return (f"/aws/service/powertools/python/{ARCHITECTURE.name}/{RUNTIME.name}/"
-            f"{powertools_version()}")
+    return (
+        f"/aws/service/powertools/python/{ARCHITECTURE.name}/{RUNTIME.name}/{powertools_version()}"
+    )
 
 
 def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
@@ -52,24 +54,37 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
 
 
 class ProjectFunction(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, spec: FunctionSpec,
-                 environment: dict[str, str], retention: logs.RetentionDays,
-                 layer: lambda_.ILayerVersion) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        environment: dict[str, str],
+        retention: logs.RetentionDays,
+        layer: lambda_.ILayerVersion,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=retention,
-                                       removal_policy=RemovalPolicy.DESTROY)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=retention, removal_policy=RemovalPolicy.DESTROY
+        )
         # Its own role with no managed policy: the stack grants each function what it uses.
-        self.role = iam.Role(self, "Role",
-                             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                             description=f"byol-import {spec.key}")
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"byol-import {spec.key}",
+        )
         self.log_group.grant_write(self.role)
         self.function = lambda_.Function(
-            self, "Function",
+            self,
+            "Function",
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=lambda_.Code.from_asset(
-                str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", ".mypy_cache"]),
+                str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", ".mypy_cache"]
+            ),
             description=spec.description,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),

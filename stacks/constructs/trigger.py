@@ -33,27 +33,42 @@ class _QueueDestination:
     def __init__(self, queue: sqs.IQueue) -> None:
         self.queue = queue
 
-    def bind(self, _scope: Construct, fn: lambda_.IFunction, *,
-             type: lambda_.DestinationType | None = None) -> lambda_.DestinationConfig:
-        fn.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"],
-                                                  resources=[self.queue.queue_arn]))
+    def bind(
+        self,
+        _scope: Construct,
+        fn: lambda_.IFunction,
+        *,
+        type: lambda_.DestinationType | None = None,
+    ) -> lambda_.DestinationConfig:
+        fn.add_to_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn])
+        )
         return lambda_.DestinationConfig(destination=self.queue.queue_arn)
 
 
 def _pattern(raw: dict[str, Any]) -> events.EventPattern:
-    return events.EventPattern(source=raw["source"], detail_type=raw["detail-type"],
-                               detail=raw["detail"])
+    return events.EventPattern(
+        source=raw["source"], detail_type=raw["detail-type"], detail=raw["detail"]
+    )
 
 
 class ImportTrigger(Construct):
     """Every rule of `byol_import.triggers.rules`, each targeting its function."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, trigger_tag_key: str,
-                 starter: lambda_.IFunction, janitor: lambda_.IFunction,
-                 state_machine: sfn.IStateMachine) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        trigger_tag_key: str,
+        starter: lambda_.IFunction,
+        janitor: lambda_.IFunction,
+        state_machine: sfn.IStateMachine,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.dlq = sqs.Queue(
-            self, "DeadLetterQueue",
+            self,
+            "DeadLetterQueue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
@@ -63,15 +78,21 @@ class ImportTrigger(Construct):
             fn.configure_async_invoke(
                 retry_attempts=triggers.FUNCTION_RETRY_ATTEMPTS,
                 max_event_age=Duration.hours(triggers.FUNCTION_MAX_EVENT_AGE_HOURS),
-                on_failure=_QueueDestination(self.dlq))
+                on_failure=_QueueDestination(self.dlq),
+            )
         self.rules: dict[str, events.Rule] = {}
         for rule in triggers.rules(trigger_tag_key, state_machine.state_machine_arn):
             self.rules[rule.rule_id] = events.Rule(
-                self, rule.rule_id,
+                self,
+                rule.rule_id,
                 description=rule.description,
                 event_pattern=_pattern(rule.pattern),
-                targets=[targets.LambdaFunction(
-                    functions[rule.target], dead_letter_queue=self.dlq,
-                    retry_attempts=triggers.TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.hours(triggers.TARGET_MAX_EVENT_AGE_HOURS))],
+                targets=[
+                    targets.LambdaFunction(
+                        functions[rule.target],
+                        dead_letter_queue=self.dlq,
+                        retry_attempts=triggers.TARGET_RETRY_ATTEMPTS,
+                        max_event_age=Duration.hours(triggers.TARGET_MAX_EVENT_AGE_HOURS),
+                    )
+                ],
             )

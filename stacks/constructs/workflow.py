@@ -15,14 +15,21 @@ from stacks.config import ProjectConfig, asl_template
 
 
 class ImportWorkflow(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: ProjectConfig,
-                 functions: Mapping[str, lambda_.IFunction],
-                 retention: logs.RetentionDays) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ProjectConfig,
+        functions: Mapping[str, lambda_.IFunction],
+        retention: logs.RetentionDays,
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         # vendedlogs prefix keeps CloudWatch Logs resource policies small.
         self.log_group = logs.LogGroup(
-            self, "Logs",
+            self,
+            "Logs",
             log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{construct_id}",
             retention=retention,
             removal_policy=RemovalPolicy.DESTROY,
@@ -30,12 +37,14 @@ class ImportWorkflow(Construct):
         substitutions = {name: fn.function_arn for name, fn in functions.items()}
         substitutions.update(config.workflow_substitutions())
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(asl_template()),
             definition_substitutions=substitutions,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
-                                include_execution_data=True),
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
             tracing_enabled=True,
         )
         for fn in functions.values():

@@ -27,12 +27,15 @@ def test_a_valid_windows_11_ami_becomes_available(aws: LocalAws, ws: Any) -> Non
     assert finished(aws, ws, image_id)["State"] == "AVAILABLE"
 
 
-@pytest.mark.parametrize("ami", [
-    {"encrypted": True},  # "unencrypted"
-    {"state": "pending"},  # "state available"
-    {"os": "linux"},  # "Windows 10 or 11"
-    {"architecture": "arm64"},  # "x86_64"
-])
+@pytest.mark.parametrize(
+    "ami",
+    [
+        {"encrypted": True},  # "unencrypted"
+        {"state": "pending"},  # "state available"
+        {"os": "linux"},  # "Windows 10 or 11"
+        {"architecture": "arm64"},  # "x86_64"
+    ],
+)
 def test_what_ec2_shows_is_refused_at_once(aws: LocalAws, ws: Any, ami: dict[str, Any]) -> None:
     """AMI rules at import, refused at once (InvalidParameterValues): encrypted, not available,
     not Windows, arm64 (unconfirmed: stricter than an ERROR hours later)."""
@@ -47,28 +50,36 @@ def test_byop_needs_an_allow_listed_account(aws: LocalAws, ws: Any) -> None:
     """IngestionProcess: _BYOP values are WorkSpaces Core only, for allow-listed accounts."""
     enable(aws, ws)
     with pytest.raises(ClientError) as caught:
-        ws.import_workspace_image(**import_kwargs(aws.create_windows_ami(),
-                                                  IngestionProcess="BYOL_REGULAR_BYOP"))
+        ws.import_workspace_image(
+            **import_kwargs(aws.create_windows_ami(), IngestionProcess="BYOL_REGULAR_BYOP")
+        )
     assert code(caught) == "OperationNotSupportedException"
 
 
-@pytest.mark.parametrize(("ami", "process", "apps", "details"), [
-    ({"volume_size": 71}, "BYOL_REGULAR_WSP", [], ["DiskSizeExceeded"]),
-    ({"volumes": 2}, "BYOL_REGULAR_WSP", [], ["AdditionalDrivesAttached"]),
-    ({"os": "windows-server-2022"}, "BYOL_REGULAR_WSP", [], ["OSNotSupported"]),
-    ({"architecture": "i386"}, "BYOL_REGULAR_WSP", [], ["Requires64BitOS"]),
-    ({}, "BYOL_REGULAR", [], ["ProtocolOSIncompatibility"]),
-    ({}, "BYOL_GRAPHICS_G4DN", [], ["ProtocolOSIncompatibility"]),
-    ({"in_place_upgraded": True}, "BYOL_REGULAR_WSP", [], ["InPlaceUpgrade"]),
-    ({"os": "windows-10", "boot_mode": "uefi"}, "BYOL_REGULAR", [], ["UEFINotSupported"]),
-    ({"boot_mode": "legacy-bios"}, "BYOL_REGULAR_WSP", [], ["IncompatiblePartitioning"]),
-    ({"free_space_gb": 15}, "BYOL_REGULAR_WSP", ["Microsoft_Office_2019"], ["DiskFreeSpace"]),
-    ({"checker_findings": ("AppXPackagesInstalled",)}, "BYOL_REGULAR_WSP", [],
-     ["AppXPackagesInstalled"]),
-])
+@pytest.mark.parametrize(
+    ("ami", "process", "apps", "details"),
+    [
+        ({"volume_size": 71}, "BYOL_REGULAR_WSP", [], ["DiskSizeExceeded"]),
+        ({"volumes": 2}, "BYOL_REGULAR_WSP", [], ["AdditionalDrivesAttached"]),
+        ({"os": "windows-server-2022"}, "BYOL_REGULAR_WSP", [], ["OSNotSupported"]),
+        ({"architecture": "i386"}, "BYOL_REGULAR_WSP", [], ["Requires64BitOS"]),
+        ({}, "BYOL_REGULAR", [], ["ProtocolOSIncompatibility"]),
+        ({}, "BYOL_GRAPHICS_G4DN", [], ["ProtocolOSIncompatibility"]),
+        ({"in_place_upgraded": True}, "BYOL_REGULAR_WSP", [], ["InPlaceUpgrade"]),
+        ({"os": "windows-10", "boot_mode": "uefi"}, "BYOL_REGULAR", [], ["UEFINotSupported"]),
+        ({"boot_mode": "legacy-bios"}, "BYOL_REGULAR_WSP", [], ["IncompatiblePartitioning"]),
+        ({"free_space_gb": 15}, "BYOL_REGULAR_WSP", ["Microsoft_Office_2019"], ["DiskFreeSpace"]),
+        (
+            {"checker_findings": ("AppXPackagesInstalled",)},
+            "BYOL_REGULAR_WSP",
+            [],
+            ["AppXPackagesInstalled"],
+        ),
+    ],
+)
 def test_what_the_checker_finds_ends_in_error_with_its_code(
-        aws: LocalAws, ws: Any, ami: dict[str, Any], process: str, apps: list[str],
-        details: list[str]) -> None:
+    aws: LocalAws, ws: Any, ami: dict[str, Any], process: str, apps: list[str], details: list[str]
+) -> None:
     """AMI rules at import, ERROR after the import time with ErrorDetails from the model's
     WorkspaceImageErrorDetailCode: over 70 GB, several volumes, Windows Server, 32-bit,
     Windows 11 with PCoIP, in-place upgrade, boot mode, free space (10 GB, 20 with Office)."""
@@ -84,14 +95,18 @@ def test_what_the_checker_finds_ends_in_error_with_its_code(
     assert set(details) <= ERROR_DETAIL_CODES
 
 
-@pytest.mark.parametrize(("process", "apps", "state"), [
-    ("BYOL_REGULAR_WSP", ["Microsoft_Office_2019"], "AVAILABLE"),
-    ("BYOL_REGULAR_WSP", ["Microsoft_Office_2016"], "ERROR"),
-    ("BYOL_GRAPHICS_G4DN_WSP", ["Microsoft_Office_2019"], "ERROR"),
-    ("BYOL_GRAPHICS_G4DN_WSP", [], "AVAILABLE"),
-])
-def test_windows_11_office_combinations(aws: LocalAws, ws: Any, process: str, apps: list[str],
-                                        state: str) -> None:
+@pytest.mark.parametrize(
+    ("process", "apps", "state"),
+    [
+        ("BYOL_REGULAR_WSP", ["Microsoft_Office_2019"], "AVAILABLE"),
+        ("BYOL_REGULAR_WSP", ["Microsoft_Office_2016"], "ERROR"),
+        ("BYOL_GRAPHICS_G4DN_WSP", ["Microsoft_Office_2019"], "ERROR"),
+        ("BYOL_GRAPHICS_G4DN_WSP", [], "AVAILABLE"),
+    ],
+)
+def test_windows_11_office_combinations(
+    aws: LocalAws, ws: Any, process: str, apps: list[str], state: str
+) -> None:
     """IngestionProcess values: Windows 11 non-GPU DCV supports only Microsoft_Office_2019;
     GPU DCV on Windows 11 supports no Office."""
     enable(aws, ws)
@@ -136,7 +151,9 @@ def test_an_ami_without_a_profile_is_judged_on_what_ec2_shows(aws: LocalAws, ws:
     assert code(caught) == "InvalidParameterValuesException"
     windows = ec2.register_image(Name="win", RootDeviceName="/dev/sda1")["ImageId"]
     ec2_backends["123456789012"]["eu-west-1"].amis[windows].platform = "windows"
-    image_id = ws.import_workspace_image(**import_kwargs(
-        windows, IngestionProcess="BYOL_REGULAR"))["ImageId"]
+    image_id = ws.import_workspace_image(**import_kwargs(windows, IngestionProcess="BYOL_REGULAR"))[
+        "ImageId"
+    ]
     assert [d["ErrorCode"] for d in finished(aws, ws, image_id)["ErrorDetails"]] == [
-        "ProtocolOSIncompatibility"]
+        "ProtocolOSIncompatibility"
+    ]

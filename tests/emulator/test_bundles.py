@@ -14,17 +14,22 @@ from tests.emulator.test_workspaces_byol import code, enable, import_kwargs
 
 
 def available_image(aws: LocalAws, ws: Any, name: str = "win11-gold") -> str:
-    image_id = str(ws.import_workspace_image(**import_kwargs(aws.create_windows_ami(),
-                                                             name=name))["ImageId"])
+    image_id = str(
+        ws.import_workspace_image(**import_kwargs(aws.create_windows_ami(), name=name))["ImageId"]
+    )
     aws.clock.advance(aws.timings.import_seconds)
     return image_id
 
 
 def bundle_kwargs(image_id: str, **over: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
-        "BundleName": "win11-standard", "BundleDescription": "Windows 11 standard",
-        "ImageId": image_id, "ComputeType": {"Name": "STANDARD"},
-        "UserStorage": {"Capacity": "50"}, "RootStorage": {"Capacity": "80"}}
+        "BundleName": "win11-standard",
+        "BundleDescription": "Windows 11 standard",
+        "ImageId": image_id,
+        "ComputeType": {"Name": "STANDARD"},
+        "UserStorage": {"Capacity": "50"},
+        "RootStorage": {"Capacity": "80"},
+    }
     kwargs.update(over)
     return kwargs
 
@@ -38,31 +43,38 @@ def image(aws: LocalAws, ws: Any) -> str:
 def test_a_bundle_is_created_described_and_tagged(ws: Any, image: str) -> None:
     """CreateWorkspaceBundle returns the WorkspaceBundle; DescribeWorkspaceBundles without
     Owner lists the account's own bundles."""
-    bundle = ws.create_workspace_bundle(**bundle_kwargs(
-        image, Tags=[{"Key": "team", "Value": "euc"}]))["WorkspaceBundle"]
+    bundle = ws.create_workspace_bundle(
+        **bundle_kwargs(image, Tags=[{"Key": "team", "Value": "euc"}])
+    )["WorkspaceBundle"]
     assert bundle["BundleId"].startswith("wsb-") and bundle["ImageId"] == image
     [listed] = ws.describe_workspace_bundles()["Bundles"]
     assert listed["Name"] == "win11-standard" and listed["ComputeType"] == {"Name": "STANDARD"}
     assert ws.describe_workspace_bundles(BundleIds=[bundle["BundleId"]])["Bundles"] == [listed]
     assert ws.describe_tags(ResourceId=bundle["BundleId"])["TagList"] == [
-        {"Key": "team", "Value": "euc"}]
+        {"Key": "team", "Value": "euc"}
+    ]
     assert ws.describe_workspace_bundles(Owner="AMAZON")["Bundles"] == []
 
 
-@pytest.mark.parametrize(("over", "error"), [
-    ({"BundleName": "has space"}, "ValidationException"),
-    ({"BundleDescription": "semi;colon"}, "ValidationException"),
-    ({"ComputeType": {"Name": "HUGE"}}, "ValidationException"),
-    ({"ImageId": "wsi-BAD"}, "ValidationException"),
-    ({"ImageId": "wsi-000000000"}, "ResourceNotFoundException"),
-    ({"UserStorage": {"Capacity": "60"}}, "InvalidParameterValuesException"),
-    ({"RootStorage": {"Capacity": "100"}, "UserStorage": {"Capacity": "100"}},
-     "InvalidParameterValuesException"),
-    ({"UserStorage": {"Capacity": "ten"}}, "InvalidParameterValuesException"),
-])
-def test_create_enforces_the_model_and_the_volume_sizes(ws: Any, image: str,
-                                                        over: dict[str, Any],
-                                                        error: str) -> None:
+@pytest.mark.parametrize(
+    ("over", "error"),
+    [
+        ({"BundleName": "has space"}, "ValidationException"),
+        ({"BundleDescription": "semi;colon"}, "ValidationException"),
+        ({"ComputeType": {"Name": "HUGE"}}, "ValidationException"),
+        ({"ImageId": "wsi-BAD"}, "ValidationException"),
+        ({"ImageId": "wsi-000000000"}, "ResourceNotFoundException"),
+        ({"UserStorage": {"Capacity": "60"}}, "InvalidParameterValuesException"),
+        (
+            {"RootStorage": {"Capacity": "100"}, "UserStorage": {"Capacity": "100"}},
+            "InvalidParameterValuesException",
+        ),
+        ({"UserStorage": {"Capacity": "ten"}}, "InvalidParameterValuesException"),
+    ],
+)
+def test_create_enforces_the_model_and_the_volume_sizes(
+    ws: Any, image: str, over: dict[str, Any], error: str
+) -> None:
     """CreateWorkspaceBundle: name and description patterns, Compute enum, wsi- pattern, the
     image must exist; root/user GB: 80 with 10, 50 or 100, or 175-2000 with 100-2000."""
     with pytest.raises(ClientError) as caught:
@@ -72,15 +84,17 @@ def test_create_enforces_the_model_and_the_volume_sizes(ws: Any, image: str,
 
 def test_large_volumes_are_allowed(ws: Any, image: str) -> None:
     """Volume sizes: root 175-2000 GB with user 100-2000 GB."""
-    bundle = ws.create_workspace_bundle(**bundle_kwargs(
-        image, RootStorage={"Capacity": "175"}, UserStorage={"Capacity": "100"}))
+    bundle = ws.create_workspace_bundle(
+        **bundle_kwargs(image, RootStorage={"Capacity": "175"}, UserStorage={"Capacity": "100"})
+    )
     assert bundle["WorkspaceBundle"]["RootStorage"] == {"Capacity": "175"}
 
 
 def test_a_pending_image_cannot_make_a_bundle(aws: LocalAws, ws: Any, image: str) -> None:
     """CreateWorkspaceBundle: ResourceUnavailable for an image that is not AVAILABLE."""
-    pending = ws.import_workspace_image(**import_kwargs(aws.create_windows_ami(),
-                                                        name="pending"))["ImageId"]
+    pending = ws.import_workspace_image(**import_kwargs(aws.create_windows_ami(), name="pending"))[
+        "ImageId"
+    ]
     with pytest.raises(ClientError) as caught:
         ws.create_workspace_bundle(**bundle_kwargs(pending))
     assert code(caught) == "ResourceUnavailableException"
@@ -123,8 +137,9 @@ def test_bundle_ids_follow_the_pattern_and_must_exist(ws: Any, image: str) -> No
     assert code(caught) == "InvalidParameterValuesException"
 
 
-def test_names_are_unique_and_a_deleted_name_is_held_two_hours(aws: LocalAws, ws: Any,
-                                                               image: str) -> None:
+def test_names_are_unique_and_a_deleted_name_is_held_two_hours(
+    aws: LocalAws, ws: Any, image: str
+) -> None:
     """Bundle names: unique (ResourceAlreadyExists); reuse of a deleted bundle's name within
     2 hours refused (unconfirmed: the stricter choice)."""
     bundle_id = ws.create_workspace_bundle(**bundle_kwargs(image))["WorkspaceBundle"]["BundleId"]
@@ -140,8 +155,7 @@ def test_names_are_unique_and_a_deleted_name_is_held_two_hours(aws: LocalAws, ws
     ws.create_workspace_bundle(**bundle_kwargs(image))
 
 
-def test_a_bundle_used_by_a_workspace_cannot_be_deleted(aws: LocalAws, ws: Any,
-                                                        image: str) -> None:
+def test_a_bundle_used_by_a_workspace_cannot_be_deleted(aws: LocalAws, ws: Any, image: str) -> None:
     """DeleteWorkspaceBundle: ResourceAssociated while WorkSpaces use it."""
     from moto.workspaces.models import workspaces_backends
 

@@ -30,34 +30,43 @@ def aws() -> Iterator[LocalAws]:
 def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
     """One valid request per operation the workflow makes (the fault answers before it runs)."""
     # No SDK retries: a retryable code injected once would otherwise be retried away.
-    ws, ec2, ddb, sns, sfn = (aws.client(s, retries=False) for s in (
-        "workspaces", "ec2", "dynamodb", "sns", "stepfunctions"))
+    ws, ec2, ddb, sns, sfn = (
+        aws.client(s, retries=False)
+        for s in ("workspaces", "ec2", "dynamodb", "sns", "stepfunctions")
+    )
     key = {"LockId": {"S": "probe"}}
     return {
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.describe_account_modifications,
         "workspaces:ListAvailableManagementCidrRanges": lambda: (
-            ws.list_available_management_cidr_ranges(ManagementCidrRangeConstraint="10.0.0.0/8",
-                                                     MaxResults=5)),
+            ws.list_available_management_cidr_ranges(
+                ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=5
+            )
+        ),
         "workspaces:ModifyAccount": lambda: ws.modify_account(
-            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.4.0.0/16"),
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.4.0.0/16"
+        ),
         "workspaces:ImportWorkspaceImage": lambda: ws.import_workspace_image(
-            Ec2ImageId=AMI, IngestionProcess="BYOL_REGULAR_WSP", ImageName="probe",
-            ImageDescription="probe"),
-        "workspaces:DescribeWorkspaceImages": lambda: ws.describe_workspace_images(
-            ImageIds=[WSI]),
+            Ec2ImageId=AMI,
+            IngestionProcess="BYOL_REGULAR_WSP",
+            ImageName="probe",
+            ImageDescription="probe",
+        ),
+        "workspaces:DescribeWorkspaceImages": lambda: ws.describe_workspace_images(ImageIds=[WSI]),
         "workspaces:DescribeTags": lambda: ws.describe_tags(ResourceId=WSI),
         "workspaces:DeleteWorkspaceImage": lambda: ws.delete_workspace_image(ImageId=WSI),
         "ec2:DescribeImages": lambda: ec2.describe_images(ImageIds=[AMI]),
         "ec2:DescribeVpcs": lambda: ec2.describe_vpcs(MaxResults=1000),
-        "ec2:CreateTags": lambda: ec2.create_tags(Resources=[AMI],
-                                                  Tags=[{"Key": "k", "Value": "v"}]),
+        "ec2:CreateTags": lambda: ec2.create_tags(
+            Resources=[AMI], Tags=[{"Key": "k", "Value": "v"}]
+        ),
         "dynamodb:PutItem": lambda: ddb.put_item(TableName=aws.lock_table, Item=key),
         "dynamodb:GetItem": lambda: ddb.get_item(TableName=aws.lock_table, Key=key),
         "dynamodb:DeleteItem": lambda: ddb.delete_item(TableName=aws.lock_table, Key=key),
         "sns:Publish": lambda: sns.publish(TopicArn=aws.topic_arn, Message="m"),
         "stepfunctions:StartExecution": lambda: sfn.start_execution(
-            stateMachineArn=aws.state_machine_arn, name="probe", input="{}"),
+            stateMachineArn=aws.state_machine_arn, name="probe", input="{}"
+        ),
     }
 
 
@@ -67,8 +76,7 @@ def fault_key(operation: str) -> str:
     return name if service == "workspaces" else operation
 
 
-CASES = [(op, code) for op in PERMISSIONS
-         for code in aws_errors.documented_errors(*op.split(":"))]
+CASES = [(op, code) for op in PERMISSIONS for code in aws_errors.documented_errors(*op.split(":"))]
 
 
 def test_every_call_the_gateway_makes_has_a_catalogue() -> None:
@@ -76,13 +84,11 @@ def test_every_call_the_gateway_makes_has_a_catalogue() -> None:
     # AccessDenied on every call, in each service's spelling
     for op in PERMISSIONS:
         service = op.split(":")[0]
-        assert aws_errors.ACCESS_DENIED[service][0] in aws_errors.documented_errors(
-            *op.split(":"))
+        assert aws_errors.ACCESS_DENIED[service][0] in aws_errors.documented_errors(*op.split(":"))
 
 
 @pytest.mark.parametrize(("operation", "code"), CASES, ids=[f"{o}-{c}" for o, c in CASES])
-def test_every_documented_error_can_be_injected(aws: LocalAws, operation: str,
-                                                code: str) -> None:
+def test_every_documented_error_can_be_injected(aws: LocalAws, operation: str, code: str) -> None:
     # Given one documented error injected into the operation
     service, name = operation.split(":")
     spec = aws_errors.lookup(service, name, code)
@@ -132,11 +138,14 @@ def test_a_server_fault_without_a_modelled_status_answers_500() -> None:
     assert aws_errors.lookup("dynamodb", "GetItem", "InternalServerError").status == 500
 
 
-@pytest.mark.parametrize(("operation", "code"), [
-    ("workspaces:DescribeAccount", "ResourceUnavailableException"),  # ModifyAccount's only
-    ("ec2:DescribeVpcs", "InvalidAMIID.NotFound"),
-    ("sns:Publish", "NoSuchCode"),
-])
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("workspaces:DescribeAccount", "ResourceUnavailableException"),  # ModifyAccount's only
+        ("ec2:DescribeVpcs", "InvalidAMIID.NotFound"),
+        ("sns:Publish", "NoSuchCode"),
+    ],
+)
 def test_an_undocumented_error_is_refused(aws: LocalAws, operation: str, code: str) -> None:
     # Given a code AWS does not document for the operation
     aws.faults.errors[fault_key(operation)] = {code: 1}

@@ -19,8 +19,12 @@ from local_aws.harness import LocalAws
 def _environment(state: Any) -> Environment:
     # Only what set_error touches: the real constructor needs a whole execution.
     env = Environment.__new__(Environment)
-    env.__dict__.update(_program_state=state, _state_mutex=threading.RLock(), _frames=[],
-                        program_state_event=threading.Event())
+    env.__dict__.update(
+        _program_state=state,
+        _state_mutex=threading.RLock(),
+        _frames=[],
+        program_state_event=threading.Event(),
+    )
     return env
 
 

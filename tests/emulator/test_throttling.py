@@ -41,8 +41,11 @@ def test_workspaces_allows_a_burst_of_two_then_two_per_second(aws: LocalAws) -> 
     """About 2 calls per second per account: every WorkSpaces operation shares the bucket."""
     ws = aws.client("workspaces", retries=False)
     # Given a full bucket, at one virtual instant: two calls pass, the third is throttled
-    assert [_describe(ws), _code(lambda: ws.describe_account_modifications()),
-            _describe(ws)] == ["OK", "OK", "ThrottlingException"]
+    assert [_describe(ws), _code(lambda: ws.describe_account_modifications()), _describe(ws)] == [
+        "OK",
+        "OK",
+        "ThrottlingException",
+    ]
     # When half a virtual second passes, one token is back (2 per second)
     aws.clock.advance(0.5)
     assert [_describe(ws), _describe(ws)] == ["OK", "ThrottlingException"]
@@ -62,16 +65,18 @@ def test_the_bucket_refills_on_the_virtual_clock_not_the_wall_clock(aws: LocalAw
     assert [_describe(ws) for _ in range(3)] == ["OK", "OK", "ThrottlingException"]
 
 
-def test_each_account_has_its_own_buckets(aws: LocalAws,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_account_has_its_own_buckets(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given our account's WorkSpaces bucket is empty
     ws = aws.client("workspaces", retries=False)
     assert [_describe(ws) for _ in range(3)] == ["OK", "OK", "ThrottlingException"]
     # When another account calls (moto takes the account from this header when no
     # MOTO_ACCOUNT_ID pins one; ours is moto's default account)
     monkeypatch.delenv("MOTO_ACCOUNT_ID")
-    other = boto3.client("workspaces", region_name=REGION,
-                         config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    other = boto3.client(
+        "workspaces",
+        region_name=REGION,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
 
     def as_other_account(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = OTHER_ACCOUNT
@@ -99,12 +104,15 @@ def test_ec2_throttles_each_action_in_its_category_bucket(aws: LocalAws) -> None
 
 
 def test_ec2_categories_follow_the_documented_table() -> None:
-    assert ec2_bucket("DescribeImages", {"ImageIds": ["ami-1"]}) == ("DescribeImages",
-                                                                     EC2_NON_MUTATING)
-    assert ec2_bucket("DescribeInstances", {}) == ("DescribeInstances(unfiltered)",
-                                                   EC2_UNFILTERED)
-    assert ec2_bucket("DescribeInstances", {"Filters": []}) == ("DescribeInstances",
-                                                                EC2_NON_MUTATING)
+    assert ec2_bucket("DescribeImages", {"ImageIds": ["ami-1"]}) == (
+        "DescribeImages",
+        EC2_NON_MUTATING,
+    )
+    assert ec2_bucket("DescribeInstances", {}) == ("DescribeInstances(unfiltered)", EC2_UNFILTERED)
+    assert ec2_bucket("DescribeInstances", {"Filters": []}) == (
+        "DescribeInstances",
+        EC2_NON_MUTATING,
+    )
     assert ec2_bucket("RegisterImage", {}) == ("RegisterImage", EC2_MUTATING)
     assert ec2_bucket("CreateTags", {}) == ("CreateTags", BucketSpec(100, 10))
     assert ec2_bucket("ModifyImageAttribute", {}) == ("ModifyImageAttribute", BucketSpec(100, 5))
@@ -133,8 +141,9 @@ def test_throttling_can_be_switched_off_for_a_test_that_says_why(throttling: Thr
 
 def test_token_buckets_in_isolation() -> None:
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
-    buckets = TokenBuckets(Throttling(overrides={("sns", "Publish"): BucketSpec(3, 0.5)}),
-                           lambda: now[0])
+    buckets = TokenBuckets(
+        Throttling(overrides={("sns", "Publish"): BucketSpec(3, 0.5)}), lambda: now[0]
+    )
     take = [buckets.take("a", "r", "sns", "Publish") for _ in range(4)]
     assert take == [True, True, True, False]
     now[0] += timedelta(seconds=1)  # half a token: still nothing

@@ -12,8 +12,9 @@ from local_aws.harness import LocalAws
 from local_aws.workspaces.config import HOUR, Timings
 from tests.emulator.test_workspaces_byol import code, import_kwargs
 
-LAGGED = Timings(account_lag_seconds=900, image_visibility_lag_seconds=300,
-                 name_release_lag_seconds=3600)
+LAGGED = Timings(
+    account_lag_seconds=900, image_visibility_lag_seconds=300, name_release_lag_seconds=3600
+)
 
 
 @pytest.fixture
@@ -22,13 +23,13 @@ def lagged() -> Iterator[LocalAws]:
         yield env
 
 
-def test_describe_account_turns_enabled_after_the_modification_completed(
-        lagged: LocalAws) -> None:
+def test_describe_account_turns_enabled_after_the_modification_completed(lagged: LocalAws) -> None:
     """Eventual consistency: the modification is COMPLETED while DescribeAccount still says
     DISABLED for account_lag_seconds (unconfirmed length; the product must poll on)."""
     ws = lagged.client("workspaces")
-    ws.modify_account(DedicatedTenancySupport="ENABLED",
-                      DedicatedTenancyManagementCidrRange="10.0.0.0/16")
+    ws.modify_account(
+        DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.0.0.0/16"
+    )
     lagged.clock.advance(LAGGED.modification_seconds)
     mods = ws.describe_account_modifications()["AccountModifications"]
     assert mods[0]["ModificationState"] == "COMPLETED"
@@ -101,8 +102,9 @@ def test_drawn_durations_reach_the_service() -> None:
     """A realistic run: the modification ends at its drawn time, not a fixed 4 h."""
     with LocalAws() as aws:
         ws = aws.client("workspaces")
-        ws.modify_account(DedicatedTenancySupport="ENABLED",
-                          DedicatedTenancyManagementCidrRange="10.0.0.0/16")
+        ws.modify_account(
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.0.0.0/16"
+        )
         mod = aws.world.account("123456789012", "eu-west-1").modifications[0]
         drawn = (mod.done_at - mod.start).total_seconds()
         assert drawn == Timings.realistic().draw_modification() != 4 * HOUR

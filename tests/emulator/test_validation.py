@@ -29,13 +29,15 @@ def test_delete_of_an_unknown_image_is_not_found(ws: Any) -> None:
     assert code(caught) == "ResourceNotFoundException"
 
 
-@pytest.mark.parametrize(("kwargs", "error"), [
-    ({"ImageType": "MINE"}, "ValidationException"),
-    ({"ImageIds": ["wsi-BAD"]}, "ValidationException"),
-    ({"MaxResults": 26}, "ValidationException"),
-])
-def test_describe_images_enforces_the_model(ws: Any, kwargs: dict[str, Any],
-                                            error: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"ImageType": "MINE"}, "ValidationException"),
+        ({"ImageIds": ["wsi-BAD"]}, "ValidationException"),
+        ({"MaxResults": 26}, "ValidationException"),
+    ],
+)
+def test_describe_images_enforces_the_model(ws: Any, kwargs: dict[str, Any], error: str) -> None:
     """DescribeWorkspaceImages: ImageType OWNED/SHARED, ImageIds pattern, MaxResults 1-25."""
     with pytest.raises(ClientError) as caught:
         ws.describe_workspace_images(**kwargs)
@@ -51,15 +53,18 @@ def test_a_cidr_constraint_needs_its_prefix(ws: Any, constraint: str) -> None:
 
 
 def test_a_cidr_taken_since_it_was_listed_is_resource_unavailable(
-        aws: LocalAws, ws: Any, faults: Faults) -> None:
+    aws: LocalAws, ws: Any, faults: Faults
+) -> None:
     """ModifyAccount: ResourceUnavailable; "availability changes often": a /16 listed a moment
     ago and taken since."""
     [cidr] = ws.list_available_management_cidr_ranges(
-        ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=1)["ManagementCidrRanges"]
+        ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=1
+    )["ManagementCidrRanges"]
     faults.unavailable_cidrs.add(cidr)
     with pytest.raises(ClientError) as caught:
-        ws.modify_account(DedicatedTenancySupport="ENABLED",
-                          DedicatedTenancyManagementCidrRange=cidr)
+        ws.modify_account(
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange=cidr
+        )
     assert code(caught) == "ResourceUnavailableException"
 
 
@@ -74,6 +79,7 @@ def test_a_vpc_range_is_not_refused_by_modify_account(aws: LocalAws, ws: Any) ->
 def test_the_account_cidr_is_never_listed_again(aws: LocalAws, ws: Any) -> None:
     """ListAvailableManagementCidrRanges: the CIDR in use by the account is not available."""
     enable(aws, ws, "10.0.0.0/16")
-    listed = ws.list_available_management_cidr_ranges(
-        ManagementCidrRangeConstraint="10.0.0.0/15")["ManagementCidrRanges"]
+    listed = ws.list_available_management_cidr_ranges(ManagementCidrRangeConstraint="10.0.0.0/15")[
+        "ManagementCidrRanges"
+    ]
     assert listed == ["10.1.0.0/16"]

@@ -28,53 +28,64 @@ def test_a_new_account_is_disabled(ws: Any) -> None:
 
 def test_cidr_list_is_paged_with_at_most_five(ws: Any) -> None:
     """ListAvailableManagementCidrRanges: MaxResults 1-5, NextToken; each x.y.0.0/16."""
-    first = ws.list_available_management_cidr_ranges(ManagementCidrRangeConstraint="10.0.0.0/8",
-                                                     MaxResults=5)
+    first = ws.list_available_management_cidr_ranges(
+        ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=5
+    )
     assert len(first["ManagementCidrRanges"]) == 5 and first["NextToken"]
     second = ws.list_available_management_cidr_ranges(
-        ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=5, NextToken=first["NextToken"])
+        ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=5, NextToken=first["NextToken"]
+    )
     assert not set(first["ManagementCidrRanges"]) & set(second["ManagementCidrRanges"])
     assert all(c.endswith(".0.0/16") for c in second["ManagementCidrRanges"])
     with pytest.raises(ClientError) as caught:
-        ws.list_available_management_cidr_ranges(ManagementCidrRangeConstraint="10.0.0.0/8",
-                                                 MaxResults=6)
+        ws.list_available_management_cidr_ranges(
+            ManagementCidrRangeConstraint="10.0.0.0/8", MaxResults=6
+        )
     assert code(caught) == "ValidationException"
 
 
-def test_cidr_list_stays_inside_the_constraint_and_does_not_hide_vpcs(aws: LocalAws,
-                                                                     ws: Any) -> None:
+def test_cidr_list_stays_inside_the_constraint_and_does_not_hide_vpcs(
+    aws: LocalAws, ws: Any
+) -> None:
     """Management CIDR: inside the constraint. That AWS hides ranges overlapping the account's
     VPCs is undocumented: they are listed, and avoiding them is the caller's job."""
     aws.create_vpc("192.168.0.0/16")
     listed = ws.list_available_management_cidr_ranges(
-        ManagementCidrRangeConstraint="192.168.0.0/16")["ManagementCidrRanges"]
+        ManagementCidrRangeConstraint="192.168.0.0/16"
+    )["ManagementCidrRanges"]
     assert listed == ["192.168.0.0/16"]
     listed = ws.list_available_management_cidr_ranges(
-        ManagementCidrRangeConstraint="172.16.0.0/12", MaxResults=5)["ManagementCidrRanges"]
+        ManagementCidrRangeConstraint="172.16.0.0/12", MaxResults=5
+    )["ManagementCidrRanges"]
     assert listed[0] == "172.16.0.0/16"
 
 
 def test_enablement_is_pending_for_hours_then_completed(aws: LocalAws, ws: Any) -> None:
     """ModifyAccount: enabling "may take several hours"; the CIDR is then the account's."""
-    ws.modify_account(DedicatedTenancySupport="ENABLED",
-                      DedicatedTenancyManagementCidrRange="10.0.0.0/16")
+    ws.modify_account(
+        DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.0.0.0/16"
+    )
     mods = ws.describe_account_modifications()["AccountModifications"]
     assert [m["ModificationState"] for m in mods] == ["PENDING"]
     aws.clock.advance(aws.timings.modification_seconds - 1)
     assert ws.describe_account()["DedicatedTenancySupport"] == "DISABLED"
     aws.clock.advance(1)
-    assert ws.describe_account() ["DedicatedTenancyManagementCidrRange"] == "10.0.0.0/16"
-    assert ws.describe_account_modifications()["AccountModifications"][0][
-        "ModificationState"] == "COMPLETED"
+    assert ws.describe_account()["DedicatedTenancyManagementCidrRange"] == "10.0.0.0/16"
+    assert (
+        ws.describe_account_modifications()["AccountModifications"][0]["ModificationState"]
+        == "COMPLETED"
+    )
 
 
-@pytest.mark.parametrize(("support", "cidr", "error"), [
-    ("DISABLED", "10.0.0.0/16", "InvalidParameterValuesException"),
-    ("ENABLED", "10.0.0.0/24", "ValidationException"),
-    ("ENABLED", "8.8.0.0/16", "InvalidParameterValuesException"),
-])
-def test_modify_account_enforces_its_inputs(ws: Any, support: str, cidr: str,
-                                            error: str) -> None:
+@pytest.mark.parametrize(
+    ("support", "cidr", "error"),
+    [
+        ("DISABLED", "10.0.0.0/16", "InvalidParameterValuesException"),
+        ("ENABLED", "10.0.0.0/24", "ValidationException"),
+        ("ENABLED", "8.8.0.0/16", "InvalidParameterValuesException"),
+    ],
+)
+def test_modify_account_enforces_its_inputs(ws: Any, support: str, cidr: str, error: str) -> None:
     """ModifyAccount: only ENABLED; a /16 the list call returned."""
     with pytest.raises(ClientError) as caught:
         ws.modify_account(DedicatedTenancySupport=support, DedicatedTenancyManagementCidrRange=cidr)
@@ -84,16 +95,19 @@ def test_modify_account_enforces_its_inputs(ws: Any, support: str, cidr: str,
 def test_no_second_change_while_pending_and_no_cidr_change_ever(aws: LocalAws, ws: Any) -> None:
     """ModifyAccount: "The CIDR cannot be changed once set"; a call during PENDING fails
     (likely InvalidResourceState)."""
-    ws.modify_account(DedicatedTenancySupport="ENABLED",
-                      DedicatedTenancyManagementCidrRange="10.0.0.0/16")
+    ws.modify_account(
+        DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.0.0.0/16"
+    )
     with pytest.raises(ClientError) as caught:
-        ws.modify_account(DedicatedTenancySupport="ENABLED",
-                          DedicatedTenancyManagementCidrRange="10.1.0.0/16")
+        ws.modify_account(
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.1.0.0/16"
+        )
     assert code(caught) == "InvalidResourceStateException"
     aws.clock.advance(aws.timings.modification_seconds)
     with pytest.raises(ClientError) as caught:
-        ws.modify_account(DedicatedTenancySupport="ENABLED",
-                          DedicatedTenancyManagementCidrRange="10.1.0.0/16")
+        ws.modify_account(
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.1.0.0/16"
+        )
     assert code(caught) == "InvalidResourceStateException"
 
 
@@ -111,13 +125,20 @@ def test_a_failed_modification_carries_its_error(aws: LocalAws, ws: Any) -> None
     enable(aws, ws)
     mod = ws.describe_account_modifications()["AccountModifications"][0]
     assert (mod["ModificationState"], mod["ErrorCode"], mod["ErrorMessage"]) == (
-        "FAILED", "InternalError", "It broke")
+        "FAILED",
+        "InternalError",
+        "It broke",
+    )
     assert ws.describe_account()["DedicatedTenancySupport"] == "DISABLED"
 
 
 def import_kwargs(ami: str, name: str = "win11-gold", **over: Any) -> dict[str, Any]:
-    kwargs = {"Ec2ImageId": ami, "IngestionProcess": "BYOL_REGULAR_WSP", "ImageName": name,
-              "ImageDescription": "Windows 11 gold"}
+    kwargs = {
+        "Ec2ImageId": ami,
+        "IngestionProcess": "BYOL_REGULAR_WSP",
+        "ImageName": name,
+        "ImageDescription": "Windows 11 gold",
+    }
     kwargs.update(over)
     return kwargs
 
@@ -135,7 +156,10 @@ def test_an_import_is_pending_then_available_and_dedicated(aws: LocalAws, ws: An
     image_id = ws.import_workspace_image(**import_kwargs(aws.create_windows_ami()))["ImageId"]
     image = ws.describe_workspace_images(ImageIds=[image_id])["Images"][0]
     assert (image["State"], image["RequiredTenancy"], image["OwnerAccountId"]) == (
-        "PENDING", "DEDICATED", "123456789012")
+        "PENDING",
+        "DEDICATED",
+        "123456789012",
+    )
     aws.clock.advance(90 * 60)
     assert ws.describe_workspace_images(ImageIds=[image_id])["Images"][0]["State"] == "PENDING"
     aws.clock.advance(aws.timings.import_seconds)
@@ -145,22 +169,27 @@ def test_an_import_is_pending_then_available_and_dedicated(aws: LocalAws, ws: An
 def test_office_imports_take_longer(aws: LocalAws, ws: Any) -> None:
     """Import: at least 3 hours with Office."""
     enable(aws, ws)
-    image_id = ws.import_workspace_image(**import_kwargs(
-        aws.create_windows_ami(), Applications=["Microsoft_Office_2019"]))["ImageId"]
+    image_id = ws.import_workspace_image(
+        **import_kwargs(aws.create_windows_ami(), Applications=["Microsoft_Office_2019"])
+    )["ImageId"]
     aws.clock.advance(3 * 3600)
     assert ws.describe_workspace_images(ImageIds=[image_id])["Images"][0]["State"] == "PENDING"
 
 
-@pytest.mark.parametrize(("over", "error"), [
-    ({"ImageName": "has space"}, "ValidationException"),
-    ({"ImageName": "colon:no"}, "ValidationException"),
-    ({"ImageDescription": "semicolon;"}, "ValidationException"),
-    ({"Ec2ImageId": "ami-XYZ"}, "ValidationException"),
-    ({"IngestionProcess": "FAST"}, "ValidationException"),
-    ({"Ec2ImageId": "ami-0123456789abcdef0"}, "ResourceNotFoundException"),
-])
-def test_import_enforces_the_request_patterns(aws: LocalAws, ws: Any, over: dict[str, Any],
-                                              error: str) -> None:
+@pytest.mark.parametrize(
+    ("over", "error"),
+    [
+        ({"ImageName": "has space"}, "ValidationException"),
+        ({"ImageName": "colon:no"}, "ValidationException"),
+        ({"ImageDescription": "semicolon;"}, "ValidationException"),
+        ({"Ec2ImageId": "ami-XYZ"}, "ValidationException"),
+        ({"IngestionProcess": "FAST"}, "ValidationException"),
+        ({"Ec2ImageId": "ami-0123456789abcdef0"}, "ResourceNotFoundException"),
+    ],
+)
+def test_import_enforces_the_request_patterns(
+    aws: LocalAws, ws: Any, over: dict[str, Any], error: str
+) -> None:
     """ImportWorkspaceImage: Ec2ImageId, ImageName and ImageDescription patterns; the AMI must
     exist."""
     enable(aws, ws)
@@ -195,14 +224,23 @@ def test_the_image_quota_is_forty(aws: LocalAws, ws: Any) -> None:
     with pytest.raises(ClientError) as caught:
         ws.import_workspace_image(**import_kwargs(ami, name="img-40"))
     assert code(caught) == "ResourceLimitExceededException"
-    owned = ws.get_paginator("describe_workspace_images").paginate(ImageType="OWNED",
-                                                                   MaxResults=25)
+    owned = ws.get_paginator("describe_workspace_images").paginate(ImageType="OWNED", MaxResults=25)
     pages = list(owned)
     assert len(pages) == 2 and sum(len(p["Images"]) for p in pages) == 40
 
 
-@pytest.mark.parametrize("faults", [Faults(import_errors={"*": ImportFault(
-    "ImportFailed", "Validation failed", ("OSNotSupported", "ZeroRearmCount"))})])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(
+            import_errors={
+                "*": ImportFault(
+                    "ImportFailed", "Validation failed", ("OSNotSupported", "ZeroRearmCount")
+                )
+            }
+        )
+    ],
+)
 def test_an_import_can_end_in_error_with_details(aws: LocalAws, ws: Any) -> None:
     """DescribeWorkspaceImages: ERROR with ErrorCode, ErrorMessage and ErrorDetails."""
     enable(aws, ws)
@@ -228,8 +266,9 @@ def test_a_pending_image_cannot_be_deleted(aws: LocalAws, ws: Any) -> None:
 def test_imported_images_carry_their_tags(aws: LocalAws, ws: Any) -> None:
     """ImportWorkspaceImage: Tags (needs workspaces:CreateTags)."""
     enable(aws, ws)
-    image_id = ws.import_workspace_image(**import_kwargs(
-        aws.create_windows_ami(), Tags=[{"Key": "team", "Value": "euc"}]))["ImageId"]
+    image_id = ws.import_workspace_image(
+        **import_kwargs(aws.create_windows_ami(), Tags=[{"Key": "team", "Value": "euc"}])
+    )["ImageId"]
     assert ws.describe_tags(ResourceId=image_id)["TagList"] == [{"Key": "team", "Value": "euc"}]
 
 
@@ -242,15 +281,17 @@ def test_throttling_can_be_injected_on_any_operation(aws: LocalAws, ws: Any) -> 
     assert ws.describe_account()["DedicatedTenancySupport"] == "DISABLED"
 
 
-@pytest.mark.parametrize("faults", [Faults(throttle={"ec2:DescribeImages": 1},
-                                           server_error={"dynamodb:GetItem": 1})])
+@pytest.mark.parametrize(
+    "faults", [Faults(throttle={"ec2:DescribeImages": 1}, server_error={"dynamodb:GetItem": 1})]
+)
 def test_faults_reach_other_services_too(aws: LocalAws) -> None:
     with pytest.raises(ClientError) as caught:
         aws.client("ec2", retries=False).describe_images(ImageIds=["ami-12345678"])
     assert code(caught) == "RequestLimitExceeded"
     with pytest.raises(ClientError) as caught:
-        aws.client("dynamodb", retries=False).get_item(TableName=aws.lock_table,
-                                                       Key={"LockId": {"S": "x"}})
+        aws.client("dynamodb", retries=False).get_item(
+            TableName=aws.lock_table, Key={"LockId": {"S": "x"}}
+        )
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
 

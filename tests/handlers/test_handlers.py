@@ -33,8 +33,10 @@ def aws() -> Iterator[LocalAws]:
 
 def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: LocalAws) -> None:
     ami = aws.create_windows_ami()
-    state: dict[str, Any] = {"Input": {"ImageId": ami},
-                             "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"}}
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
+    }
     state["Request"] = call("ValidateRequest", state)
     assert state["Request"]["ingestion_process"] == "BYOL_REGULAR_WSP"
     state["Ami"] = call("CheckImage", state)
@@ -42,7 +44,10 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
     assert call("CheckAccount", state)["status"] == "DISABLED"
     assert call("AcquireLock", state)["acquired"] is True
     assert call("AcquireLock", {**state, "Context": {"ExecutionId": "other"}}) == {
-        "acquired": False, "holder": EXEC, "count": 1}
+        "acquired": False,
+        "holder": EXEC,
+        "count": 1,
+    }
     enabled = call("EnableByol", state)
     assert enabled["status"] == "PENDING" and enabled["modified"] is True
     assert call("PollModification", state)["state"] == "PENDING"
@@ -76,20 +81,24 @@ def test_cleanup_handler_deletes_our_failed_image(aws: LocalAws) -> None:
 def test_handlers_raise_typed_errors(aws: LocalAws) -> None:
     with pytest.raises(errors.InvalidRequest):
         call("ValidateRequest", {"Input": {"ImageId": "nope"}})
-    state = {"Request": {"image_id": "ami-0123456789abcdef0",
-                         "ingestion_process": "BYOL_REGULAR_WSP"}}
+    state = {
+        "Request": {"image_id": "ami-0123456789abcdef0", "ingestion_process": "BYOL_REGULAR_WSP"}
+    }
     with pytest.raises(errors.ImageNotFound):
         call("CheckImage", state)
 
 
 def test_starter_and_janitor_handlers(aws: LocalAws, cloudtrail_event: dict[str, Any]) -> None:
     ami = aws.create_windows_ami()
-    aws.client("ec2").create_tags(Resources=[ami], Tags=[{"Key": "WorkSpacesByolImport",
-                                                          "Value": ""}])
+    aws.client("ec2").create_tags(
+        Resources=[ami], Tags=[{"Key": "WorkSpacesByolImport", "Value": ""}]
+    )
     event = {**cloudtrail_event, "region": REGION, "account": ACCOUNT_ID}
     event["detail"]["requestParameters"]["resourcesSet"]["items"] = [{"resourceId": ami}]
     out = call("Starter", event)
     assert [s["ImageId"] for s in out["Started"]] == [ami]
     aws.wait_for_executions()
     assert call("LockJanitor", {"detail": {"executionArn": EXEC, "status": "FAILED"}}) == {
-        "released": False, "executionArn": EXEC}
+        "released": False,
+        "executionArn": EXEC,
+    }

@@ -44,28 +44,42 @@ def test_actions_match_case_insensitively_with_wildcards_and_not_action():
     # [EVAL]/Action element: action names are case-insensitive and accept * and ?.
     assert decide([allow(Action="EC2:createtags")]) is Decision.ALLOW
     assert decide([allow(Action="ec2:Create?ags")]) is Decision.ALLOW
-    assert decide([{"Effect": "Allow", "NotAction": "ec2:Describe*", "Resource": "*"}]) \
+    assert (
+        decide([{"Effect": "Allow", "NotAction": "ec2:Describe*", "Resource": "*"}])
         is Decision.ALLOW
-    assert decide([{"Effect": "Allow", "NotAction": "ec2:Create*", "Resource": "*"}]) \
+    )
+    assert (
+        decide([{"Effect": "Allow", "NotAction": "ec2:Create*", "Resource": "*"}])
         is Decision.IMPLICIT_DENY
+    )
 
 
 def test_resources_match_with_wildcards_and_not_resource():
     assert decide([allow(Resource="arn:aws:ec2:eu-west-1::image/*")]) is Decision.ALLOW
     assert decide([allow(Resource="arn:aws:ec2:us-east-1::image/*")]) is Decision.IMPLICIT_DENY
-    not_snapshots = {"Effect": "Allow", "Action": "ec2:CreateTags",
-                     "NotResource": "arn:aws:ec2:*::snapshot/*"}
+    not_snapshots = {
+        "Effect": "Allow",
+        "Action": "ec2:CreateTags",
+        "NotResource": "arn:aws:ec2:*::snapshot/*",
+    }
     assert decide([not_snapshots]) is Decision.ALLOW
-    assert decide([not_snapshots], resource="arn:aws:ec2:eu-west-1::snapshot/snap-1") \
+    assert (
+        decide([not_snapshots], resource="arn:aws:ec2:eu-west-1::snapshot/snap-1")
         is Decision.IMPLICIT_DENY
+    )
 
 
 def test_an_action_without_resource_types_is_only_allowed_by_star():
     # SAR: "*" is the only resource such an action is authorized on.
-    statements = [allow(Action="workspaces:DescribeTags",
-                        Resource="arn:aws:workspaces:eu-west-1:123456789012:workspaceimage/*")]
-    assert decide(statements, action="workspaces:DescribeTags", resource="*") \
-        is Decision.IMPLICIT_DENY
+    statements = [
+        allow(
+            Action="workspaces:DescribeTags",
+            Resource="arn:aws:workspaces:eu-west-1:123456789012:workspaceimage/*",
+        )
+    ]
+    assert (
+        decide(statements, action="workspaces:DescribeTags", resource="*") is Decision.IMPLICIT_DENY
+    )
 
 
 def test_a_missing_key_makes_a_condition_false_but_a_negated_one_true():
@@ -98,9 +112,12 @@ def test_null_tests_whether_the_key_is_present():
 
 def test_values_or_keys_and_operators_and():
     # [MULTI] operators AND, keys AND, values OR.
-    statement = allow(Condition={
-        "StringEquals": {"aws:RequestTag/a": ["1", "2"], "aws:RequestTag/b": "x"},
-        "StringLike": {"aws:RequestTag/c": "pre*"}})
+    statement = allow(
+        Condition={
+            "StringEquals": {"aws:RequestTag/a": ["1", "2"], "aws:RequestTag/b": "x"},
+            "StringLike": {"aws:RequestTag/c": "pre*"},
+        }
+    )
     good = {"aws:RequestTag/a": ["2"], "aws:RequestTag/b": ["x"], "aws:RequestTag/c": ["prefix"]}
     assert decide([statement], good) is Decision.ALLOW
     assert decide([statement], {**good, "aws:RequestTag/b": ["y"]}) is Decision.IMPLICIT_DENY
@@ -120,8 +137,10 @@ def test_for_all_values_every_value_must_match_and_an_absent_key_is_true():
     # is missing or empty (why a Null check often goes with it).
     statement = allow(Condition={"ForAllValues:StringLike": {"aws:TagKeys": ["byol-import:*"]}})
     assert decide([statement], {"aws:TagKeys": ["byol-import:status"]}) is Decision.ALLOW
-    assert decide([statement], {"aws:TagKeys": ["byol-import:status", "Name"]}) \
+    assert (
+        decide([statement], {"aws:TagKeys": ["byol-import:status", "Name"]})
         is Decision.IMPLICIT_DENY
+    )
     assert decide([statement]) is Decision.ALLOW
     assert decide([statement], {"aws:TagKeys": []}) is Decision.ALLOW
 
@@ -136,12 +155,27 @@ def test_for_any_value_one_value_must_match_and_an_absent_key_is_false():
 
 def test_string_operators_case_and_like_and_condition_key_names_ignore_case():
     # [OPS] StringEquals is case-sensitive, StringEqualsIgnoreCase is not; key names are not.
-    assert decide([allow(Condition={"StringEquals": {"aws:RequestTag/t": "ABC"}})],
-                  {"aws:requesttag/t": ["abc"]}) is Decision.IMPLICIT_DENY
-    assert decide([allow(Condition={"StringEqualsIgnoreCase": {"aws:RequestTag/t": "ABC"}})],
-                  {"AWS:RequestTag/t": ["abc"]}) is Decision.ALLOW
-    assert decide([allow(Condition={"StringLike": {"aws:RequestTag/t": "a?c*"}})],
-                  {"aws:RequestTag/t": ["abcdef"]}) is Decision.ALLOW
+    assert (
+        decide(
+            [allow(Condition={"StringEquals": {"aws:RequestTag/t": "ABC"}})],
+            {"aws:requesttag/t": ["abc"]},
+        )
+        is Decision.IMPLICIT_DENY
+    )
+    assert (
+        decide(
+            [allow(Condition={"StringEqualsIgnoreCase": {"aws:RequestTag/t": "ABC"}})],
+            {"AWS:RequestTag/t": ["abc"]},
+        )
+        is Decision.ALLOW
+    )
+    assert (
+        decide(
+            [allow(Condition={"StringLike": {"aws:RequestTag/t": "a?c*"}})],
+            {"aws:RequestTag/t": ["abcdef"]},
+        )
+        is Decision.ALLOW
+    )
 
 
 def test_arn_operators_match_each_arn_part_and_bool_and_numeric():
@@ -150,14 +184,23 @@ def test_arn_operators_match_each_arn_part_and_bool_and_numeric():
     arn = "arn:aws:events:eu-west-1:123456789012:rule/AmiTagged"
     like = allow(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:events:*:123456789012:rule/*"}})
     assert decide([like], {"aws:SourceArn": [arn]}) is Decision.ALLOW
-    assert decide([like], {"aws:SourceArn": ["arn:aws:events:eu-west-1:999:rule/x"]}) \
+    assert (
+        decide([like], {"aws:SourceArn": ["arn:aws:events:eu-west-1:999:rule/x"]})
         is Decision.IMPLICIT_DENY
-    assert decide([allow(Condition={"ArnNotEquals": {"aws:SourceArn": arn}})],
-                  {"aws:SourceArn": [arn]}) is Decision.IMPLICIT_DENY
-    secure = {"Effect": "Deny", "Action": "*", "Resource": "*",
-              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-    assert decide([allow(), secure], {"aws:SecureTransport": ["false"]}) \
-        is Decision.EXPLICIT_DENY
+    )
+    assert (
+        decide(
+            [allow(Condition={"ArnNotEquals": {"aws:SourceArn": arn}})], {"aws:SourceArn": [arn]}
+        )
+        is Decision.IMPLICIT_DENY
+    )
+    secure = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    assert decide([allow(), secure], {"aws:SecureTransport": ["false"]}) is Decision.EXPLICIT_DENY
     assert decide([allow(), secure], {"aws:SecureTransport": ["true"]}) is Decision.ALLOW
     numeric = allow(Condition={"NumericLessThanEquals": {"aws:MultiFactorAuthAge": "3600"}})
     assert decide([numeric], {"aws:MultiFactorAuthAge": ["60"]}) is Decision.ALLOW
@@ -165,16 +208,26 @@ def test_arn_operators_match_each_arn_part_and_bool_and_numeric():
     assert decide([numeric], {"aws:MultiFactorAuthAge": ["soon"]}) is Decision.IMPLICIT_DENY
 
 
-@pytest.mark.parametrize("condition", [
-    {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
-    {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-    {"ForSomeValues:StringEquals": {"aws:TagKeys": "a"}},
-    {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}},
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
+        {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+        {"ForSomeValues:StringEquals": {"aws:TagKeys": "a"}},
+        {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}},
+    ],
+)
 def test_an_operator_it_does_not_implement_raises_instead_of_guessing(condition):
     with pytest.raises(UnsupportedPolicy):
-        decide([allow(Condition=condition)], {"aws:CurrentTime": ["x"], "aws:SourceIp": ["x"],
-                                              "aws:TagKeys": ["a"], "aws:PrincipalTag/team": ["x"]})
+        decide(
+            [allow(Condition=condition)],
+            {
+                "aws:CurrentTime": ["x"],
+                "aws:SourceIp": ["x"],
+                "aws:TagKeys": ["a"],
+                "aws:PrincipalTag/team": ["x"],
+            },
+        )
 
 
 ROLE = "arn:aws:iam::123456789012:role/r"
@@ -182,9 +235,9 @@ KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 
 
 def kms(identity, key_policy, delegation=True):
-    return evaluate_with_resource_policy(identity, key_policy,
-                                         Request("kms:Decrypt", KEY, {}), ROLE, "123456789012",
-                                         delegation)
+    return evaluate_with_resource_policy(
+        identity, key_policy, Request("kms:Decrypt", KEY, {}), ROLE, "123456789012", delegation
+    )
 
 
 def test_a_key_policy_must_allow_the_role_or_delegate_to_the_account():
@@ -192,12 +245,25 @@ def test_a_key_policy_must_allow_the_role_or_delegate_to_the_account():
     # to allow access to the KMS key"; without it, IAM policies alone grant nothing
     # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
     grant = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]
-    root = [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-             "Action": "kms:*", "Resource": "*"}]
-    direct = [{"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt",
-               "Resource": "*"}]
-    service = [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "kms:*", "Resource": "*"}]
+    root = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    direct = [
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"}
+    ]
+    service = [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
     assert kms(grant, root) is Decision.ALLOW
     assert kms([], root) is Decision.IMPLICIT_DENY
     assert kms(grant, []) is Decision.IMPLICIT_DENY

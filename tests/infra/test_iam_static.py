@@ -25,5 +25,10 @@ def test_every_policy_kind_of_the_template_was_read(template_json: dict[str, Any
     kinds = {r["Type"] for r in template_json["Resources"].values()}
     # The checker reads these types; a new kind of policy resource must be added to it.
     policy_kinds = {k for k in kinds if "Policy" in k or k in ("AWS::Lambda::Permission",)}
-    assert policy_kinds <= {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::SNS::TopicPolicy",
-                            "AWS::SQS::QueuePolicy", "AWS::Lambda::Permission"}
+    assert policy_kinds <= {
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SQS::QueuePolicy",
+        "AWS::Lambda::Permission",
+    }

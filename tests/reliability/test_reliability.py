@@ -35,16 +35,18 @@ def test_ten_amis_at_once_enable_byol_once_and_all_import() -> None:
     assert row.modify_attempts >= 1
 
 
-@pytest.mark.parametrize("scenario", ["duplicate-events", "many-resources", "retried-import",
-                                      "name-taken"])
+@pytest.mark.parametrize(
+    "scenario", ["duplicate-events", "many-resources", "retried-import", "name-taken"]
+)
 def test_duplicates_never_import_twice(scenario: str) -> None:
     row = only(reliability.SCENARIOS[scenario]())
     assert_clean(row)
     assert row.imports <= row.runs
 
 
-@pytest.mark.parametrize("scenario", ["throttling", "server-errors", "lambda-crashes",
-                                      "stale-lock", "aborted-holder"])
+@pytest.mark.parametrize(
+    "scenario", ["throttling", "server-errors", "lambda-crashes", "stale-lock", "aborted-holder"]
+)
 def test_faults_are_survived(scenario: str) -> None:
     row = only(reliability.SCENARIOS[scenario]())
     assert_clean(row)
@@ -67,6 +69,13 @@ def test_hostile_input_is_always_a_clear_error() -> None:
 
 def test_the_table_has_every_column() -> None:
     text = reliability.table([Row("x", runs=1, outcome="1 SUCCEEDED")])
-    for column in ("scenario", "runs", "outcome", "ModifyAccount", "imports", "leaked locks",
-                   "unhandled exc."):
+    for column in (
+        "scenario",
+        "runs",
+        "outcome",
+        "ModifyAccount",
+        "imports",
+        "leaked locks",
+        "unhandled exc.",
+    ):
         assert column in text.splitlines()[0]

@@ -12,8 +12,9 @@ from local_aws.harness import ExecutionResult, LocalAws
 pytestmark = pytest.mark.scenario
 
 
-def run_tagged(aws: LocalAws, amis: list[str], value: str = "BYOL_REGULAR_WSP") -> list[
-        ExecutionResult]:
+def run_tagged(
+    aws: LocalAws, amis: list[str], value: str = "BYOL_REGULAR_WSP"
+) -> list[ExecutionResult]:
     """A person tags the AMIs; EventBridge delivers; the workflow runs to its end."""
     aws.tag_ami(amis, value=value)
     aws.deliver_events()
@@ -72,13 +73,20 @@ def modification_loop_calls(aws: LocalAws) -> Counter[str]:
     """One WorkSpaces call per poll: DescribeAccountModifications while PENDING, then
     DescribeAccount from the poll that reads COMPLETED until DescribeAccount says ENABLED."""
     pending = modification_polls(aws, with_lag=False)
-    return Counter({"DescribeAccountModifications": pending,
-                    "DescribeAccount": modification_polls(aws) - pending + 1})
+    return Counter(
+        {
+            "DescribeAccountModifications": pending,
+            "DescribeAccount": modification_polls(aws) - pending + 1,
+        }
+    )
 
 
 def image_polls(aws: LocalAws) -> int:
-    return polls_until(drawn_import_seconds(aws), aws.config.image_first_poll_delay_minutes * 60,
-                       aws.config.image_poll_interval_minutes * 60)
+    return polls_until(
+        drawn_import_seconds(aws),
+        aws.config.image_first_poll_delay_minutes * 60,
+        aws.config.image_poll_interval_minutes * 60,
+    )
 
 
 def stop_while_running(aws: LocalAws, function_key: str, ami: str) -> str:
@@ -95,8 +103,9 @@ def stop_while_running(aws: LocalAws, function_key: str, ami: str) -> str:
     fn.load = lambda: gated  # type: ignore[method-assign]
     arn = aws.start_manual({"ImageId": ami})
     assert entered.wait(timeout=60)
-    aws.client("stepfunctions").stop_execution(executionArn=arn, error="Aborted",
-                                               cause="stopped by a person")
+    aws.client("stepfunctions").stop_execution(
+        executionArn=arn, error="Aborted", cause="stopped by a person"
+    )
     go_on.set()
     aws.wait_for_executions()
     return arn

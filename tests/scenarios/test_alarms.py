@@ -33,8 +33,9 @@ def unreported_filter() -> Predicate:
 
 def emails(aws: LocalAws, arn: str, ami: str) -> dict[str, int]:
     """What reaches the person about one import: notifications, and alarm transitions."""
-    history = aws.client("stepfunctions").get_execution_history(
-        executionArn=arn, maxResults=1000)["events"]
+    history = aws.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)[
+        "events"
+    ]
     matches = unreported_filter()
     unreported = sum(1 for e in history if matches(step_functions_log_event(e)))
     return {
@@ -58,22 +59,32 @@ def run_console(aws: LocalAws, errors: dict[str, dict[str, int]]) -> tuple[str, 
 def test_a_failed_import_sends_one_email_the_notification() -> None:
     with LocalAws() as aws:
         # Given an import that fails (the image quota is reached)
-        arn, ami = run_console(aws, {"ImportWorkspaceImage": {
-            "ResourceLimitExceededException": 1}})
+        arn, ami = run_console(aws, {"ImportWorkspaceImage": {"ResourceLimitExceededException": 1}})
         assert aws.result(arn, history=False).status == "FAILED"
         # Then the Report step notifies, and no alarm adds a second email
-        assert emails(aws, arn, ami) == {"notification": 1, "UnreportedFailures": 0,
-                                         "DeadLetters": 0}
+        assert emails(aws, arn, ami) == {
+            "notification": 1,
+            "UnreportedFailures": 0,
+            "DeadLetters": 0,
+        }
 
 
 def test_a_failure_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
     with LocalAws() as aws:
         # Given an import that fails, and a Report step that may not publish
-        arn, ami = run_console(aws, {"ImportWorkspaceImage": {
-            "ResourceLimitExceededException": 1}, "sns:Publish": {"AuthorizationError": 1}})
+        arn, ami = run_console(
+            aws,
+            {
+                "ImportWorkspaceImage": {"ResourceLimitExceededException": 1},
+                "sns:Publish": {"AuthorizationError": 1},
+            },
+        )
         # Then no notification goes out, so the UnreportedFailures alarm is the one email
-        assert emails(aws, arn, ami) == {"notification": 0, "UnreportedFailures": 1,
-                                         "DeadLetters": 0}
+        assert emails(aws, arn, ami) == {
+            "notification": 0,
+            "UnreportedFailures": 1,
+            "DeadLetters": 0,
+        }
 
 
 def test_a_success_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
@@ -82,16 +93,22 @@ def test_a_success_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
         arn, ami = run_console(aws, {"sns:Publish": {"AuthorizationError": 1}})
         assert aws.result(arn, history=False).status == "FAILED"
         # Then the person still hears of it once, from the alarm
-        assert emails(aws, arn, ami) == {"notification": 0, "UnreportedFailures": 1,
-                                         "DeadLetters": 0}
+        assert emails(aws, arn, ami) == {
+            "notification": 0,
+            "UnreportedFailures": 1,
+            "DeadLetters": 0,
+        }
 
 
 def test_a_succeeded_import_sends_one_email_the_notification() -> None:
     with LocalAws() as aws:
         arn, ami = run_console(aws, {})
         assert aws.result(arn, history=False).status == "SUCCEEDED"
-        assert emails(aws, arn, ami) == {"notification": 1, "UnreportedFailures": 0,
-                                         "DeadLetters": 0}
+        assert emails(aws, arn, ami) == {
+            "notification": 1,
+            "UnreportedFailures": 0,
+            "DeadLetters": 0,
+        }
 
 
 def test_an_aborted_import_sends_one_email_the_janitor_s() -> None:
@@ -101,5 +118,8 @@ def test_an_aborted_import_sends_one_email_the_janitor_s() -> None:
         arn = stop_while_running(aws, "EnableByol", ami)
         assert aws.result(arn, history=False).status == "ABORTED"
         # Then the janitor's notification is the one email: no alarm watches aborted runs
-        assert emails(aws, arn, ami) == {"notification": 1, "UnreportedFailures": 0,
-                                         "DeadLetters": 0}
+        assert emails(aws, arn, ami) == {
+            "notification": 1,
+            "UnreportedFailures": 0,
+            "DeadLetters": 0,
+        }

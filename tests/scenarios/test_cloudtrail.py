@@ -16,8 +16,11 @@ pytestmark = pytest.mark.scenario
 
 
 def _starter_callers(aws: LocalAws) -> list[str]:
-    return [d["Event"]["detail"]["userIdentity"]["type"] for d in aws.deliveries
-            if d["Target"] == "Starter"]
+    return [
+        d["Event"]["detail"]["userIdentity"]["type"]
+        for d in aws.deliveries
+        if d["Target"] == "Starter"
+    ]
 
 
 def test_the_workflows_status_tags_reach_no_trigger() -> None:
@@ -35,8 +38,9 @@ def test_the_workflows_status_tags_reach_no_trigger() -> None:
         assert own["userIdentity"]["type"] == "AssumedRole"
         assert own["userIdentity"]["sessionContext"]["sessionIssuer"]["type"] == "Role"
         assert own["requestParameters"]["resourcesSet"]["items"] == [{"resourceId": ami}]
-        assert {"key": "byol-import:status", "value": "AVAILABLE"} in own[
-            "requestParameters"]["tagSet"]["items"]
+        assert {"key": "byol-import:status", "value": "AVAILABLE"} in own["requestParameters"][
+            "tagSet"
+        ]["items"]
         assert "errorCode" not in own
         # ... which went through the deployed rules: only the person's event reached the starter
         assert _starter_callers(aws) == ["IAMUser"]
@@ -51,7 +55,8 @@ def test_a_failed_create_tags_is_recorded_with_its_error_and_starts_nothing() ->
         with pytest.raises(ClientError):
             aws.client("ec2", retries=False).create_tags(
                 Resources=["ami-0123456789abcdef0"],
-                Tags=[{"Key": aws.config.trigger_tag_key, "Value": ""}])
+                Tags=[{"Key": aws.config.trigger_tag_key, "Value": ""}],
+            )
         aws.wait_for_executions()
         # Then CloudTrail has the failed call, as it records EC2 errors
         [event] = aws.cloudtrail.events
@@ -68,8 +73,9 @@ def test_the_status_tags_of_a_failed_import_reach_no_trigger_either() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageEncrypted")
         [own] = aws.cloudtrail.by_caller(aws.function_names["Report"])
-        assert {"key": "byol-import:status", "value": "FAILED"} in own[
-            "requestParameters"]["tagSet"]["items"]
+        assert {"key": "byol-import:status", "value": "FAILED"} in own["requestParameters"][
+            "tagSet"
+        ]["items"]
         assert _starter_callers(aws) == ["IAMUser"]
         assert len(aws.results(history=False)) == 1
 
@@ -84,8 +90,7 @@ def _too_broad(rule: RuleFacts) -> RuleFacts:
     return rule
 
 
-def test_a_trigger_that_matches_our_status_tags_is_caught(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_trigger_that_matches_our_status_tags_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a stack whose trigger rule also matches the byol-import: status tags
     deployed = StackFacts.rules
     monkeypatch.setattr(StackFacts, "rules", lambda self: [_too_broad(r) for r in deployed(self)])
@@ -100,7 +105,8 @@ def test_a_trigger_that_matches_our_status_tags_is_caught(
         looped = aws.self_triggered()
         assert len(looped) == 1
         assert looped[0]["Event"]["detail"]["userIdentity"]["arn"].endswith(
-            f"/{aws.function_names['Report']}")
+            f"/{aws.function_names['Report']}"
+        )
         # ... where only the starter's own check (the event must write the trigger tag) kept it
         # from starting anything: that second line of defence is all that was left
         assert looped[0]["Result"]["Started"] == []

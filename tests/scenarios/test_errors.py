@@ -22,8 +22,12 @@ from tests.scenarios.conftest import assert_no_leftovers, ws_calls
 pytestmark = pytest.mark.scenario
 
 STATUS = "byol-import:status"
-IMPORT_DENIED = ("workspaces:ImportWorkspaceImage", "workspaces:CreateTags",
-                 "ec2:DescribeImages", "ec2:ModifyImageAttribute")
+IMPORT_DENIED = (
+    "workspaces:ImportWorkspaceImage",
+    "workspaces:CreateTags",
+    "ec2:DescribeImages",
+    "ec2:ModifyImageAttribute",
+)
 
 
 @dataclass(frozen=True)
@@ -43,90 +47,206 @@ class Case:
 CASES: dict[str, Case] = {
     # -- AccessDenied on every path that can meet it ------------------------------------------
     "DescribeAccount denied: the permission, not eligibility": Case(
-        {"DescribeAccount": {"AccessDeniedException": 1}}, "FAILED", "AccessDenied",
-        ("DescribeAccount was denied", "not authorized to perform: workspaces:DescribeAccount",
-         "needs workspaces:DescribeAccount"), enabled=False, tag="FAILED",
-        calls={"DescribeAccount": 1}),
+        {"DescribeAccount": {"AccessDeniedException": 1}},
+        "FAILED",
+        "AccessDenied",
+        (
+            "DescribeAccount was denied",
+            "not authorized to perform: workspaces:DescribeAccount",
+            "needs workspaces:DescribeAccount",
+        ),
+        enabled=False,
+        tag="FAILED",
+        calls={"DescribeAccount": 1},
+    ),
     "ListAvailableManagementCidrRanges denied: not approved, or the role lacks it": Case(
-        {"ListAvailableManagementCidrRanges": {"AccessDeniedException": 1}}, "FAILED",
+        {"ListAvailableManagementCidrRanges": {"AccessDeniedException": 1}},
+        "FAILED",
         "ByolNotEligible",
-        ("not approved this account for WorkSpaces BYOL",
-         "lacks workspaces:ListAvailableManagementCidrRanges", "Check the role's policy"),
-        enabled=False, tag="FAILED", calls={"ListAvailableManagementCidrRanges": 1,
-                                             "ModifyAccount": 0}),
+        (
+            "not approved this account for WorkSpaces BYOL",
+            "lacks workspaces:ListAvailableManagementCidrRanges",
+            "Check the role's policy",
+        ),
+        enabled=False,
+        tag="FAILED",
+        calls={"ListAvailableManagementCidrRanges": 1, "ModifyAccount": 0},
+    ),
     "ModifyAccount denied": Case(
-        {"ModifyAccount": {"AccessDeniedException": 1}}, "FAILED", "AccessDenied",
-        ("needs workspaces:ModifyAccount",), enabled=False, tag="FAILED",
-        calls={"ModifyAccount": 1}),
+        {"ModifyAccount": {"AccessDeniedException": 1}},
+        "FAILED",
+        "AccessDenied",
+        ("needs workspaces:ModifyAccount",),
+        enabled=False,
+        tag="FAILED",
+        calls={"ModifyAccount": 1},
+    ),
     "ImportWorkspaceImage denied: every permission the import needs": Case(
-        {"ImportWorkspaceImage": {"AccessDeniedException": 1}}, "FAILED", "AccessDenied",
-        IMPORT_DENIED, tag="FAILED", calls={"ImportWorkspaceImage": 1}),
+        {"ImportWorkspaceImage": {"AccessDeniedException": 1}},
+        "FAILED",
+        "AccessDenied",
+        IMPORT_DENIED,
+        tag="FAILED",
+        calls={"ImportWorkspaceImage": 1},
+    ),
     "ec2:DescribeImages denied in CheckImage": Case(
-        {"ec2:DescribeImages": {"UnauthorizedOperation": 1}}, "FAILED", "AccessDenied",
-        ("needs ec2:DescribeImages",), tag="FAILED", calls={"DescribeAccount": 0}),
+        {"ec2:DescribeImages": {"UnauthorizedOperation": 1}},
+        "FAILED",
+        "AccessDenied",
+        ("needs ec2:DescribeImages",),
+        tag="FAILED",
+        calls={"DescribeAccount": 0},
+    ),
     "dynamodb:PutItem denied in AcquireLock": Case(
-        {"dynamodb:PutItem": {"AccessDeniedException": 1}}, "FAILED", "AccessDenied",
-        ("needs dynamodb:PutItem on the lock table",), enabled=False, tag="FAILED",
-        calls={"ModifyAccount": 0}),
+        {"dynamodb:PutItem": {"AccessDeniedException": 1}},
+        "FAILED",
+        "AccessDenied",
+        ("needs dynamodb:PutItem on the lock table",),
+        enabled=False,
+        tag="FAILED",
+        calls={"ModifyAccount": 0},
+    ),
     "DescribeWorkspaceImages denied in PollImage": Case(
-        {"DescribeWorkspaceImages": {"AccessDeniedException": 1}}, "FAILED", "AccessDenied",
-        ("needs workspaces:DescribeWorkspaceImages",), tag="FAILED",
-        calls={"DescribeWorkspaceImages": 1}),
+        {"DescribeWorkspaceImages": {"AccessDeniedException": 1}},
+        "FAILED",
+        "AccessDenied",
+        ("needs workspaces:DescribeWorkspaceImages",),
+        tag="FAILED",
+        calls={"DescribeWorkspaceImages": 1},
+    ),
     "DescribeTags denied in cleanup: the import's error stays, the note says denied": Case(
-        {"DescribeTags": {"AccessDeniedException": 1}}, "FAILED", "ImageImportFailed",
+        {"DescribeTags": {"AccessDeniedException": 1}},
+        "FAILED",
+        "ImageImportFailed",
         ("AppXPackagesInstalled", "was denied", "workspaces:DescribeTags", "image was kept"),
-        import_error=True, tag="FAILED", calls={"DescribeTags": 1, "DeleteWorkspaceImage": 0}),
+        import_error=True,
+        tag="FAILED",
+        calls={"DescribeTags": 1, "DeleteWorkspaceImage": 0},
+    ),
     "DeleteWorkspaceImage denied in cleanup": Case(
-        {"DeleteWorkspaceImage": {"AccessDeniedException": 1}}, "FAILED", "ImageImportFailed",
-        ("AppXPackagesInstalled", "was denied", "workspaces:DeleteWorkspaceImage",
-         "image was kept"),
-        import_error=True, tag="FAILED", calls={"DeleteWorkspaceImage": 1}),
+        {"DeleteWorkspaceImage": {"AccessDeniedException": 1}},
+        "FAILED",
+        "ImageImportFailed",
+        (
+            "AppXPackagesInstalled",
+            "was denied",
+            "workspaces:DeleteWorkspaceImage",
+            "image was kept",
+        ),
+        import_error=True,
+        tag="FAILED",
+        calls={"DeleteWorkspaceImage": 1},
+    ),
     "ec2:CreateTags denied in Report: the notification still goes, saying so": Case(
-        {"ec2:CreateTags": {"UnauthorizedOperation": 1}}, "SUCCEEDED", None,
-        in_notification=("tagging was denied", "ec2:CreateTags on the AMI"), tag=None),
+        {"ec2:CreateTags": {"UnauthorizedOperation": 1}},
+        "SUCCEEDED",
+        None,
+        in_notification=("tagging was denied", "ec2:CreateTags on the AMI"),
+        tag=None,
+    ),
     "sns:Publish denied after a failure: the real error ends the execution": Case(
-        {"ImportWorkspaceImage": {"ResourceLimitExceededException": 1},
-         "sns:Publish": {"AuthorizationError": 1}}, "FAILED", "ImageQuotaExceeded",
-        ("Delete unused WorkSpaces images",), tag="FAILED", notifications=0),
+        {
+            "ImportWorkspaceImage": {"ResourceLimitExceededException": 1},
+            "sns:Publish": {"AuthorizationError": 1},
+        },
+        "FAILED",
+        "ImageQuotaExceeded",
+        ("Delete unused WorkSpaces images",),
+        tag="FAILED",
+        notifications=0,
+    ),
     "sns:Publish denied after a success: the execution fails, so the alarm fires": Case(
-        {"sns:Publish": {"AuthorizationError": 1}}, "FAILED", "AccessDenied",
-        ("needs sns:Publish on the notification topic",), tag="AVAILABLE", notifications=0),
+        {"sns:Publish": {"AuthorizationError": 1}},
+        "FAILED",
+        "AccessDenied",
+        ("needs sns:Publish on the notification topic",),
+        tag="AVAILABLE",
+        notifications=0,
+    ),
     # -- the other outcome classes ------------------------------------------------------------
     "transient errors on every service are retried to success": Case(
-        {"ModifyAccount": {"ResourceUnavailableException": 2},
-         "dynamodb:PutItem": {"InternalServerError": 1},
-         "ec2:DescribeVpcs": {"Unavailable": 1},
-         "sns:Publish": {"InternalError": 1}},
-        "SUCCEEDED", None, enabled=False, tag="AVAILABLE", calls={"ModifyAccount": 3}),
+        {
+            "ModifyAccount": {"ResourceUnavailableException": 2},
+            "dynamodb:PutItem": {"InternalServerError": 1},
+            "ec2:DescribeVpcs": {"Unavailable": 1},
+            "sns:Publish": {"InternalError": 1},
+        },
+        "SUCCEEDED",
+        None,
+        enabled=False,
+        tag="AVAILABLE",
+        calls={"ModifyAccount": 3},
+    ),
     "a modification AWS says is running but does not show yet: EnableByol runs again": Case(
-        {"ModifyAccount": {"InvalidResourceStateException": 1}}, "SUCCEEDED", None,
-        enabled=False, tag="AVAILABLE", calls={"ModifyAccount": 2}),
+        {"ModifyAccount": {"InvalidResourceStateException": 1}},
+        "SUCCEEDED",
+        None,
+        enabled=False,
+        tag="AVAILABLE",
+        calls={"ModifyAccount": 2},
+    ),
     "ModifyAccount ResourceNotFound: enablement fails with what to check": Case(
-        {"ModifyAccount": {"ResourceNotFoundException": 1}}, "FAILED", "ByolEnablementFailed",
-        ("found nothing to modify", "start the import again"), enabled=False, tag="FAILED"),
+        {"ModifyAccount": {"ResourceNotFoundException": 1}},
+        "FAILED",
+        "ByolEnablementFailed",
+        ("found nothing to modify", "start the import again"),
+        enabled=False,
+        tag="FAILED",
+    ),
     "ImportWorkspaceImage InvalidParameterValues: the request is rejected": Case(
-        {"ImportWorkspaceImage": {"InvalidParameterValuesException": 1}}, "FAILED",
-        "ImageImportRejected", ("Fix the value the message names",), tag="FAILED"),
+        {"ImportWorkspaceImage": {"InvalidParameterValuesException": 1}},
+        "FAILED",
+        "ImageImportRejected",
+        ("Fix the value the message names",),
+        tag="FAILED",
+    ),
     "the lock table is gone: a configuration error": Case(
-        {"dynamodb:PutItem": {"ResourceNotFoundException": 1}}, "FAILED", "ConfigurationError",
-        ("lock table does not exist", "redeploy the stack"), enabled=False, tag="FAILED"),
+        {"dynamodb:PutItem": {"ResourceNotFoundException": 1}},
+        "FAILED",
+        "ConfigurationError",
+        ("lock table does not exist", "redeploy the stack"),
+        enabled=False,
+        tag="FAILED",
+    ),
     "EC2 refuses a parameter: a defect to report, never retried": Case(
-        {"ec2:DescribeImages": {"InvalidParameterValue": 1}}, "FAILED", "AwsRequestRejected",
-        ("report it with this message",), tag="FAILED"),
+        {"ec2:DescribeImages": {"InvalidParameterValue": 1}},
+        "FAILED",
+        "AwsRequestRejected",
+        ("report it with this message",),
+        tag="FAILED",
+    ),
     "the account is blocked: AWS Support": Case(
-        {"ec2:DescribeVpcs": {"Blocked": 1}}, "FAILED", "AccountRestricted",
-        ("AWS Support",), enabled=False, tag="FAILED"),
+        {"ec2:DescribeVpcs": {"Blocked": 1}},
+        "FAILED",
+        "AccountRestricted",
+        ("AWS Support",),
+        enabled=False,
+        tag="FAILED",
+    ),
     "the failed image is used by a bundle: cleanup refused, the import error stays": Case(
-        {"DeleteWorkspaceImage": {"ResourceAssociatedException": 1}}, "FAILED",
-        "ImageImportFailed", ("AppXPackagesInstalled", "delete the bundle"),
-        import_error=True, tag="FAILED"),
+        {"DeleteWorkspaceImage": {"ResourceAssociatedException": 1}},
+        "FAILED",
+        "ImageImportFailed",
+        ("AppXPackagesInstalled", "delete the bundle"),
+        import_error=True,
+        tag="FAILED",
+    ),
     "the failed image is already gone: nothing to clean up": Case(
-        {"DescribeTags": {"ResourceNotFoundException": 1}}, "FAILED", "ImageImportFailed",
-        ("AppXPackagesInstalled", "no longer exists"), import_error=True, tag="FAILED",
-        calls={"DeleteWorkspaceImage": 0}),
+        {"DescribeTags": {"ResourceNotFoundException": 1}},
+        "FAILED",
+        "ImageImportFailed",
+        ("AppXPackagesInstalled", "no longer exists"),
+        import_error=True,
+        tag="FAILED",
+        calls={"DeleteWorkspaceImage": 0},
+    ),
     "the AMI has too many tags: the notification says which to remove": Case(
-        {"ec2:CreateTags": {"TagLimitExceeded": 1}}, "SUCCEEDED", None,
-        in_notification=("could not tag the AMI", "remove unused tags"), tag=None),
+        {"ec2:CreateTags": {"TagLimitExceeded": 1}},
+        "SUCCEEDED",
+        None,
+        in_notification=("could not tag the AMI", "remove unused tags"),
+        tag=None,
+    ),
 }
 
 
@@ -196,8 +316,10 @@ def test_a_modification_started_meanwhile_is_adopted() -> None:
         assert result.status == "SUCCEEDED", result.cause
         assert ws_calls(aws)["ModifyAccount"] == 1
         assert len(account.modifications) == 1
-        assert aws.client("workspaces").describe_account()[
-            "DedicatedTenancyManagementCidrRange"] == "10.50.0.0/16"
+        assert (
+            aws.client("workspaces").describe_account()["DedicatedTenancyManagementCidrRange"]
+            == "10.50.0.0/16"
+        )
         assert aws.ami_tags(ami)[STATUS] == "AVAILABLE"
         assert len([n for n in aws.notifications() if ami in n.subject]) == 1
         assert_no_leftovers(aws)
@@ -219,8 +341,7 @@ def test_a_denied_start_is_dead_lettered_with_the_permission() -> None:
         [delivery] = deliveries
         assert aws.lambdas.invocations["Starter"] == 3
         first, second, third = delivery["Attempts"]
-        assert [(second - first).total_seconds(), (third - second).total_seconds()] == [
-            60, 120]
+        assert [(second - first).total_seconds(), (third - second).total_seconds()] == [60, 120]
         # And no import starts; the event goes to the starter's on-failure destination, the
         # dead-letter queue (the DLQ alarm fires), with the starter's error naming the permission
         assert aws.executions() == []
@@ -238,8 +359,7 @@ def test_a_denied_start_is_dead_lettered_with_the_permission() -> None:
 def test_a_failing_function_without_an_on_failure_destination_drops_the_event() -> None:
     with LocalAws() as aws:
         # Given a starter deployed without an on-failure destination, whose starts are denied
-        aws.async_invoke["Starter"] = replace(aws.async_invoke["Starter"],
-                                              async_on_failure=False)
+        aws.async_invoke["Starter"] = replace(aws.async_invoke["Starter"], async_on_failure=False)
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
@@ -289,5 +409,4 @@ def test_too_many_running_executions_is_retried_by_lambda() -> None:
         [result] = aws.results(history=False)
         assert result.status == "SUCCEEDED"
         assert aws.dead_letters == []
-        assert Counter(n.subject.split(" ")[1] for n in aws.notifications()) == Counter(
-            {ami: 1})
+        assert Counter(n.subject.split(" ")[1] for n in aws.notifications()) == Counter({ami: 1})

@@ -14,15 +14,20 @@ from tests.scenarios.conftest import assert_no_leftovers, ws_calls
 pytestmark = pytest.mark.scenario
 
 HOUR = 3600
-ENABLEMENT_CALLS = ("DescribeAccount", "DescribeAccountModifications",
-                    "ListAvailableManagementCidrRanges", "ModifyAccount")
+ENABLEMENT_CALLS = (
+    "DescribeAccount",
+    "DescribeAccountModifications",
+    "ListAvailableManagementCidrRanges",
+    "ModifyAccount",
+)
 POLL_SECONDS = 120
 
 
 def timings() -> Timings:
     """4 h enablement, 2 h import, DescribeAccount 15 min late (fixed: the runs compare)."""
-    return Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR,
-                   account_lag_seconds=15 * 60)
+    return Timings(
+        modification_seconds=4 * HOUR, import_seconds=2 * HOUR, account_lag_seconds=15 * 60
+    )
 
 
 def run_imports(aws: LocalAws, count: int) -> None:
@@ -39,8 +44,7 @@ def enablement_calls(aws: LocalAws) -> int:
 
 
 def call_times(aws: LocalAws, service: str, operation: str) -> list[datetime]:
-    return sorted(c.at for c in aws.calls.calls
-                  if (c.service, c.operation) == (service, operation))
+    return sorted(c.at for c in aws.calls.calls if (c.service, c.operation) == (service, operation))
 
 
 def test_twenty_waiting_imports_cost_little_more_than_one() -> None:
@@ -72,8 +76,7 @@ def test_twenty_waiting_imports_cost_little_more_than_one() -> None:
 
 def test_one_import_polls_every_two_minutes_at_a_third_of_the_cost_of_a_60_second_poll() -> None:
     # Given a 4 h enablement and a 2 h import (no read lags)
-    with LocalAws(timings=Timings(modification_seconds=4 * HOUR,
-                                  import_seconds=2 * HOUR)) as aws:
+    with LocalAws(timings=Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR)) as aws:
         # When one AMI is imported
         run_imports(aws, 1)
         [result] = aws.results()

@@ -32,8 +32,11 @@ def test_a_license_included_windows_server_ami_is_refused_before_any_import() ->
     with LocalAws() as aws:
         # Given an AWS license-included Windows Server AMI
         aws.enable_byol_directly()
-        ami = aws.create_windows_ami(name="Windows_Server-2022-English-Full-Base",
-                                     os="windows-server-2022", license_included=True)
+        ami = aws.create_windows_ami(
+            name="Windows_Server-2022-English-Full-Base",
+            os="windows-server-2022",
+            license_included=True,
+        )
         # When it is tagged for import
         [result] = run_tagged(aws, [ami])
         # Then CheckImage refuses it with the billing fields EC2 reported
@@ -48,11 +51,11 @@ def test_os_version_windows_10_with_pcoip_on_a_legacy_bios_ami_imports() -> None
     with LocalAws() as aws:
         # Given a Windows 10 AMI on legacy BIOS, and a tag that says so and asks for PCoIP
         aws.enable_byol_directly()
-        ami = aws.create_windows_ami(name="gold-2026-11", os="windows-10",
-                                     boot_mode="legacy-bios")
+        ami = aws.create_windows_ami(name="gold-2026-11", os="windows-10", boot_mode="legacy-bios")
         # When it is tagged
-        [result] = run_tagged(aws, [ami],
-                              value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR")
+        [result] = run_tagged(
+            aws, [ami], value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR"
+        )
         # Then it imports with PCoIP
         assert result.status == "SUCCEEDED", result.cause
         assert ws_calls(aws)["ImportWorkspaceImage"] == 1

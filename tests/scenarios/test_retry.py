@@ -25,8 +25,11 @@ pytestmark = pytest.mark.scenario
 def retry_command(aws: LocalAws, ami: str) -> dict[str, str]:
     """The command of the AMI's (one) failure notification, as a person would copy it."""
     [note] = [n for n in aws.notifications() if ami in n.subject and "FAILED" in n.subject]
-    [line] = [ln.strip() for ln in note.message.splitlines()
-              if ln.strip().startswith("aws stepfunctions start-execution")]
+    [line] = [
+        ln.strip()
+        for ln in note.message.splitlines()
+        if ln.strip().startswith("aws stepfunctions start-execution")
+    ]
     words = shlex.split(line)
     assert words[:3] == ["aws", "stepfunctions", "start-execution"]
     options = dict(zip(words[3::2], words[4::2], strict=True))
@@ -37,9 +40,13 @@ def retry_command(aws: LocalAws, ami: str) -> dict[str, str]:
 def run_command(aws: LocalAws, options: dict[str, str]) -> str:
     """What the AWS CLI does with the command."""
     assert options["--region"] == REGION
-    return str(aws.client("stepfunctions").start_execution(
-        stateMachineArn=options["--state-machine-arn"], name=options["--name"],
-        input=options["--input"])["executionArn"])
+    return str(
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=options["--state-machine-arn"],
+            name=options["--name"],
+            input=options["--input"],
+        )["executionArn"]
+    )
 
 
 def test_a_timed_out_import_is_resumed_by_adopting_our_pending_image() -> None:
@@ -80,11 +87,20 @@ def _fill_image_quota(aws: LocalAws, ami: str) -> list[str]:
     ids = [f"wsi-other{i:04d}" for i in range(IMAGE_QUOTA)]
     for i, image_id in enumerate(ids):
         account.images[image_id] = ImportedImage(
-            image_id=image_id, name=f"other-tool-{i}", description="another tool", ami_id=ami,
-            ingestion_process="BYOL_REGULAR_WSP", applications=[], tags=[], owner=ACCOUNT_ID,
-            created=now - timedelta(days=1), visible_at=now - timedelta(days=1),
-            ready_at=now - timedelta(days=1), fault=None,
-            state="AVAILABLE")
+            image_id=image_id,
+            name=f"other-tool-{i}",
+            description="another tool",
+            ami_id=ami,
+            ingestion_process="BYOL_REGULAR_WSP",
+            applications=[],
+            tags=[],
+            owner=ACCOUNT_ID,
+            created=now - timedelta(days=1),
+            visible_at=now - timedelta(days=1),
+            ready_at=now - timedelta(days=1),
+            fault=None,
+            state="AVAILABLE",
+        )
     return ids
 
 

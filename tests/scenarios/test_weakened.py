@@ -22,15 +22,19 @@ from tests.scenarios.test_workflow import (
 pytestmark = pytest.mark.scenario
 
 
-def _no_ami_checks(image: Mapping[str, Any] | None, image_id: str,
-                   account_id: str) -> image_logic.AmiFacts:
+def _no_ami_checks(
+    image: Mapping[str, Any] | None, image_id: str, account_id: str
+) -> image_logic.AmiFacts:
     image = image or {}
-    return image_logic.AmiFacts(image_id, str(image.get("Name") or ""),
-                                str(image.get("Description") or ""), windows_11=False)
+    return image_logic.AmiFacts(
+        image_id,
+        str(image.get("Name") or ""),
+        str(image.get("Description") or ""),
+        windows_11=False,
+    )
 
 
-def test_without_the_ami_checks_the_import_itself_refuses(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_ami_checks_the_import_itself_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given CheckImage accepts any AMI
     monkeypatch.setattr(image_logic, "check_ami", _no_ami_checks)
     monkeypatch.setattr(image_logic, "check_combination", lambda request, facts: None)
@@ -48,11 +52,14 @@ def test_without_the_ami_checks_the_import_itself_refuses(
 def test_without_the_vpc_filter_the_cidr_overlaps_a_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the workflow no longer reads the account's VPCs
     monkeypatch.setattr(Ec2Gateway, "vpc_cidrs", lambda self: [])
-    config = dataclasses.replace(default_config(), cidr_constraints=("10.0.0.0/8",),
-                                 cidr_exclusions=(EXCLUDED,))
+    config = dataclasses.replace(
+        default_config(), cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,)
+    )
     with LocalAws(config=config) as aws:
         # Then the scenario fails: AWS listed and accepted a /16 that overlaps a VPC
         with pytest.raises(AssertionError, match="overlaps"):
             check_cidr_avoids_vpcs_and_exclusions(aws)
-        assert aws.client("workspaces").describe_account()[
-            "DedicatedTenancyManagementCidrRange"] == "10.0.0.0/16"
+        assert (
+            aws.client("workspaces").describe_account()["DedicatedTenancyManagementCidrRange"]
+            == "10.0.0.0/16"
+        )

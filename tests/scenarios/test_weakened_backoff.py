@@ -45,4 +45,3 @@ def test_without_backoff_the_concurrent_imports_fail(monkeypatch: pytest.MonkeyP
     # Then AWS's throttling breaks imports: they end FAILED with the throttling error
     assert "TransientAwsError" in row.outcome, row.outcome
     assert any("ended FAILED TransientAwsError" in rule for rule in row.broken), row.broken
-

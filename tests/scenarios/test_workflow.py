@@ -40,11 +40,16 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
         # CheckAccount (1 call), EnableByol inside the lock (account, modifications, a CIDR,
         # ModifyAccount), then one call per 2-minute poll: the modifications while PENDING,
         # DescribeAccount from COMPLETED through its lag; then the drawn import time.
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1,
-            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1,
-            "ImportWorkspaceImage": 1,
-            "DescribeWorkspaceImages": image_polls(aws)}) + modification_loop_calls(aws)
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1 + 1,
+                "DescribeAccountModifications": 1,
+                "ListAvailableManagementCidrRanges": 1,
+                "ModifyAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+            }
+        ) + modification_loop_calls(aws)
         # ... served within AWS's 2 calls per second: EnableByol's burst was throttled, retried
         assert aws.calls.throttled("workspaces")
         account = aws.client("workspaces").describe_account()
@@ -68,8 +73,13 @@ def test_an_enabled_account_is_not_modified() -> None:
         [result] = run_tagged(aws, [ami])
         assert result.status == "SUCCEEDED"
         calls = ws_calls(aws)
-        assert calls == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
-                                 "DescribeWorkspaceImages": image_polls(aws)})
+        assert calls == Counter(
+            {
+                "DescribeAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+            }
+        )
         image_id = aws.ami_tags(ami)["byol-import:workspaces-image-id"]
         assert_reported(aws, ami, "AVAILABLE", image_id)
 
@@ -78,15 +88,26 @@ def test_a_console_request_runs_the_same_workflow() -> None:
     with LocalAws() as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
-        aws.start_manual({"ImageId": ami, "ImageName": "gold-win11",
-                          "Applications": ["Microsoft_Office_2019"], "Tags": {"team": "euc"}})
+        aws.start_manual(
+            {
+                "ImageId": ami,
+                "ImageName": "gold-win11",
+                "Applications": ["Microsoft_Office_2019"],
+                "Tags": {"team": "euc"},
+            }
+        )
         aws.wait_for_executions()
         [result] = aws.results()
         assert result.status == "SUCCEEDED", result.cause
         # Office: drawn from the longer range
         assert drawn_import_seconds(aws) >= 3 * 3600
-        assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
-                                         "DescribeWorkspaceImages": image_polls(aws)})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+            }
+        )
         image = aws.client("workspaces").describe_workspace_images(ImageType="OWNED")["Images"][0]
         assert image["Name"] == "gold-win11" and image["State"] == "AVAILABLE"
         tags = aws.client("workspaces").describe_tags(ResourceId=image["ImageId"])["TagList"]
@@ -98,20 +119,27 @@ def test_a_pending_modification_is_adopted_not_repeated() -> None:
     with LocalAws() as aws:
         # Given a person already started enabling BYOL in the console
         aws.client("workspaces").modify_account(
-            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.50.0.0/16")
+            DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.50.0.0/16"
+        )
         aws.calls.calls.clear()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert result.status == "SUCCEEDED"
         # adopted inside the lock (EnableByol reads it PENDING), polled, never modified
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1,
-            "ImportWorkspaceImage": 1,
-            "DescribeWorkspaceImages": image_polls(aws)}) + modification_loop_calls(aws)
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1 + 1,
+                "DescribeAccountModifications": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+            }
+        ) + modification_loop_calls(aws)
         assert "ModifyAccount" not in ws_calls(aws)
         assert_reported(aws, ami, "AVAILABLE", "wsi-")
-        assert aws.client("workspaces").describe_account()[
-            "DedicatedTenancyManagementCidrRange"] == "10.50.0.0/16"
+        assert (
+            aws.client("workspaces").describe_account()["DedicatedTenancyManagementCidrRange"]
+            == "10.50.0.0/16"
+        )
 
 
 def test_a_failed_modification_fails_with_aws_reason() -> None:
@@ -123,9 +151,14 @@ def test_a_failed_modification_fails_with_aws_reason() -> None:
         assert "IncompatibleNetwork: The CIDR overlaps a route" in str(result.cause)
         # FAILED shows at once in the modifications (no DescribeAccount lag applies)
         polls = modification_polls(aws, with_lag=False)
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1 + 1, "DescribeAccountModifications": 1 + polls,
-            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1 + 1,
+                "DescribeAccountModifications": 1 + polls,
+                "ListAvailableManagementCidrRanges": 1,
+                "ModifyAccount": 1,
+            }
+        )
         assert_reported(aws, ami, "FAILED", "IncompatibleNetwork")
         assert aws.lambdas.output.metrics()["ImportsFailed"] == 1
         assert_no_leftovers(aws)
@@ -137,8 +170,13 @@ def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
         assert "ask AWS" in str(result.cause)
-        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 1,
-                                         "ListAvailableManagementCidrRanges": 1})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 2,
+                "DescribeAccountModifications": 1,
+                "ListAvailableManagementCidrRanges": 1,
+            }
+        )
         assert_reported(aws, ami, "FAILED", "ByolNotEligible")
         assert_no_leftovers(aws)
 
@@ -151,27 +189,37 @@ def test_no_free_management_cidr_is_terminal() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "NoFreeManagementCidr")
         assert "192.168.0.0/16" in str(result.cause)
-        assert ws_calls(aws) == Counter({"DescribeAccount": 2, "DescribeAccountModifications": 1,
-                                         "ListAvailableManagementCidrRanges": 1})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 2,
+                "DescribeAccountModifications": 1,
+                "ListAvailableManagementCidrRanges": 1,
+            }
+        )
         assert_reported(aws, ami, "FAILED", "NoFreeManagementCidr")
         assert_no_leftovers(aws)
 
 
 def test_an_import_error_is_reported_and_our_image_removed() -> None:
-    fault = ImportFault("ImportFailed", "BYOL validation failed",
-                        ("AppXPackagesInstalled", "ZeroRearmCount"))
+    fault = ImportFault(
+        "ImportFailed", "BYOL validation failed", ("AppXPackagesInstalled", "ZeroRearmCount")
+    )
     with LocalAws(faults=Faults(import_errors={"*": fault})) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "AppXPackagesInstalled, ZeroRearmCount" in str(result.cause)
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1, "ImportWorkspaceImage": 1,
-            "DescribeWorkspaceImages": image_polls(aws), "DescribeTags": 1,
-            "DeleteWorkspaceImage": 1})
-        assert aws.client("workspaces").describe_workspace_images(ImageType="OWNED")[
-            "Images"] == []
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+                "DescribeTags": 1,
+                "DeleteWorkspaceImage": 1,
+            }
+        )
+        assert aws.client("workspaces").describe_workspace_images(ImageType="OWNED")["Images"] == []
         assert_reported(aws, ami, "FAILED", "AppXPackagesInstalled")
 
 
@@ -184,10 +232,15 @@ def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "cleanup of image" in str(result.cause)
         assert "ResourceAssociatedException" in str(result.cause)
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 1, "ImportWorkspaceImage": 1,
-            "DescribeWorkspaceImages": image_polls(aws), "DescribeTags": 1,
-            "DeleteWorkspaceImage": 1})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": image_polls(aws),
+                "DescribeTags": 1,
+                "DeleteWorkspaceImage": 1,
+            }
+        )
         assert_reported(aws, ami, "FAILED", "ImageImportFailed")
 
 
@@ -199,8 +252,13 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ImageImportTimedOut")
-        assert ws_calls(aws) == Counter({"DescribeAccount": 1, "ImportWorkspaceImage": 1,
-                                         "DescribeWorkspaceImages": config.image_max_polls})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 1,
+                "ImportWorkspaceImage": 1,
+                "DescribeWorkspaceImages": config.image_max_polls,
+            }
+        )
         assert result.virtual_seconds <= config.image_deadline_hours * 3600 + 600
         assert_reported(aws, ami, "FAILED", "ImageImportTimedOut")
 
@@ -213,9 +271,14 @@ def test_the_modification_deadline_ends_the_loop() -> None:
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementTimedOut")
         polls = config.modification_max_polls
-        assert ws_calls(aws) == Counter({
-            "DescribeAccount": 2, "DescribeAccountModifications": 1 + polls,
-            "ListAvailableManagementCidrRanges": 1, "ModifyAccount": 1})
+        assert ws_calls(aws) == Counter(
+            {
+                "DescribeAccount": 2,
+                "DescribeAccountModifications": 1 + polls,
+                "ListAvailableManagementCidrRanges": 1,
+                "ModifyAccount": 1,
+            }
+        )
         assert_reported(aws, ami, "FAILED", "ByolEnablementTimedOut")
         assert_no_leftovers(aws)
 
@@ -280,8 +343,10 @@ def test_an_ami_tagged_at_creation_starts_on_its_state_change() -> None:
         from moto.ec2.models import ec2_backends
 
         ec2_backends[ACCOUNT_ID][REGION].create_tags([ami], {aws.config.trigger_tag_key: ""})
-        aws.put_event("EC2 AMI State Change", {"ImageId": ami, "State": "available",
-                                                "RequestId": "r", "ErrorMessage": ""})
+        aws.put_event(
+            "EC2 AMI State Change",
+            {"ImageId": ami, "State": "available", "RequestId": "r", "ErrorMessage": ""},
+        )
         [delivery] = aws.deliver_events()
         assert len(delivery["Result"]["Started"]) == 1
         aws.wait_for_executions()
@@ -305,6 +370,7 @@ def test_an_execution_stopped_mid_task_ends_aborted_and_is_reported() -> None:
 # Scenarios the weakened-workflow tests (test_weakened.py) run again with a product check off:
 # each must then fail, which shows the embedded AWS enforces the rule on its own.
 
+
 def check_refused_amis(aws: LocalAws) -> None:
     """An encrypted AMI and one over 70 GB are refused in CheckImage: nothing is imported."""
     aws.enable_byol_directly()
@@ -313,7 +379,9 @@ def check_refused_amis(aws: LocalAws) -> None:
     results = {r.input["ImageId"]: r for r in run_tagged(aws, [encrypted, oversized])}
     assert (results[encrypted].status, results[encrypted].error) == ("FAILED", "ImageEncrypted")
     assert (results[oversized].status, results[oversized].error) == (
-        "FAILED", "ImageVolumeUnsupported")
+        "FAILED",
+        "ImageVolumeUnsupported",
+    )
     assert ws_calls(aws)["ImportWorkspaceImage"] == 0
 
 
@@ -333,18 +401,21 @@ def check_cidr_avoids_vpcs_and_exclusions(aws: LocalAws) -> str:
     [result] = run_tagged(aws, [aws.create_windows_ami()])
     assert result.status == "SUCCEEDED", result.cause
     chosen = ipaddress.IPv4Network(
-        aws.client("workspaces").describe_account()["DedicatedTenancyManagementCidrRange"])
+        aws.client("workspaces").describe_account()["DedicatedTenancyManagementCidrRange"]
+    )
     blocked = [ipaddress.IPv4Network(c) for c in (*VPC_CIDRS, EXCLUDED)]
     assert not any(chosen.overlaps(b) for b in blocked), f"{chosen} overlaps {blocked}"
     return str(chosen)
 
 
 def test_the_management_cidr_avoids_vpcs_and_exclusions() -> None:
-    config = dataclasses.replace(default_config(), cidr_constraints=("10.0.0.0/8",),
-                                 cidr_exclusions=(EXCLUDED,))
+    config = dataclasses.replace(
+        default_config(), cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,)
+    )
     with LocalAws(config=config) as aws:
         listed = aws.client("workspaces").list_available_management_cidr_ranges(
-            ManagementCidrRangeConstraint="10.0.0.0/8")["ManagementCidrRanges"]
+            ManagementCidrRangeConstraint="10.0.0.0/8"
+        )["ManagementCidrRanges"]
         assert listed[0] == "10.0.0.0/16"  # AWS does not hide VPC ranges: our job
         assert check_cidr_avoids_vpcs_and_exclusions(aws) == "10.4.0.0/16"
 
@@ -360,8 +431,9 @@ def test_windows_11_declared_windows_10_with_pcoip_ends_in_error() -> None:
         from local_aws.harness import ACCOUNT_ID, REGION
 
         ec2_backends[ACCOUNT_ID][REGION].amis[ami].boot_mode = None  # type: ignore[assignment]
-        [result] = run_tagged(aws, [ami],
-                              value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR")
+        [result] = run_tagged(
+            aws, [ami], value="OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR"
+        )
         assert (result.status, result.error) == ("FAILED", "ImageImportFailed")
         assert "ProtocolOSIncompatibility" in str(result.cause)
         assert_reported(aws, ami, "FAILED", "ProtocolOSIncompatibility")

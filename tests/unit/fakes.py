@@ -20,8 +20,7 @@ from byol_import.gateways.protocols import (
 
 @dataclass
 class FakeWorkSpaces:
-    account: dict[str, Any] = field(default_factory=lambda: {"DedicatedTenancySupport":
-                                                             "DISABLED"})
+    account: dict[str, Any] = field(default_factory=lambda: {"DedicatedTenancySupport": "DISABLED"})
     modifications: list[dict[str, Any]] = field(default_factory=list)
     cidrs: dict[str, list[str]] = field(default_factory=dict)
     images: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -49,8 +48,16 @@ class FakeWorkSpaces:
         self.calls.append(f"ModifyAccount {cidr}")
         return self.on_modify(cidr) if self.on_modify else True
 
-    def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
-                     tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str:
+    def import_image(
+        self,
+        *,
+        ami_id: str,
+        ingestion_process: str,
+        name: str,
+        description: str,
+        tags: Sequence[Mapping[str, str]],
+        applications: Sequence[str],
+    ) -> str:
         self.calls.append("ImportWorkspaceImage")
         if self.import_error:
             raise self.import_error
@@ -86,8 +93,9 @@ class FakeEc2:
         return self.images.get(image_id)
 
     def image_tags(self, image_ids: Sequence[str]) -> dict[str, list[dict[str, str]] | None]:
-        return {i: (self.images[i].get("Tags", []) if i in self.images else None)
-                for i in image_ids}
+        return {
+            i: (self.images[i].get("Tags", []) if i in self.images else None) for i in image_ids
+        }
 
     def vpc_cidrs(self) -> list[str]:
         return list(self.vpcs)
@@ -148,9 +156,21 @@ class FakeStarter:
         return True
 
 
-def _conforms(ws: FakeWorkSpaces, ec2: FakeEc2, lock: FakeLock, notifier: FakeNotifier,
-              metrics: FakeMetrics, starter: FakeStarter) -> None:
+def _conforms(
+    ws: FakeWorkSpaces,
+    ec2: FakeEc2,
+    lock: FakeLock,
+    notifier: FakeNotifier,
+    metrics: FakeMetrics,
+    starter: FakeStarter,
+) -> None:
     """Never called: mypy checks each fake against its protocol here."""
     checked: tuple[WorkSpacesApi, Ec2Api, LockApi, NotifierApi, MetricsSink, StarterApi] = (
-        ws, ec2, lock, notifier, metrics, starter)
+        ws,
+        ec2,
+        lock,
+        notifier,
+        metrics,
+        starter,
+    )
     del checked

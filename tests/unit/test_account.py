@@ -24,8 +24,11 @@ from byol_import.logic.account import (
 
 
 def mod(state: str, day: int, cidr: str = "10.1.0.0/16") -> dict[str, object]:
-    return {"ModificationState": state, "DedicatedTenancyManagementCidrRange": cidr,
-            "StartTime": datetime(2026, 11, day, tzinfo=UTC)}
+    return {
+        "ModificationState": state,
+        "DedicatedTenancyManagementCidrRange": cidr,
+        "StartTime": datetime(2026, 11, day, tzinfo=UTC),
+    }
 
 
 def test_the_newest_modification_wins_whatever_the_order() -> None:
@@ -37,15 +40,17 @@ def test_the_newest_modification_wins_whatever_the_order() -> None:
 
 
 def test_enabled_account_wins_over_any_modification() -> None:
-    account = {"DedicatedTenancySupport": "ENABLED",
-               "DedicatedTenancyManagementCidrRange": "10.5.0.0/16"}
-    assert account_state(account, Modification("PENDING")) == AccountState("ENABLED",
-                                                                            "10.5.0.0/16")
+    account = {
+        "DedicatedTenancySupport": "ENABLED",
+        "DedicatedTenancyManagementCidrRange": "10.5.0.0/16",
+    }
+    assert account_state(account, Modification("PENDING")) == AccountState("ENABLED", "10.5.0.0/16")
 
 
 def test_a_pending_modification_is_adopted() -> None:
-    state = account_state({"DedicatedTenancySupport": "DISABLED"},
-                          Modification("PENDING", "10.7.0.0/16"))
+    state = account_state(
+        {"DedicatedTenancySupport": "DISABLED"}, Modification("PENDING", "10.7.0.0/16")
+    )
     assert state == AccountState("PENDING", "10.7.0.0/16")
 
 
@@ -76,15 +81,22 @@ def test_constraints_must_be_configured() -> None:
 
 
 slash16 = st.builds(lambda a, b: f"{a}.{b}.0.0/16", st.integers(0, 255), st.integers(0, 255))
-networks = st.builds(lambda a, b, p: str(ipaddress.ip_network(f"{a}.{b}.0.0/{p}", strict=False)),
-                     st.integers(0, 255), st.integers(0, 255), st.integers(8, 28))
+networks = st.builds(
+    lambda a, b, p: str(ipaddress.ip_network(f"{a}.{b}.0.0/{p}", strict=False)),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(8, 28),
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(candidates=st.lists(slash16 | st.text(max_size=20), max_size=20),
-       blocked=st.lists(networks, max_size=10))
-def test_first_usable_is_the_first_candidate_overlapping_nothing(candidates: list[str],
-                                                                 blocked: list[str]) -> None:
+@given(
+    candidates=st.lists(slash16 | st.text(max_size=20), max_size=20),
+    blocked=st.lists(networks, max_size=10),
+)
+def test_first_usable_is_the_first_candidate_overlapping_nothing(
+    candidates: list[str], blocked: list[str]
+) -> None:
     nets = blocked_networks(blocked)
     chosen = first_usable(iter(candidates), nets)
     usable = [c for c in candidates if is_usable_management_cidr(c, nets)]

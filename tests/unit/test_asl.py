@@ -17,9 +17,13 @@ STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {n: s for n, s in STATES.items() if s["Type"] == "Task"}
 # AWS's recommended Lambda retry set (Step Functions developer guide, "Handling errors": "Best
 # practices for handling Lambda service exceptions"), plus throttling.
-LAMBDA_SERVICE_ERRORS = {"Lambda.ServiceException", "Lambda.AWSLambdaException",
-                         "Lambda.SdkClientException", "Lambda.ClientExecutionTimeoutException",
-                         "Lambda.TooManyRequestsException"}
+LAMBDA_SERVICE_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.TooManyRequestsException",
+}
 HISTORY_LIMIT = 25_000
 
 
@@ -47,8 +51,10 @@ def test_every_next_exists_and_every_state_is_reachable() -> None:
 def test_every_substitution_is_filled_by_cdk_and_the_local_runner() -> None:
     wanted = set(re.findall(r"\$\{(\w+)\}", asl_template()))
     arns = {spec.substitution for spec in settings.WORKFLOW_FUNCTIONS}
-    values = {**{a: "arn:aws:lambda:eu-west-1:123456789012:function:x" for a in arns},
-              **default_config().workflow_substitutions()}
+    values = {
+        **{a: "arn:aws:lambda:eu-west-1:123456789012:function:x" for a in arns},
+        **default_config().workflow_substitutions(),
+    }
     assert wanted == set(values)
     json.loads(substitute(asl_template(), values))
 
@@ -86,21 +92,26 @@ def test_every_task_timeout_is_its_function_timeout_plus_the_margin(name: str) -
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_every_task_retries_the_lambda_client_execution_timeout(name: str) -> None:
-    lambda_retry = [r for r in TASKS[name]["Retry"]
-                    if "Lambda.ServiceException" in r["ErrorEquals"]]
+    lambda_retry = [
+        r for r in TASKS[name]["Retry"] if "Lambda.ServiceException" in r["ErrorEquals"]
+    ]
     assert len(lambda_retry) == 1
     assert "Lambda.ClientExecutionTimeoutException" in lambda_retry[0]["ErrorEquals"]
 
 
 def test_error_names_are_ours_or_aws() -> None:
-    ours = {c.__name__ for c in vars(errors).values()
-            if isinstance(c, type) and issubclass(c, errors.ByolImportError)}
+    ours = {
+        c.__name__
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.ByolImportError)
+    }
     for state in STATES.values():
         names = [e for r in state.get("Retry", []) for e in r["ErrorEquals"]]
         names += [state["Parameters"]["Error"]] if "Error" in state.get("Parameters", {}) else []
         for name in names:
             assert name in ours or name.startswith(
-                ("States.", "Lambda.", "Runtime.", "Sandbox.")), name
+                ("States.", "Lambda.", "Runtime.", "Sandbox.")
+            ), name
 
 
 def cycles() -> list[list[str]]:
@@ -120,17 +131,24 @@ def cycles() -> list[list[str]]:
 
 
 # Each poll loop: its Task, the Choice after it, and the Wait before it.
-LOOPS = {"CheckLock": ("LockWaitChoice", "WaitForLock", "LockTimedOut", "LockMaxWaits"),
-         "PollModification": ("ModificationChoice", "WaitForModification",
-                              "ModificationTimedOut", "ModificationMaxPolls"),
-         "PollImage": ("ImageChoice", "WaitForImage", "ImageTimedOut", "ImageMaxPolls")}
+LOOPS = {
+    "CheckLock": ("LockWaitChoice", "WaitForLock", "LockTimedOut", "LockMaxWaits"),
+    "PollModification": (
+        "ModificationChoice",
+        "WaitForModification",
+        "ModificationTimedOut",
+        "ModificationMaxPolls",
+    ),
+    "PollImage": ("ImageChoice", "WaitForImage", "ImageTimedOut", "ImageMaxPolls"),
+}
 
 
 def test_every_loop_is_three_states_and_ends_in_its_own_timeout_error() -> None:
     # Given the polling loops, Then each is exactly Wait -> Poll -> Choice -> Wait
     short = [c for c in cycles() if len(c) == 3]
     assert sorted(sorted(c) for c in short) == sorted(
-        sorted([poll, choice, wait]) for poll, (choice, wait, _, _) in LOOPS.items())
+        sorted([poll, choice, wait]) for poll, (choice, wait, _, _) in LOOPS.items()
+    )
     for poll, (choice, wait, timed_out, limit) in LOOPS.items():
         task = STATES[poll]
         assert task["Type"] == "Task" and task["Next"] == choice
@@ -142,7 +160,10 @@ def test_every_loop_is_three_states_and_ends_in_its_own_timeout_error() -> None:
         assert bound["NumericGreaterThanEqualsPath"] == f"$.Limits.{limit}"
         assert bound["Next"] == timed_out
         assert STATES[timed_out]["Parameters"]["Error"] in (
-            "LockNotAcquired", "ByolEnablementTimedOut", "ImageImportTimedOut")
+            "LockNotAcquired",
+            "ByolEnablementTimedOut",
+            "ImageImportTimedOut",
+        )
     # No counter states are left: the polls count themselves.
     assert not [n for n, st in STATES.items() if st.get("ResultPath") == "$.Counters"]
 
@@ -179,8 +200,9 @@ def test_worst_case_history_stays_well_below_the_limit() -> None:
     config = default_config()
     poll = 2 + 5 + 2
     lock_look = (poll + 5 + 2 + 5 + 2) / 2
-    loops = ((config.lock_max_waits + 1) * lock_look
-             + (config.modification_max_polls + config.image_max_polls) * poll)
+    loops = (config.lock_max_waits + 1) * lock_look + (
+        config.modification_max_polls + config.image_max_polls
+    ) * poll
     straight = 5 * len(TASKS) + 2 * (len(STATES) - len(TASKS))
     retries = 5 * 6 * len(TASKS)  # every task retried to its limit once
     worst = loops + straight + retries

@@ -30,10 +30,17 @@ def test_the_shipped_cdk_json_configures_the_defaults() -> None:
     assert default_config() == ProjectConfig()
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (False, False), (True, True), ("false", False), ("False", False), ("true", True),
-    (" TRUE ", True),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (False, False),
+        (True, True),
+        ("false", False),
+        ("False", False),
+        ("true", True),
+        (" TRUE ", True),
+    ],
+)
 def test_a_boolean_is_read_from_json_or_from_a_string(raw: Any, expected: bool) -> None:
     # Given -c values are strings, "false" must be false (bool("false") is True).
     assert from_context({"cleanupFailedImages": raw}).cleanup_failed_images is expected
@@ -41,8 +48,9 @@ def test_a_boolean_is_read_from_json_or_from_a_string(raw: Any, expected: bool) 
 
 @pytest.mark.parametrize("raw", ["yes", "0", 0, 1, "", None, [True]])
 def test_anything_else_is_refused_for_a_boolean(raw: Any) -> None:
-    with pytest.raises(ConfigError,
-                       match=r"byolImport\.cleanupFailedImages must be true or false; got"):
+    with pytest.raises(
+        ConfigError, match=r"byolImport\.cleanupFailedImages must be true or false; got"
+    ):
         from_context({"cleanupFailedImages": raw})
 
 
@@ -56,34 +64,59 @@ def test_a_wrong_type_or_range_is_refused_naming_the_key_and_the_rule(raw: Any) 
     with pytest.raises(ConfigError) as caught:
         from_context({"lockRetryIntervalSeconds": raw})
     assert str(caught.value).startswith(
-        "byolImport.lockRetryIntervalSeconds must be from 1 to 3600 (an integer); got ")
+        "byolImport.lockRetryIntervalSeconds must be from 1 to 3600 (an integer); got "
+    )
 
 
-@pytest.mark.parametrize(("key", "raw"), [
-    ("stackName", 5), ("stackName", "1abc"), ("stackName", "has space"),
-    ("triggerTagKey", "byol-import:status"), ("triggerTagKey", "aws:x"), ("triggerTagKey", ""),
-    ("defaultIngestionProcess", "BYOL_NOPE"), ("notificationEmail", "not-an-address"),
-    ("notificationEmail", 7), ("logRetentionDays", 0), ("imageDeadlineHours", 49),
-])
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("stackName", 5),
+        ("stackName", "1abc"),
+        ("stackName", "has space"),
+        ("triggerTagKey", "byol-import:status"),
+        ("triggerTagKey", "aws:x"),
+        ("triggerTagKey", ""),
+        ("defaultIngestionProcess", "BYOL_NOPE"),
+        ("notificationEmail", "not-an-address"),
+        ("notificationEmail", 7),
+        ("logRetentionDays", 0),
+        ("imageDeadlineHours", 49),
+    ],
+)
 def test_each_rule_is_enforced(key: str, raw: Any) -> None:
     with pytest.raises(ConfigError, match=rf"^byolImport\.{key} must be "):
         from_context({key: raw})
 
 
-@pytest.mark.parametrize("raw", [
-    ["10.0.0.0/8", "192.168.0.0/16"], '["10.0.0.0/8", "192.168.0.0/16"]',
-    "10.0.0.0/8,192.168.0.0/16", " 10.0.0.0/8 , 192.168.0.0/16 ",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["10.0.0.0/8", "192.168.0.0/16"],
+        '["10.0.0.0/8", "192.168.0.0/16"]',
+        "10.0.0.0/8,192.168.0.0/16",
+        " 10.0.0.0/8 , 192.168.0.0/16 ",
+    ],
+)
 def test_cidr_lists_are_read_from_json_lists_or_strings(raw: Any) -> None:
     assert from_context({"cidrConstraints": raw}).cidr_constraints == (
-        "10.0.0.0/8", "192.168.0.0/16")
+        "10.0.0.0/8",
+        "192.168.0.0/16",
+    )
 
 
-@pytest.mark.parametrize(("key", "raw"), [
-    ("cidrConstraints", []), ("cidrConstraints", ""), ("cidrConstraints", "10.0.0.1/8"),
-    ("cidrExclusions", ["nope"]), ("cidrExclusions", "[1, 2]"), ("cidrExclusions", "[oops"),
-    ("cidrExclusions", {"a": 1}),
-])
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("cidrConstraints", []),
+        ("cidrConstraints", ""),
+        ("cidrConstraints", "10.0.0.1/8"),
+        ("cidrExclusions", ["nope"]),
+        ("cidrExclusions", "[1, 2]"),
+        ("cidrExclusions", "[oops"),
+        ("cidrExclusions", {"a": 1}),
+    ],
+)
 def test_bad_cidr_lists_are_refused(key: str, raw: Any) -> None:
     with pytest.raises(ConfigError, match=rf"^byolImport\.{key} must be .*IPv4 CIDR"):
         from_context({key: raw})
@@ -94,8 +127,11 @@ def test_empty_exclusions_are_allowed() -> None:
 
 
 def test_a_misspelt_key_is_refused_with_a_suggestion() -> None:
-    with pytest.raises(ConfigError, match=r"notificationEmial is not a setting; did you mean "
-                                          r"notificationEmail\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"notificationEmial is not a setting; did you mean "
+        r"notificationEmail\?",
+    ):
         from_context({"notificationEmial": "ops@example.com"})
 
 
@@ -115,10 +151,12 @@ def test_a_changed_copy_is_checked_again() -> None:
 def test_a_dotted_c_option_overrides_one_key() -> None:
     # Given `cdk synth -c byolImport.notificationEmail=ops@example.com -c
     # byolImport.cleanupFailedImages=false`: the CLI stores each under its dotted key, as a string.
-    context = {"byolImport": {"stackName": "Other"},
-               "byolImport.notificationEmail": "ops@example.com",
-               "byolImport.cleanupFailedImages": "false",
-               "@aws-cdk/core:checkSecretUsage": True}
+    context = {
+        "byolImport": {"stackName": "Other"},
+        "byolImport.notificationEmail": "ops@example.com",
+        "byolImport.cleanupFailedImages": "false",
+        "@aws-cdk/core:checkSecretUsage": True,
+    }
     config = from_app_context(context)
     assert config.notification_email == "ops@example.com"
     assert config.cleanup_failed_images is False
@@ -126,8 +164,10 @@ def test_a_dotted_c_option_overrides_one_key() -> None:
 
 
 def test_a_whole_json_c_option_replaces_the_object_and_dotted_keys_win() -> None:
-    context = {"byolImport": '{"notificationEmail": "a@example.com", "lockMaxWaitMinutes": "30"}',
-               "byolImport.lockMaxWaitMinutes": "45"}
+    context = {
+        "byolImport": '{"notificationEmail": "a@example.com", "lockMaxWaitMinutes": "30"}',
+        "byolImport.lockMaxWaitMinutes": "45",
+    }
     config = from_app_context(context)
     assert config.notification_email == "a@example.com"
     assert config.lock_max_wait_minutes == 45
@@ -157,8 +197,14 @@ def test_the_functions_and_cdk_share_one_schema() -> None:
 
 
 def test_the_functions_read_back_what_cdk_wrote() -> None:
-    config = from_context({"cleanupFailedImages": "false", "cidrExclusions": "",
-                           "cidrConstraints": "192.168.0.0/16", "triggerTagKey": "Go"})
+    config = from_context(
+        {
+            "cleanupFailedImages": "false",
+            "cidrExclusions": "",
+            "cidrConstraints": "192.168.0.0/16",
+            "triggerTagKey": "Go",
+        }
+    )
     env = {**config.lambda_environment(), settings.ENV_TOPIC_ARN: "arn:topic"}
     runtime = runtime_config(env)
     for attr, _, _ in settings.FunctionSettings.settings():
@@ -174,12 +220,15 @@ def test_an_absent_variable_takes_the_schema_default() -> None:
     assert runtime.lock_table == "" and runtime.lock_lease_seconds == 0
 
 
-@pytest.mark.parametrize(("variable", "raw"), [
-    (settings.ENV_CLEANUP_FAILED_IMAGES, "yes"),
-    (settings.ENV_CIDR_CONSTRAINTS, ""),
-    (settings.ENV_DEFAULT_INGESTION_PROCESS, "BYOL_NOPE"),
-    (settings.ENV_LOCK_LEASE_SECONDS, "soon"),
-])
+@pytest.mark.parametrize(
+    ("variable", "raw"),
+    [
+        (settings.ENV_CLEANUP_FAILED_IMAGES, "yes"),
+        (settings.ENV_CIDR_CONSTRAINTS, ""),
+        (settings.ENV_DEFAULT_INGESTION_PROCESS, "BYOL_NOPE"),
+        (settings.ENV_LOCK_LEASE_SECONDS, "soon"),
+    ],
+)
 def test_a_bad_variable_fails_the_function_naming_it(variable: str, raw: str) -> None:
     with pytest.raises(ConfigError, match=rf"^{variable}\b.* must be "):
         runtime_config({variable: raw})

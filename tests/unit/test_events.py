@@ -35,12 +35,17 @@ def test_the_sample_ami_state_event_names_its_ami(ami_state_event: dict[str, Any
 
 
 def test_one_createtags_call_on_many_resources_yields_each_ami_once(
-        cloudtrail_event: dict[str, Any]) -> None:
+    cloudtrail_event: dict[str, Any],
+) -> None:
     event = copy.deepcopy(cloudtrail_event)
     event["detail"]["requestParameters"]["resourcesSet"]["items"] = [
-        {"resourceId": "i-0123456789abcdef0"}, {"resourceId": "ami-11111111"},
-        {"resourceId": "snap-0123"}, {"resourceId": "ami-11111111"},
-        {"resourceId": "ami-22222222"}, {"resourceId": "AMI-33333333"}]
+        {"resourceId": "i-0123456789abcdef0"},
+        {"resourceId": "ami-11111111"},
+        {"resourceId": "snap-0123"},
+        {"resourceId": "ami-11111111"},
+        {"resourceId": "ami-22222222"},
+        {"resourceId": "AMI-33333333"},
+    ]
     reading = read_event(event, ACCOUNT, REGION, KEY)
     assert [c.image_id for c in reading.candidates] == ["ami-11111111", "ami-22222222"]
 
@@ -48,7 +53,8 @@ def test_one_createtags_call_on_many_resources_yields_each_ami_once(
 def test_our_own_status_tags_start_nothing(cloudtrail_event: dict[str, Any]) -> None:
     event = copy.deepcopy(cloudtrail_event)
     event["detail"]["requestParameters"]["tagSet"]["items"] = [
-        {"key": "byol-import:status", "value": "AVAILABLE"}]
+        {"key": "byol-import:status", "value": "AVAILABLE"}
+    ]
     reading = read_event(event, ACCOUNT, REGION, KEY)
     assert reading.candidates == () and "trigger tag" in str(reading.ignored_reason)
 
@@ -68,7 +74,8 @@ def test_trigger_value_reads_the_current_tag() -> None:
 
 
 def test_each_trigger_reads_its_own_events_and_its_source_is_a_valid_request(
-        cloudtrail_event: dict[str, Any], ami_state_event: dict[str, Any]) -> None:
+    cloudtrail_event: dict[str, Any], ami_state_event: dict[str, Any]
+) -> None:
     # Given one sample event per trigger
     samples = {"CreateTags": cloudtrail_event, "AmiStateChange": ami_state_event}
     assert sorted(samples) == sorted(t.source for t in TRIGGERS)
@@ -77,9 +84,13 @@ def test_each_trigger_reads_its_own_events_and_its_source_is_a_valid_request(
         reading = read_event(samples[trigger.source], ACCOUNT, REGION, KEY)
         assert [c.source for c in reading.candidates] == [trigger.source]
         # ... and the execution input the starter writes for it is a valid request
-        request = normalise_request({"ImageId": reading.candidates[0].image_id,
-                                     "Trigger": {"Source": trigger.source, "TagValue": ""}},
-                                    "BYOL_REGULAR_WSP")
+        request = normalise_request(
+            {
+                "ImageId": reading.candidates[0].image_id,
+                "Trigger": {"Source": trigger.source, "TagValue": ""},
+            },
+            "BYOL_REGULAR_WSP",
+        )
         assert request.source == trigger.source
         assert tags_ami(trigger.source) is trigger.tags_ami
     # A console start is no trigger: bad console input leaves the AMI alone
@@ -89,23 +100,34 @@ def test_each_trigger_reads_its_own_events_and_its_source_is_a_valid_request(
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=30),
     lambda c: st.lists(c, max_size=5) | st.dictionaries(st.text(max_size=12), c, max_size=5),
-    max_leaves=25)
+    max_leaves=25,
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(noise=json_values, event_mutation=st.sampled_from(["detail", "requestParameters",
-                                                          "resourcesSet", "tagSet", "whole"]))
-def test_hostile_events_never_raise_and_only_yield_ami_ids(noise: Any,
-                                                           event_mutation: str) -> None:
+@given(
+    noise=json_values,
+    event_mutation=st.sampled_from(
+        ["detail", "requestParameters", "resourcesSet", "tagSet", "whole"]
+    ),
+)
+def test_hostile_events_never_raise_and_only_yield_ami_ids(noise: Any, event_mutation: str) -> None:
     event: Any = load_event("cloudtrail-createtags.json")
-    target = {"detail": event, "requestParameters": event["detail"],
-              "resourcesSet": event["detail"]["requestParameters"],
-              "tagSet": event["detail"]["requestParameters"]}
+    target = {
+        "detail": event,
+        "requestParameters": event["detail"],
+        "resourcesSet": event["detail"]["requestParameters"],
+        "tagSet": event["detail"]["requestParameters"],
+    }
     if event_mutation == "whole":
         event = noise
     else:
-        key = {"requestParameters": "requestParameters", "detail": "detail",
-               "resourcesSet": "resourcesSet", "tagSet": "tagSet"}[event_mutation]
+        key = {
+            "requestParameters": "requestParameters",
+            "detail": "detail",
+            "resourcesSet": "resourcesSet",
+            "tagSet": "tagSet",
+        }[event_mutation]
         target[event_mutation][key] = noise
     reading = read_event(event, ACCOUNT, REGION, KEY)
     assert all(AMI_ID_PATTERN.fullmatch(c.image_id) for c in reading.candidates)
@@ -113,35 +135,53 @@ def test_hostile_events_never_raise_and_only_yield_ami_ids(noise: Any,
 
 
 # The trigger tag value's syntax (README "Start an import"), parsed in one place.
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, TagSettings()),
-    ("", TagSettings()),
-    (" TRUE ", TagSettings()),
-    ("BYOL_REGULAR_WSP", TagSettings(ingestion_process="BYOL_REGULAR_WSP")),
-    ("OsVersion=Windows_10", TagSettings(os_version="Windows_10")),
-    ("OsVersion=Windows_11,IngestionProcess=BYOL_REGULAR_WSP",
-     TagSettings("BYOL_REGULAR_WSP", "Windows_11")),
-    ("IngestionProcess=BYOL_REGULAR OsVersion=Windows_10", TagSettings("BYOL_REGULAR",
-                                                                       "Windows_10")),
-    (" OsVersion=Windows_10 , IngestionProcess=BYOL_REGULAR ",
-     TagSettings("BYOL_REGULAR", "Windows_10")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, TagSettings()),
+        ("", TagSettings()),
+        (" TRUE ", TagSettings()),
+        ("BYOL_REGULAR_WSP", TagSettings(ingestion_process="BYOL_REGULAR_WSP")),
+        ("OsVersion=Windows_10", TagSettings(os_version="Windows_10")),
+        (
+            "OsVersion=Windows_11,IngestionProcess=BYOL_REGULAR_WSP",
+            TagSettings("BYOL_REGULAR_WSP", "Windows_11"),
+        ),
+        (
+            "IngestionProcess=BYOL_REGULAR OsVersion=Windows_10",
+            TagSettings("BYOL_REGULAR", "Windows_10"),
+        ),
+        (
+            " OsVersion=Windows_10 , IngestionProcess=BYOL_REGULAR ",
+            TagSettings("BYOL_REGULAR", "Windows_10"),
+        ),
+    ],
+)
 def test_the_tag_value_syntax(value: str | None, expected: TagSettings) -> None:
     assert parse_tag_value(value, KEY) == expected
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("byol_regular_wsp", "value: must be one of BYOL_REGULAR, "),
-    ("byol_regular_wsp", "(did you mean 'BYOL_REGULAR_WSP'?)"),
-    ("Windows_10", "an OsVersion is written OsVersion=Windows_10"),
-    ("osversion=Windows_10", "unknown key 'osversion'; keys are IngestionProcess, OsVersion "
-                             "(did you mean 'OsVersion'?)"),
-    ("OsVersion=windows_11", "value OsVersion: must be one of Windows_10, Windows_11; got "
-                             "'windows_11' (did you mean 'Windows_11'?)"),
-    ("OsVersion=Windows_10,BYOL_REGULAR", "'BYOL_REGULAR' is not KEY=VALUE"),
-    ("OsVersion=Windows_10,OsVersion=Windows_11", "OsVersion is given twice"),
-    ("IngestionProcess=", "value IngestionProcess: must be one of"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("byol_regular_wsp", "value: must be one of BYOL_REGULAR, "),
+        ("byol_regular_wsp", "(did you mean 'BYOL_REGULAR_WSP'?)"),
+        ("Windows_10", "an OsVersion is written OsVersion=Windows_10"),
+        (
+            "osversion=Windows_10",
+            "unknown key 'osversion'; keys are IngestionProcess, OsVersion "
+            "(did you mean 'OsVersion'?)",
+        ),
+        (
+            "OsVersion=windows_11",
+            "value OsVersion: must be one of Windows_10, Windows_11; got "
+            "'windows_11' (did you mean 'Windows_11'?)",
+        ),
+        ("OsVersion=Windows_10,BYOL_REGULAR", "'BYOL_REGULAR' is not KEY=VALUE"),
+        ("OsVersion=Windows_10,OsVersion=Windows_11", "OsVersion is given twice"),
+        ("IngestionProcess=", "value IngestionProcess: must be one of"),
+    ],
+)
 def test_a_bad_tag_value_names_the_tag_key_and_what_to_write(value: str, message: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_tag_value(value, KEY)
@@ -150,9 +190,16 @@ def test_a_bad_tag_value_names_the_tag_key_and_what_to_write(value: str, message
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=80) | st.sampled_from(
-    [f"{k}={v}" for k in ("IngestionProcess", "OsVersion") for v in
-     (*INGESTION_PROCESSES, *OS_VERSIONS)]))
+@given(
+    st.text(max_size=80)
+    | st.sampled_from(
+        [
+            f"{k}={v}"
+            for k in ("IngestionProcess", "OsVersion")
+            for v in (*INGESTION_PROCESSES, *OS_VERSIONS)
+        ]
+    )
+)
 def test_any_tag_value_parses_to_api_values_or_fails_naming_the_key(value: str) -> None:
     try:
         parsed = parse_tag_value(value, KEY)

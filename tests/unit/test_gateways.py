@@ -44,45 +44,74 @@ def ws() -> Iterator[tuple[WorkSpacesGateway, Stubber]]:
 def test_modifications_are_read_from_every_page(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
     t = datetime(2026, 11, 1, tzinfo=UTC)
-    stub.add_response("describe_account_modifications", {
-        "AccountModifications": [{"ModificationState": "FAILED", "StartTime": t}],
-        "NextToken": "p2"}, {})
-    stub.add_response("describe_account_modifications", {
-        "AccountModifications": [{"ModificationState": "PENDING", "StartTime": t}]},
-        {"NextToken": "p2"})
+    stub.add_response(
+        "describe_account_modifications",
+        {
+            "AccountModifications": [{"ModificationState": "FAILED", "StartTime": t}],
+            "NextToken": "p2",
+        },
+        {},
+    )
+    stub.add_response(
+        "describe_account_modifications",
+        {"AccountModifications": [{"ModificationState": "PENDING", "StartTime": t}]},
+        {"NextToken": "p2"},
+    )
     assert [m["ModificationState"] for m in gateway.account_modifications()] == [
-        "FAILED", "PENDING"]
+        "FAILED",
+        "PENDING",
+    ]
 
 
 def test_cidr_pages_are_read_lazily_with_at_most_five(
-        ws: tuple[WorkSpacesGateway, Stubber]) -> None:
+    ws: tuple[WorkSpacesGateway, Stubber],
+) -> None:
     gateway, stub = ws
-    stub.add_response("list_available_management_cidr_ranges", {
-        "ManagementCidrRanges": ["10.0.0.0/16", "10.1.0.0/16"], "NextToken": "n"},
-        {"ManagementCidrRangeConstraint": "10.0.0.0/8", "MaxResults": 5})
+    stub.add_response(
+        "list_available_management_cidr_ranges",
+        {"ManagementCidrRanges": ["10.0.0.0/16", "10.1.0.0/16"], "NextToken": "n"},
+        {"ManagementCidrRangeConstraint": "10.0.0.0/8", "MaxResults": 5},
+    )
     cidrs = gateway.available_cidrs("10.0.0.0/8")
     assert next(cidrs) == "10.0.0.0/16"
     assert next(cidrs) == "10.1.0.0/16"
     # the second page is only asked for when the first had no usable range
-    stub.add_response("list_available_management_cidr_ranges", {
-        "ManagementCidrRanges": ["10.2.0.0/16"]},
-        {"ManagementCidrRangeConstraint": "10.0.0.0/8", "MaxResults": 5, "NextToken": "n"})
+    stub.add_response(
+        "list_available_management_cidr_ranges",
+        {"ManagementCidrRanges": ["10.2.0.0/16"]},
+        {"ManagementCidrRangeConstraint": "10.0.0.0/8", "MaxResults": 5, "NextToken": "n"},
+    )
     assert list(cidrs) == ["10.2.0.0/16"]
 
 
-PRINCIPAL = ("User: arn:aws:sts::123456789012:assumed-role/ByolImport-Role/ByolImport-CheckAccount"
-             " is not authorized to perform: workspaces:DescribeAccount")
+PRINCIPAL = (
+    "User: arn:aws:sts::123456789012:assumed-role/ByolImport-Role/ByolImport-CheckAccount"
+    " is not authorized to perform: workspaces:DescribeAccount"
+)
 
 
-@pytest.mark.parametrize(("operation", "permissions"), [
-    ("describe_account", ["workspaces:DescribeAccount"]),
-    ("modify_account", ["workspaces:ModifyAccount"]),
-    ("import_workspace_image", ["workspaces:ImportWorkspaceImage", "workspaces:CreateTags",
-                                "ec2:DescribeImages", "ec2:ModifyImageAttribute"]),
-])
+@pytest.mark.parametrize(
+    ("operation", "permissions"),
+    [
+        ("describe_account", ["workspaces:DescribeAccount"]),
+        ("modify_account", ["workspaces:ModifyAccount"]),
+        (
+            "import_workspace_image",
+            [
+                "workspaces:ImportWorkspaceImage",
+                "workspaces:CreateTags",
+                "ec2:DescribeImages",
+                "ec2:ModifyImageAttribute",
+            ],
+        ),
+    ],
+)
 def test_access_denied_names_the_permission_and_the_function(
-        ws: tuple[WorkSpacesGateway, Stubber], operation: str, permissions: list[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    ws: tuple[WorkSpacesGateway, Stubber],
+    operation: str,
+    permissions: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given a function whose role lacks a permission (any account may call these operations)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-CheckAccount")
     gateway, stub = ws
@@ -105,11 +134,15 @@ def test_access_denied_names_the_permission_and_the_function(
 
 
 def test_access_denied_on_the_cidr_list_names_both_causes(
-        ws: tuple[WorkSpacesGateway, Stubber], monkeypatch: pytest.MonkeyPatch) -> None:
+    ws: tuple[WorkSpacesGateway, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-EnableByol")
     gateway, stub = ws
-    stub.add_client_error("list_available_management_cidr_ranges", "AccessDeniedException",
-                          "The account is not authorized to use BYOL.")
+    stub.add_client_error(
+        "list_available_management_cidr_ranges",
+        "AccessDeniedException",
+        "The account is not authorized to use BYOL.",
+    )
     with pytest.raises(errors.ByolNotEligible) as caught:
         list(gateway.available_cidrs("10.0.0.0/8"))
     message = caught.value.message
@@ -120,10 +153,12 @@ def test_access_denied_on_the_cidr_list_names_both_causes(
     assert "The account is not authorized to use BYOL." in message
 
 
-@pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400),
-                                              ("InternalServerError", 500)])
-def test_throttling_and_faults_are_transient(ws: tuple[WorkSpacesGateway, Stubber], code: str,
-                                             status: int) -> None:
+@pytest.mark.parametrize(
+    ("code", "status"), [("ThrottlingException", 400), ("InternalServerError", 500)]
+)
+def test_throttling_and_faults_are_transient(
+    ws: tuple[WorkSpacesGateway, Stubber], code: str, status: int
+) -> None:
     gateway, stub = ws
     stub.add_client_error("describe_account", code, "slow down", http_status_code=status)
     with pytest.raises(errors.TransientAwsError):
@@ -132,58 +167,83 @@ def test_throttling_and_faults_are_transient(ws: tuple[WorkSpacesGateway, Stubbe
 
 def test_modify_account_sends_enabled_and_the_cidr(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
-    stub.add_response("modify_account", {}, {"DedicatedTenancySupport": "ENABLED",
-                                             "DedicatedTenancyManagementCidrRange": "10.4.0.0/16"})
+    stub.add_response(
+        "modify_account",
+        {},
+        {
+            "DedicatedTenancySupport": "ENABLED",
+            "DedicatedTenancyManagementCidrRange": "10.4.0.0/16",
+        },
+    )
     assert gateway.modify_account("10.4.0.0/16") is True
 
 
 def test_modify_account_during_a_pending_change_reports_it_for_adoption(
-        ws: tuple[WorkSpacesGateway, Stubber]) -> None:
+    ws: tuple[WorkSpacesGateway, Stubber],
+) -> None:
     gateway, stub = ws
     stub.add_client_error("modify_account", "InvalidResourceStateException", "in progress")
     assert gateway.modify_account("10.4.0.0/16") is False
 
 
 IMPORT: dict[str, Any] = {
-    "ami_id": "ami-0abcdef1234567890", "ingestion_process": "BYOL_REGULAR_WSP",
-          "name": "win11-ami-0abcdef1234567890", "description": "Windows 11",
-          "tags": [{"Key": "byol-import:managed-by", "Value": "byol-import"}],
-          "applications": ["Microsoft_Office_2019"]}
+    "ami_id": "ami-0abcdef1234567890",
+    "ingestion_process": "BYOL_REGULAR_WSP",
+    "name": "win11-ami-0abcdef1234567890",
+    "description": "Windows 11",
+    "tags": [{"Key": "byol-import:managed-by", "Value": "byol-import"}],
+    "applications": ["Microsoft_Office_2019"],
+}
 
 
 def test_import_sends_a_valid_request(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
-    stub.add_response("import_workspace_image", {"ImageId": "wsi-123456789"}, {
-        "Ec2ImageId": IMPORT["ami_id"], "IngestionProcess": "BYOL_REGULAR_WSP",
-        "ImageName": IMPORT["name"], "ImageDescription": "Windows 11", "Tags": IMPORT["tags"],
-        "Applications": ["Microsoft_Office_2019"]})
+    stub.add_response(
+        "import_workspace_image",
+        {"ImageId": "wsi-123456789"},
+        {
+            "Ec2ImageId": IMPORT["ami_id"],
+            "IngestionProcess": "BYOL_REGULAR_WSP",
+            "ImageName": IMPORT["name"],
+            "ImageDescription": "Windows 11",
+            "Tags": IMPORT["tags"],
+            "Applications": ["Microsoft_Office_2019"],
+        },
+    )
     assert gateway.import_image(**IMPORT) == "wsi-123456789"
 
 
-@pytest.mark.parametrize(("code", "error"), [
-    ("ResourceAlreadyExistsException", errors.ImageNameTaken),
-    ("ResourceLimitExceededException", errors.ImageQuotaExceeded),
-    ("OperationNotSupportedException", errors.ImageImportRejected),
-    ("InvalidParameterValuesException", errors.ImageImportRejected),
-    ("AccessDeniedException", errors.AccessDenied),
-])
-def test_import_errors_become_typed_errors(ws: tuple[WorkSpacesGateway, Stubber], code: str,
-                                           error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("ResourceAlreadyExistsException", errors.ImageNameTaken),
+        ("ResourceLimitExceededException", errors.ImageQuotaExceeded),
+        ("OperationNotSupportedException", errors.ImageImportRejected),
+        ("InvalidParameterValuesException", errors.ImageImportRejected),
+        ("AccessDeniedException", errors.AccessDenied),
+    ],
+)
+def test_import_errors_become_typed_errors(
+    ws: tuple[WorkSpacesGateway, Stubber], code: str, error: type[Exception]
+) -> None:
     gateway, stub = ws
     stub.add_client_error("import_workspace_image", code, "no")
     with pytest.raises(error):
         gateway.import_image(**IMPORT)
 
 
-def test_finding_an_image_by_name_pages_owned_images(
-        ws: tuple[WorkSpacesGateway, Stubber]) -> None:
+def test_finding_an_image_by_name_pages_owned_images(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
-    stub.add_response("describe_workspace_images", {
-        "Images": [{"ImageId": "wsi-111111111", "Name": "other"}], "NextToken": "t"},
-        {"ImageType": "OWNED", "MaxResults": 25})
-    stub.add_response("describe_workspace_images", {
-        "Images": [{"ImageId": "wsi-222222222", "Name": "mine"}]},
-        {"ImageType": "OWNED", "MaxResults": 25, "NextToken": "t"})
+    stub.add_response(
+        "describe_workspace_images",
+        {"Images": [{"ImageId": "wsi-111111111", "Name": "other"}], "NextToken": "t"},
+        {"ImageType": "OWNED", "MaxResults": 25},
+    )
+    stub.add_response(
+        "describe_workspace_images",
+        {"Images": [{"ImageId": "wsi-222222222", "Name": "mine"}]},
+        {"ImageType": "OWNED", "MaxResults": 25, "NextToken": "t"},
+    )
     assert gateway.find_owned_image("mine") == {"ImageId": "wsi-222222222", "Name": "mine"}
 
 
@@ -203,22 +263,42 @@ def test_a_missing_ami_is_none(ec2: tuple[Ec2Gateway, Stubber]) -> None:
 
 def test_vpc_cidrs_cover_every_association_and_page(ec2: tuple[Ec2Gateway, Stubber]) -> None:
     gateway, stub = ec2
-    stub.add_response("describe_vpcs", {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16",
-        "CidrBlockAssociationSet": [
-            {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
-            {"CidrBlock": "100.64.0.0/16", "CidrBlockState": {"State": "associated"}},
-            {"CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociated"}}]}],
-        "NextToken": "x"}, {"MaxResults": 1000})
-    stub.add_response("describe_vpcs", {"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "172.31.0.0/16"}]},
-                      {"MaxResults": 1000, "NextToken": "x"})
+    stub.add_response(
+        "describe_vpcs",
+        {
+            "Vpcs": [
+                {
+                    "VpcId": "vpc-1",
+                    "CidrBlock": "10.0.0.0/16",
+                    "CidrBlockAssociationSet": [
+                        {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+                        {"CidrBlock": "100.64.0.0/16", "CidrBlockState": {"State": "associated"}},
+                        {"CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociated"}},
+                    ],
+                }
+            ],
+            "NextToken": "x",
+        },
+        {"MaxResults": 1000},
+    )
+    stub.add_response(
+        "describe_vpcs",
+        {"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "172.31.0.0/16"}]},
+        {"MaxResults": 1000, "NextToken": "x"},
+    )
     assert gateway.vpc_cidrs() == ["10.0.0.0/16", "100.64.0.0/16", "172.31.0.0/16"]
 
 
 def test_status_tags_are_written_to_the_ami(ec2: tuple[Ec2Gateway, Stubber]) -> None:
     gateway, stub = ec2
-    stub.add_response("create_tags", {}, {"Resources": ["ami-0abcdef1234567890"],
-                                          "Tags": [{"Key": "byol-import:status",
-                                                    "Value": "AVAILABLE"}]})
+    stub.add_response(
+        "create_tags",
+        {},
+        {
+            "Resources": ["ami-0abcdef1234567890"],
+            "Tags": [{"Key": "byol-import:status", "Value": "AVAILABLE"}],
+        },
+    )
     gateway.tag_image("ami-0abcdef1234567890", {"byol-import:status": "AVAILABLE"})
 
 
@@ -232,20 +312,28 @@ def lock() -> Iterator[tuple[LockGateway, Stubber]]:
 
 def test_lock_is_taken_with_a_conditional_put(lock: tuple[LockGateway, Stubber]) -> None:
     gateway, stub = lock
-    stub.add_response("put_item", {}, {
-        "TableName": "locks", "Item": {"LockId": {"S": "L"}, "Owner": {"S": "me"},
-                                       "ExpiresAt": {"N": "1100"}},
-        "ConditionExpression": ANY, "ExpressionAttributeNames": {"#owner": "Owner"},
-        "ExpressionAttributeValues": {":owner": {"S": "me"}, ":now": {"N": "1000"}}})
+    stub.add_response(
+        "put_item",
+        {},
+        {
+            "TableName": "locks",
+            "Item": {"LockId": {"S": "L"}, "Owner": {"S": "me"}, "ExpiresAt": {"N": "1100"}},
+            "ConditionExpression": ANY,
+            "ExpressionAttributeNames": {"#owner": "Owner"},
+            "ExpressionAttributeValues": {":owner": {"S": "me"}, ":now": {"N": "1000"}},
+        },
+    )
     assert gateway.try_acquire("L", "me", 1000, 100) is None
 
 
 def test_a_held_lock_names_its_holder(lock: tuple[LockGateway, Stubber]) -> None:
     gateway, stub = lock
     stub.add_client_error("put_item", "ConditionalCheckFailedException", "held")
-    stub.add_response("get_item", {"Item": {"LockId": {"S": "L"}, "Owner": {"S": "other"}}},
-                      {"TableName": "locks", "Key": {"LockId": {"S": "L"}},
-                       "ConsistentRead": True})
+    stub.add_response(
+        "get_item",
+        {"Item": {"LockId": {"S": "L"}, "Owner": {"S": "other"}}},
+        {"TableName": "locks", "Key": {"LockId": {"S": "L"}}, "ConsistentRead": True},
+    )
     assert gateway.try_acquire("L", "me", 1000, 100) == "other"
 
 
@@ -259,8 +347,12 @@ def test_repeated_execution_name_is_not_an_error() -> None:
     client, stub = stubbed("stepfunctions")
     with stub:
         stub.add_client_error("start_execution", "ExecutionAlreadyExists", "exists")
-        assert Starter(client, "arn:aws:states:eu-west-1:123456789012:stateMachine:x").start(
-            "ami-0abcdef1234567890-00000000", "{}") is False
+        assert (
+            Starter(client, "arn:aws:states:eu-west-1:123456789012:stateMachine:x").start(
+                "ami-0abcdef1234567890-00000000", "{}"
+            )
+            is False
+        )
 
 
 def test_unconfigured_resources_fail_clearly() -> None:
@@ -282,38 +374,63 @@ class Returns:
 
 
 T = errors.TransientAwsError
-_EC2_REJECTED = ("InvalidAction", "InvalidCharacter", "InvalidParameter",
-                 "InvalidParameterCombination", "InvalidParameterDependency",
-                 "InvalidParameterValue", "InvalidQueryParameter", "MalformedQueryString",
-                 "MissingAction", "MissingParameter", "UnknownParameter", "UnsupportedOperation",
-                 "UnsupportedProtocol", "ValidationError", "IncompleteSignature")
+_EC2_REJECTED = (
+    "InvalidAction",
+    "InvalidCharacter",
+    "InvalidParameter",
+    "InvalidParameterCombination",
+    "InvalidParameterDependency",
+    "InvalidParameterValue",
+    "InvalidQueryParameter",
+    "MalformedQueryString",
+    "MissingAction",
+    "MissingParameter",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedProtocol",
+    "ValidationError",
+    "IncompleteSignature",
+)
 BY_SERVICE: dict[str, dict[str, Any]] = {
     "workspaces": {"AccessDeniedException": errors.AccessDenied},
     "ec2": {
-        "UnauthorizedOperation": errors.AccessDenied, "AuthFailure": errors.AccessDenied,
+        "UnauthorizedOperation": errors.AccessDenied,
+        "AuthFailure": errors.AccessDenied,
         "InvalidClientTokenId": errors.AccessDenied,
         "MissingAuthenticationToken": errors.AccessDenied,
-        "Blocked": errors.AccountRestricted, "OptInRequired": errors.AccountRestricted,
+        "Blocked": errors.AccountRestricted,
+        "OptInRequired": errors.AccountRestricted,
         "PendingVerification": errors.AccountRestricted,
-        "RequestLimitExceeded": T, "RequestExpired": T, "InvalidPaginationToken": T,
-        "InternalError": T, "Unavailable": T,
+        "RequestLimitExceeded": T,
+        "RequestExpired": T,
+        "InvalidPaginationToken": T,
+        "InternalError": T,
+        "Unavailable": T,
         **dict.fromkeys(_EC2_REJECTED, errors.AwsRequestRejected),
     },
     "dynamodb": {
         "AccessDeniedException": errors.AccessDenied,
-        "ProvisionedThroughputExceededException": T, "RequestLimitExceeded": T,
-        "ThrottlingException": T, "InternalServerError": T, "TransactionConflictException": T,
+        "ProvisionedThroughputExceededException": T,
+        "RequestLimitExceeded": T,
+        "ThrottlingException": T,
+        "InternalServerError": T,
+        "TransactionConflictException": T,
         "ReplicatedWriteConflictException": T,
         "ResourceNotFoundException": errors.ConfigurationError,
         "ItemCollectionSizeLimitExceededException": errors.ConfigurationError,
     },
     "sns": {
-        "AuthorizationError": errors.AccessDenied, "KMSAccessDenied": errors.AccessDenied,
-        "InternalError": T, "KMSThrottling": T,
-        "NotFound": errors.ConfigurationError, "EndpointDisabled": errors.ConfigurationError,
+        "AuthorizationError": errors.AccessDenied,
+        "KMSAccessDenied": errors.AccessDenied,
+        "InternalError": T,
+        "KMSThrottling": T,
+        "NotFound": errors.ConfigurationError,
+        "EndpointDisabled": errors.ConfigurationError,
         "PlatformApplicationDisabled": errors.ConfigurationError,
-        "KMSDisabled": errors.ConfigurationError, "KMSInvalidState": errors.ConfigurationError,
-        "KMSNotFound": errors.ConfigurationError, "KMSOptInRequired": errors.AccountRestricted,
+        "KMSDisabled": errors.ConfigurationError,
+        "KMSInvalidState": errors.ConfigurationError,
+        "KMSNotFound": errors.ConfigurationError,
+        "KMSOptInRequired": errors.AccountRestricted,
         "InvalidParameter": errors.AwsRequestRejected,
         "ParameterValueInvalid": errors.AwsRequestRejected,
         "ValidationException": errors.AwsRequestRejected,
@@ -322,7 +439,8 @@ BY_SERVICE: dict[str, dict[str, Any]] = {
     "stepfunctions": {
         "AccessDeniedException": errors.AccessDenied,
         "KmsAccessDeniedException": errors.AccessDenied,
-        "ExecutionLimitExceeded": T, "KmsThrottlingException": T,
+        "ExecutionLimitExceeded": T,
+        "KmsThrottlingException": T,
         "ExecutionAlreadyExists": Returns(False),
         "InvalidArn": errors.ConfigurationError,
         "StateMachineDoesNotExist": errors.ConfigurationError,
@@ -335,26 +453,35 @@ BY_SERVICE: dict[str, dict[str, Any]] = {
 }
 _GONE = ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
 BY_OPERATION: dict[tuple[str, str], Any] = {
-    ("workspaces:ListAvailableManagementCidrRanges", "AccessDeniedException"):
-        errors.ByolNotEligible,
-    ("workspaces:ListAvailableManagementCidrRanges", "InvalidParameterValuesException"):
-        errors.ConfigurationError,
+    (
+        "workspaces:ListAvailableManagementCidrRanges",
+        "AccessDeniedException",
+    ): errors.ByolNotEligible,
+    (
+        "workspaces:ListAvailableManagementCidrRanges",
+        "InvalidParameterValuesException",
+    ): errors.ConfigurationError,
     ("workspaces:ModifyAccount", "InvalidResourceStateException"): Returns(False),
     ("workspaces:ModifyAccount", "ResourceUnavailableException"): T,
     ("workspaces:ModifyAccount", "InvalidParameterValuesException"): errors.ByolEnablementFailed,
     ("workspaces:ModifyAccount", "ResourceNotFoundException"): errors.ByolEnablementFailed,
     ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): errors.ImageNameTaken,
-    ("workspaces:ImportWorkspaceImage", "ResourceLimitExceededException"):
-        errors.ImageQuotaExceeded,
+    (
+        "workspaces:ImportWorkspaceImage",
+        "ResourceLimitExceededException",
+    ): errors.ImageQuotaExceeded,
     ("workspaces:ImportWorkspaceImage", "ResourceNotFoundException"): errors.ImageImportRejected,
-    ("workspaces:ImportWorkspaceImage", "OperationNotSupportedException"):
-        errors.ImageImportRejected,
-    ("workspaces:ImportWorkspaceImage", "InvalidParameterValuesException"):
-        errors.ImageImportRejected,
+    (
+        "workspaces:ImportWorkspaceImage",
+        "OperationNotSupportedException",
+    ): errors.ImageImportRejected,
+    (
+        "workspaces:ImportWorkspaceImage",
+        "InvalidParameterValuesException",
+    ): errors.ImageImportRejected,
     ("workspaces:DescribeTags", "ResourceNotFoundException"): Returns(None),
     ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): errors.ImageDeleteRefused,
-    ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"):
-        errors.ImageDeleteRefused,
+    ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"): errors.ImageDeleteRefused,
     **{("ec2:DescribeImages", code): Returns(None) for code in _GONE},
     **{("ec2:CreateTags", code): errors.ImageNotFound for code in (*_GONE, "InvalidID")},
     ("ec2:CreateTags", "TagLimitExceeded"): errors.TagLimitExceeded,
@@ -386,7 +513,8 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.account_modifications,
         "workspaces:ListAvailableManagementCidrRanges": lambda: list(
-            ws.available_cidrs("10.0.0.0/8")),
+            ws.available_cidrs("10.0.0.0/8")
+        ),
         "workspaces:ModifyAccount": lambda: ws.modify_account("10.4.0.0/16"),
         "workspaces:ImportWorkspaceImage": lambda: ws.import_image(**IMPORT),
         "workspaces:DescribeWorkspaceImages": lambda: ws.describe_image("wsi-123456789"),
@@ -394,14 +522,16 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "workspaces:DeleteWorkspaceImage": lambda: ws.delete_image("wsi-123456789"),
         "ec2:DescribeImages": lambda: ec2.describe_image("ami-0abcdef1234567890"),
         "ec2:DescribeVpcs": ec2.vpc_cidrs,
-        "ec2:CreateTags": lambda: ec2.tag_image("ami-0abcdef1234567890",
-                                                {"byol-import:status": "FAILED"}),
+        "ec2:CreateTags": lambda: ec2.tag_image(
+            "ami-0abcdef1234567890", {"byol-import:status": "FAILED"}
+        ),
         "dynamodb:PutItem": lambda: lock.try_acquire("L", "me", 1000, 100),
         "dynamodb:GetItem": lambda: lock.holder("L"),
         "dynamodb:DeleteItem": lambda: lock.release("L", "me"),
         "sns:Publish": lambda: Notifier(sns, aws.topic_arn).publish("s", "m", {}),
-        "stepfunctions:StartExecution": lambda: Starter(
-            sfn, aws.state_machine_arn).start("probe", "{}"),
+        "stepfunctions:StartExecution": lambda: Starter(sfn, aws.state_machine_arn).start(
+            "probe", "{}"
+        ),
     }[operation]
 
 
@@ -438,7 +568,8 @@ def test_every_permission_named_is_a_real_iam_action() -> None:
 
 @pytest.mark.parametrize(("operation", "code"), CASES, ids=[f"{o}-{c}" for o, c in CASES])
 def test_every_documented_error_becomes_its_intended_outcome(
-        local: LocalAws, operation: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    local: LocalAws, operation: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given the function's name in its environment and one documented error injected
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ByolImport-Step")
     service, name = operation.split(":")
@@ -462,8 +593,12 @@ def test_every_documented_error_becomes_its_intended_outcome(
         assert "Retried" in error.message
         return
     assert not isinstance(error, errors.WorkSpacesError)
-    assert re.search(r"\b(start|redeploy|report|delete|remove|fix|ask|check|enable|add|"
-                     r"allow|resolve)\b", error.message, re.IGNORECASE), error.message
+    assert re.search(
+        r"\b(start|redeploy|report|delete|remove|fix|ask|check|enable|add|"
+        r"allow|resolve)\b",
+        error.message,
+        re.IGNORECASE,
+    ), error.message
     if want in (errors.AccessDenied, errors.ByolNotEligible):
         assert "function ByolImport-Step" in error.message
         if "KMS" not in code.upper():

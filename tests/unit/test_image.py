@@ -25,12 +25,21 @@ AMI = "ami-0abcdef1234567890"
 
 
 def ami(**over: Any) -> dict[str, Any]:
-    image = {"ImageId": AMI, "OwnerId": ACCOUNT, "State": "available", "Platform": "windows",
-             "PlatformDetails": "Windows BYOL", "UsageOperation": "RunInstances:0800",
-             "BootMode": "uefi", "Architecture": "x86_64",
-             "Name": "Win11-Enterprise", "Description": "Windows 11 24H2",
-             "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
-                                      "Ebs": {"VolumeSize": 50, "Encrypted": False}}]}
+    image = {
+        "ImageId": AMI,
+        "OwnerId": ACCOUNT,
+        "State": "available",
+        "Platform": "windows",
+        "PlatformDetails": "Windows BYOL",
+        "UsageOperation": "RunInstances:0800",
+        "BootMode": "uefi",
+        "Architecture": "x86_64",
+        "Name": "Win11-Enterprise",
+        "Description": "Windows 11 24H2",
+        "BlockDeviceMappings": [
+            {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 50, "Encrypted": False}}
+        ],
+    }
     image.update(over)
     return image
 
@@ -38,26 +47,49 @@ def ami(**over: Any) -> dict[str, Any]:
 def test_a_good_windows_11_ami_passes() -> None:
     facts = check_ami(ami(), AMI, ACCOUNT)
     assert facts == AmiFacts(
-        AMI, "Win11-Enterprise", "Windows 11 24H2", windows_11=True, os_version="Windows_11",
-        os_basis="EC2 reports BootMode uefi, which Windows 11 requires", boot_mode="uefi",
-        platform_details="Windows BYOL", usage_operation="RunInstances:0800")
+        AMI,
+        "Win11-Enterprise",
+        "Windows 11 24H2",
+        windows_11=True,
+        os_version="Windows_11",
+        os_basis="EC2 reports BootMode uefi, which Windows 11 requires",
+        boot_mode="uefi",
+        platform_details="Windows BYOL",
+        usage_operation="RunInstances:0800",
+    )
 
 
 # What EC2 reports decides the OS, never a name that says nothing (or says Windows 10).
-@pytest.mark.parametrize(("over", "os_version", "basis"), [
-    ({"Name": "gold-2026-11", "Description": ""}, "Windows_11", "BootMode uefi"),
-    ({"Name": "Windows-10-gold", "Description": "", "BootMode": None, "TpmSupport": "v2.0"},
-     "Windows_11", "TpmSupport v2.0"),
-    ({"BootMode": "legacy-bios"}, "Windows_11", "name or description says Windows 11"),
-    ({"Name": "gold", "Description": "", "BootMode": "legacy-bios"}, "Windows_10",
-     "legacy-bios"),
-    ({"Name": "Windows-10-gold", "Description": "", "BootMode": None}, None,
-     "BootMode not set and TpmSupport not set"),
-    ({"Name": "gold", "Description": "", "BootMode": "uefi-preferred"}, None,
-     "BootMode uefi-preferred"),
-])
-def test_the_os_comes_from_what_ec2_reports(over: dict[str, Any], os_version: str | None,
-                                            basis: str) -> None:
+@pytest.mark.parametrize(
+    ("over", "os_version", "basis"),
+    [
+        ({"Name": "gold-2026-11", "Description": ""}, "Windows_11", "BootMode uefi"),
+        (
+            {"Name": "Windows-10-gold", "Description": "", "BootMode": None, "TpmSupport": "v2.0"},
+            "Windows_11",
+            "TpmSupport v2.0",
+        ),
+        ({"BootMode": "legacy-bios"}, "Windows_11", "name or description says Windows 11"),
+        (
+            {"Name": "gold", "Description": "", "BootMode": "legacy-bios"},
+            "Windows_10",
+            "legacy-bios",
+        ),
+        (
+            {"Name": "Windows-10-gold", "Description": "", "BootMode": None},
+            None,
+            "BootMode not set and TpmSupport not set",
+        ),
+        (
+            {"Name": "gold", "Description": "", "BootMode": "uefi-preferred"},
+            None,
+            "BootMode uefi-preferred",
+        ),
+    ],
+)
+def test_the_os_comes_from_what_ec2_reports(
+    over: dict[str, Any], os_version: str | None, basis: str
+) -> None:
     # Given an AMI whose EC2 facts say (or do not say) which Windows it is
     # When it is checked
     facts = check_ami(ami(**over), AMI, ACCOUNT)
@@ -66,14 +98,18 @@ def test_the_os_comes_from_what_ec2_reports(over: dict[str, Any], os_version: st
     assert basis in facts.os_basis
 
 
-@pytest.mark.parametrize(("details", "usage"), [
-    ("Windows", "RunInstances:0002"),
-    ("Windows", None),
-    ("Windows with SQL Server Standard", "RunInstances:0006"),
-    ("Windows BYOL", "RunInstances:0002"),
-])
+@pytest.mark.parametrize(
+    ("details", "usage"),
+    [
+        ("Windows", "RunInstances:0002"),
+        ("Windows", None),
+        ("Windows with SQL Server Standard", "RunInstances:0006"),
+        ("Windows BYOL", "RunInstances:0002"),
+    ],
+)
 def test_a_license_included_windows_ami_is_refused_naming_what_ec2_reports(
-        details: str, usage: str | None) -> None:
+    details: str, usage: str | None
+) -> None:
     # Given a license-included (Windows Server) AMI
     image = ami(PlatformDetails=details, UsageOperation=usage)
     # When it is checked, Then it is refused with the billing fields EC2 reported
@@ -83,20 +119,28 @@ def test_a_license_included_windows_ami_is_refused_naming_what_ec2_reports(
     assert "Windows BYOL" in str(caught.value) and "license-included" in str(caught.value)
 
 
-@pytest.mark.parametrize(("image", "error"), [
-    (None, errors.ImageNotFound),
-    (ami(OwnerId="999999999999"), errors.ImageNotOwned),
-    (ami(State="pending"), errors.ImageNotAvailable),
-    (ami(Platform=None, PlatformDetails="Linux/UNIX"), errors.ImageNotWindows),
-    (ami(Architecture="arm64"), errors.ImageNotX86),
-    (ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 50, "Encrypted": True}}]),
-     errors.ImageEncrypted),
-    (ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 50}}, {"Ebs": {"VolumeSize": 10}}]),
-     errors.ImageVolumeUnsupported),
-    (ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 80}}]), errors.ImageVolumeUnsupported),
-])
-def test_each_visible_requirement_has_its_own_error(image: dict[str, Any] | None,
-                                                     error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("image", "error"),
+    [
+        (None, errors.ImageNotFound),
+        (ami(OwnerId="999999999999"), errors.ImageNotOwned),
+        (ami(State="pending"), errors.ImageNotAvailable),
+        (ami(Platform=None, PlatformDetails="Linux/UNIX"), errors.ImageNotWindows),
+        (ami(Architecture="arm64"), errors.ImageNotX86),
+        (
+            ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 50, "Encrypted": True}}]),
+            errors.ImageEncrypted,
+        ),
+        (
+            ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 50}}, {"Ebs": {"VolumeSize": 10}}]),
+            errors.ImageVolumeUnsupported,
+        ),
+        (ami(BlockDeviceMappings=[{"Ebs": {"VolumeSize": 80}}]), errors.ImageVolumeUnsupported),
+    ],
+)
+def test_each_visible_requirement_has_its_own_error(
+    image: dict[str, Any] | None, error: type[Exception]
+) -> None:
     with pytest.raises(error) as caught:
         check_ami(image, AMI, ACCOUNT)
     assert AMI in str(caught.value)
@@ -106,29 +150,50 @@ def request(process: str = "BYOL_REGULAR_WSP", apps: tuple[str, ...] = ()) -> Im
     return ImportRequest(image_id=AMI, ingestion_process=process, applications=apps)
 
 
-W11 = AmiFacts(AMI, "Win11", "", windows_11=True, os_version="Windows_11",
-               os_basis="EC2 reports BootMode uefi", boot_mode="uefi")
-W10 = AmiFacts(AMI, "Win10", "", windows_11=False, os_version="Windows_10",
-               os_basis="EC2 reports BootMode legacy-bios", boot_mode="legacy-bios")
-UNKNOWN = AmiFacts(AMI, "gold", "", windows_11=True, os_version=None,
-                   os_basis="EC2 reports BootMode not set")
+W11 = AmiFacts(
+    AMI,
+    "Win11",
+    "",
+    windows_11=True,
+    os_version="Windows_11",
+    os_basis="EC2 reports BootMode uefi",
+    boot_mode="uefi",
+)
+W10 = AmiFacts(
+    AMI,
+    "Win10",
+    "",
+    windows_11=False,
+    os_version="Windows_10",
+    os_basis="EC2 reports BootMode legacy-bios",
+    boot_mode="legacy-bios",
+)
+UNKNOWN = AmiFacts(
+    AMI, "gold", "", windows_11=True, os_version=None, os_basis="EC2 reports BootMode not set"
+)
 
 
-@pytest.mark.parametrize("req", [
-    request("BYOL_REGULAR"),
-    request("BYOL_GRAPHICS_G4DN"),
-    request("BYOL_GRAPHICS_G4DN_WSP", ("Microsoft_Office_2019",)),
-    request("BYOL_REGULAR_WSP", ("Microsoft_Office_2016",)),
-])
+@pytest.mark.parametrize(
+    "req",
+    [
+        request("BYOL_REGULAR"),
+        request("BYOL_GRAPHICS_G4DN"),
+        request("BYOL_GRAPHICS_G4DN_WSP", ("Microsoft_Office_2019",)),
+        request("BYOL_REGULAR_WSP", ("Microsoft_Office_2016",)),
+    ],
+)
 def test_documented_invalid_windows_11_combinations_are_rejected(req: ImportRequest) -> None:
     with pytest.raises(errors.UnsupportedCombination):
         check_combination(req, W11)
 
 
-@pytest.mark.parametrize("req", [
-    request("BYOL_REGULAR_WSP", ("Microsoft_Office_2019",)),
-    request("BYOL_GRAPHICS_G4DN_WSP"),
-])
+@pytest.mark.parametrize(
+    "req",
+    [
+        request("BYOL_REGULAR_WSP", ("Microsoft_Office_2019",)),
+        request("BYOL_GRAPHICS_G4DN_WSP"),
+    ],
+)
 def test_valid_windows_11_combinations_pass(req: ImportRequest) -> None:
     check_combination(req, W11)
 
@@ -158,8 +223,9 @@ def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
     with pytest.raises(errors.UnsupportedCombination, match="UEFINotSupported"):
         check_combination(req, W11)
     # And an explicit Windows_11 with PCoIP is refused without the "set OsVersion" hint
-    req11 = ImportRequest(image_id=AMI, ingestion_process="BYOL_GRAPHICS_G4DN",
-                          os_version="Windows_11")
+    req11 = ImportRequest(
+        image_id=AMI, ingestion_process="BYOL_GRAPHICS_G4DN", os_version="Windows_11"
+    )
     with pytest.raises(errors.UnsupportedCombination) as caught:
         check_combination(req11, UNKNOWN)
     assert "OsVersion in the request" in str(caught.value)
@@ -168,15 +234,18 @@ def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
 
 
 def test_windows_11_on_legacy_bios_is_refused() -> None:
-    req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR_WSP",
-                        os_version="Windows_11")
+    req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR_WSP", os_version="Windows_11")
     with pytest.raises(errors.UnsupportedCombination, match="BootMode legacy-bios"):
         check_combination(req, W10)
 
 
 def test_requested_name_and_description_are_used_verbatim() -> None:
-    req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR_WSP",
-                        image_name="gold-image", image_description="Gold image")
+    req = ImportRequest(
+        image_id=AMI,
+        ingestion_process="BYOL_REGULAR_WSP",
+        image_name="gold-image",
+        image_description="Gold image",
+    )
     assert image_name(req, W11) == "gold-image"
     assert image_description(req, W11) == "Gold image"
 
@@ -191,8 +260,9 @@ ami_ids = st.from_regex(r"^ami-([a-f0-9]{8}|[a-f0-9]{17})$", fullmatch=True)
 
 @settings(max_examples=300, deadline=None)
 @given(name=st.text(max_size=300), ami_id=ami_ids, other=ami_ids)
-def test_derived_names_are_valid_deterministic_and_unique_per_ami(name: str, ami_id: str,
-                                                                  other: str) -> None:
+def test_derived_names_are_valid_deterministic_and_unique_per_ami(
+    name: str, ami_id: str, other: str
+) -> None:
     facts = AmiFacts(ami_id, name, "", windows_11=False)
     req = ImportRequest(image_id=ami_id, ingestion_process="BYOL_REGULAR_WSP")
     derived = image_name(req, facts)

@@ -32,9 +32,14 @@ def test_minimal_console_input_gets_the_configured_default() -> None:
 
 
 def test_full_console_input_is_kept() -> None:
-    raw = {"ImageId": AMI, "IngestionProcess": "BYOL_GRAPHICS_G4DN_WSP", "ImageName": "win11-gpu",
-           "ImageDescription": "Windows 11 (GPU)", "Applications": ["Microsoft_Office_2019"],
-           "Tags": {"team": "euc"}}
+    raw = {
+        "ImageId": AMI,
+        "IngestionProcess": "BYOL_GRAPHICS_G4DN_WSP",
+        "ImageName": "win11-gpu",
+        "ImageDescription": "Windows 11 (GPU)",
+        "Applications": ["Microsoft_Office_2019"],
+        "Tags": {"team": "euc"},
+    }
     request = normalise_request(raw, DEFAULT)
     assert request.ingestion_process == "BYOL_GRAPHICS_G4DN_WSP"
     assert request.image_name == "win11-gpu"
@@ -43,8 +48,10 @@ def test_full_console_input_is_kept() -> None:
     assert ImportRequest.from_json(request.to_json()) == request
 
 
-@pytest.mark.parametrize(("tag_value", "expected"), [
-    ("BYOL_REGULAR", "BYOL_REGULAR"), ("", DEFAULT), ("true", DEFAULT), (" yes ", DEFAULT)])
+@pytest.mark.parametrize(
+    ("tag_value", "expected"),
+    [("BYOL_REGULAR", "BYOL_REGULAR"), ("", DEFAULT), ("true", DEFAULT), (" yes ", DEFAULT)],
+)
 def test_trigger_tag_value_chooses_the_ingestion_process(tag_value: str, expected: str) -> None:
     raw = {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": tag_value}}
     assert normalise_request(raw, DEFAULT).ingestion_process == expected
@@ -53,18 +60,24 @@ def test_trigger_tag_value_chooses_the_ingestion_process(tag_value: str, expecte
 def test_a_case_only_mismatch_says_did_you_mean() -> None:
     with pytest.raises(InvalidRequest) as caught:
         normalise_request({"ImageId": AMI, "IngestionProcess": "byol_regular_wsp"}, DEFAULT)
-    assert caught.value.message.endswith("got 'byol_regular_wsp' (did you mean "
-                                         "'BYOL_REGULAR_WSP'?)")
+    assert caught.value.message.endswith(
+        "got 'byol_regular_wsp' (did you mean 'BYOL_REGULAR_WSP'?)"
+    )
 
 
 def test_os_version_comes_from_the_input_then_the_tag_value() -> None:
     # Given an OsVersion in the input and another in the trigger tag value
     tagged = {"Source": "CreateTags", "TagValue": "OsVersion=Windows_11"}
     # When normalised, Then the input wins; without it the tag value's applies; else none
-    assert normalise_request({"ImageId": AMI, "OsVersion": "Windows_10", "Trigger": tagged},
-                             DEFAULT).os_version == "Windows_10"
+    assert (
+        normalise_request(
+            {"ImageId": AMI, "OsVersion": "Windows_10", "Trigger": tagged}, DEFAULT
+        ).os_version
+        == "Windows_10"
+    )
     assert normalise_request({"ImageId": AMI, "Trigger": tagged}, DEFAULT).os_version == (
-        "Windows_11")
+        "Windows_11"
+    )
     assert normalise_request({"ImageId": AMI}, DEFAULT).os_version is None
     request = normalise_request({"ImageId": AMI, "OsVersion": "Windows_10"}, DEFAULT)
     assert ImportRequest.from_json(request.to_json()) == request
@@ -81,38 +94,49 @@ def test_a_bad_tag_value_names_the_deployments_tag_key() -> None:
 
 
 def test_request_wins_over_the_tag_value() -> None:
-    raw = {"ImageId": AMI, "IngestionProcess": "BYOL_REGULAR",
-           "Trigger": {"Source": "CreateTags", "TagValue": "BYOL_GRAPHICS_G4DN_WSP"}}
+    raw = {
+        "ImageId": AMI,
+        "IngestionProcess": "BYOL_REGULAR",
+        "Trigger": {"Source": "CreateTags", "TagValue": "BYOL_GRAPHICS_G4DN_WSP"},
+    }
     assert normalise_request(raw, DEFAULT).ingestion_process == "BYOL_REGULAR"
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ({}, "ImageId: required"),
-    ({"ImageId": "ami-XYZ"}, "ImageId: must match"),
-    ({"ImageId": 12}, "ImageId: must match"),
-    ({"ImageId": AMI, "ImageName": "has space"}, "ImageName:"),
-    ({"ImageId": AMI, "ImageName": "x" * 65}, "ImageName:"),
-    ({"ImageId": AMI, "ImageDescription": "colon: no"}, "ImageDescription:"),
-    ({"ImageId": AMI, "IngestionProcess": "BYOL_FAST"}, "IngestionProcess:"),
-    ({"ImageId": AMI, "Applications": ["Office"]}, "Applications:"),
-    ({"ImageId": AMI, "Applications": ["Microsoft_Office_2016", "Microsoft_Office_2019"]},
-     "Applications:"),
-    ({"ImageId": AMI, "Tags": {"aws:x": "1"}}, "Tags:"),
-    ({"ImageId": AMI, "Tags": {"byol-import:status": "1"}}, "Tags:"),
-    ({"ImageId": AMI, "Tags": {"k": "v" * 256}}, "Tags:"),
-    ({"ImageId": AMI, "Tags": "k=v"}, "Tags:"),
-    ({"ImageId": AMI, "Imageid": AMI}, "Imageid: unknown field"),
-    ({"ImageId": AMI, "Trigger": {"Source": "Cron"}}, "Trigger.Source:"),
-    ({"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
-     "trigger tag WorkSpacesByolImport value:"),
-    ({"ImageId": AMI, "OsVersion": "Windows_12"}, "OsVersion: must be one of Windows_10"),
-    ({"ImageId": AMI, "OsVersion": "windows_10"}, "(did you mean 'Windows_10'?)"),
-    ({"ImageId": AMI, "IngestionProcess": "byol_regular_wsp"},
-     "IngestionProcess: must be one of"),
-    ({"ImageId": AMI, "ImageID": AMI}, "ImageID: unknown field (did you mean 'ImageId'?)"),
-    ({"ImageId": AMI, "IngestionProces": "BYOL_REGULAR"},
-     "(did you mean 'IngestionProcess'?)"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({}, "ImageId: required"),
+        ({"ImageId": "ami-XYZ"}, "ImageId: must match"),
+        ({"ImageId": 12}, "ImageId: must match"),
+        ({"ImageId": AMI, "ImageName": "has space"}, "ImageName:"),
+        ({"ImageId": AMI, "ImageName": "x" * 65}, "ImageName:"),
+        ({"ImageId": AMI, "ImageDescription": "colon: no"}, "ImageDescription:"),
+        ({"ImageId": AMI, "IngestionProcess": "BYOL_FAST"}, "IngestionProcess:"),
+        ({"ImageId": AMI, "Applications": ["Office"]}, "Applications:"),
+        (
+            {"ImageId": AMI, "Applications": ["Microsoft_Office_2016", "Microsoft_Office_2019"]},
+            "Applications:",
+        ),
+        ({"ImageId": AMI, "Tags": {"aws:x": "1"}}, "Tags:"),
+        ({"ImageId": AMI, "Tags": {"byol-import:status": "1"}}, "Tags:"),
+        ({"ImageId": AMI, "Tags": {"k": "v" * 256}}, "Tags:"),
+        ({"ImageId": AMI, "Tags": "k=v"}, "Tags:"),
+        ({"ImageId": AMI, "Imageid": AMI}, "Imageid: unknown field"),
+        ({"ImageId": AMI, "Trigger": {"Source": "Cron"}}, "Trigger.Source:"),
+        (
+            {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
+            "trigger tag WorkSpacesByolImport value:",
+        ),
+        ({"ImageId": AMI, "OsVersion": "Windows_12"}, "OsVersion: must be one of Windows_10"),
+        ({"ImageId": AMI, "OsVersion": "windows_10"}, "(did you mean 'Windows_10'?)"),
+        (
+            {"ImageId": AMI, "IngestionProcess": "byol_regular_wsp"},
+            "IngestionProcess: must be one of",
+        ),
+        ({"ImageId": AMI, "ImageID": AMI}, "ImageID: unknown field (did you mean 'ImageId'?)"),
+        ({"ImageId": AMI, "IngestionProces": "BYOL_REGULAR"}, "(did you mean 'IngestionProcess'?)"),
+    ],
+)
 def test_bad_input_fails_naming_the_field_and_rule(raw: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         normalise_request(raw, DEFAULT)
@@ -126,12 +150,24 @@ def test_non_object_input_is_rejected() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children,
-                                                                       max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=12,
 )
-fields = st.sampled_from(["ImageId", "IngestionProcess", "OsVersion", "ImageName",
-                          "ImageDescription", "Applications", "Tags", "Trigger", "Other"])
+fields = st.sampled_from(
+    [
+        "ImageId",
+        "IngestionProcess",
+        "OsVersion",
+        "ImageName",
+        "ImageDescription",
+        "Applications",
+        "Tags",
+        "Trigger",
+        "Other",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,4 +186,5 @@ def test_any_input_either_normalises_to_valid_api_values_or_fails_clearly(raw: A
     assert request.os_version in (None, *OS_VERSIONS)
     assert request.image_name is None or IMAGE_NAME_PATTERN.fullmatch(request.image_name)
     assert request.image_description is None or IMAGE_DESCRIPTION_PATTERN.fullmatch(
-        request.image_description)
+        request.image_description
+    )

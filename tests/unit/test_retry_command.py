@@ -26,7 +26,8 @@ def test_the_retry_command_starts_the_same_input_on_the_same_state_machine() -> 
     words = shlex.split(str(steps.retry_command(ARN, raw)))
     options = dict(zip(words[3::2], words[4::2], strict=True))
     assert options["--state-machine-arn"] == (
-        "arn:aws:states:eu-west-1:123456789012:stateMachine:ByolImport-Workflow")
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:ByolImport-Workflow"
+    )
     assert options["--name"] == "ami-0abc12345-1a2b3c4d-retry1"
     assert json.loads(options["--input"]) == raw
 

@@ -16,8 +16,12 @@ def test_every_section_the_asl_stores_is_read() -> None:
     raw = {
         "Input": {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": ""}},
         "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
-        "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP",
-                    "applications": ["Microsoft_Office_2019"], "source": "CreateTags"},
+        "Request": {
+            "image_id": AMI,
+            "ingestion_process": "BYOL_REGULAR_WSP",
+            "applications": ["Microsoft_Office_2019"],
+            "source": "CreateTags",
+        },
         "Ami": {"import_name": "win11", "import_description": "Windows 11", "platform": "x"},
         "Import": {"image_id": "wsi-123456789", "name": "win11", "adopted": False},
         "Poll": {"state": "ERROR", "seen": True, "reason": "ERROR: AppX"},
@@ -38,7 +42,12 @@ def test_every_section_the_asl_stores_is_read() -> None:
 def test_sections_not_yet_written_are_none_and_needing_one_names_it() -> None:
     state = WorkflowState.parse({"Input": "not an object"})
     assert (state.request, state.ami, state.imported, state.poll, state.error) == (
-        None, None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
     assert state.input_ami is None and state.trigger_source is None
     with pytest.raises(errors.InvalidRequest, match="state: Import is missing"):
         state.need_image_id()

@@ -25,10 +25,16 @@ from tests.unit.fakes import (
 AMI = "ami-0abcdef1234567890"
 EXEC = "arn:aws:states:eu-west-1:123456789012:execution:sm:ami-0abcdef1234567890-1234abcd"
 CONFIG = RuntimeConfig(
-    trigger_tag_key="WorkSpacesByolImport", default_ingestion_process="BYOL_REGULAR_WSP",
-    cidr_constraints=("10.0.0.0/8", "172.16.0.0/12"), cidr_exclusions=("10.1.0.0/16",),
-    cleanup_failed_images=True, topic_arn="arn:topic", lock_table="locks",
-    lock_lease_seconds=3600, state_machine_arn="arn:sm")
+    trigger_tag_key="WorkSpacesByolImport",
+    default_ingestion_process="BYOL_REGULAR_WSP",
+    cidr_constraints=("10.0.0.0/8", "172.16.0.0/12"),
+    cidr_exclusions=("10.1.0.0/16",),
+    cleanup_failed_images=True,
+    topic_arn="arn:topic",
+    lock_table="locks",
+    lock_lease_seconds=3600,
+    state_machine_arn="arn:sm",
+)
 
 
 def raw_state(**parts: Any) -> dict[str, Any]:
@@ -62,17 +68,27 @@ def test_a_bad_tag_value_names_the_deployments_own_trigger_tag_key() -> None:
 
 
 def test_enabled_account_goes_straight_to_import() -> None:
-    ws = ws_(account={"DedicatedTenancySupport": "ENABLED",
-                      "DedicatedTenancyManagementCidrRange": "10.9.0.0/16"})
+    ws = ws_(
+        account={
+            "DedicatedTenancySupport": "ENABLED",
+            "DedicatedTenancyManagementCidrRange": "10.9.0.0/16",
+        }
+    )
     assert steps.check_account(ws) == {"status": "ENABLED", "management_cidr": "10.9.0.0/16"}
     assert ws.calls == ["DescribeAccount"]
 
 
 def test_check_account_makes_one_call_and_leaves_pending_changes_to_the_lock_holder() -> None:
     # Given a DISABLED account with a PENDING modification
-    ws = ws_(modifications=[{"ModificationState": "PENDING",
-                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
-                             "StartTime": datetime(2026, 11, 1, tzinfo=UTC)}])
+    ws = ws_(
+        modifications=[
+            {
+                "ModificationState": "PENDING",
+                "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
+                "StartTime": datetime(2026, 11, 1, tzinfo=UTC),
+            }
+        ]
+    )
     # When the account is checked, Then one DescribeAccount says not ENABLED: go to the lock
     assert steps.check_account(ws)["status"] == "DISABLED"
     assert ws.calls == ["DescribeAccount"]
@@ -92,8 +108,11 @@ def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
 def test_enable_adopts_a_modification_started_meanwhile() -> None:
     # Given ModifyAccount answers InvalidResourceState: a person started one after our re-check
     ws = ws_(cidrs={"10.0.0.0/8": ["10.2.0.0/16"]})
-    pending = {"ModificationState": "PENDING", "DedicatedTenancyManagementCidrRange":
-               "10.50.0.0/16", "StartTime": datetime(2026, 11, 1, tzinfo=UTC)}
+    pending = {
+        "ModificationState": "PENDING",
+        "DedicatedTenancyManagementCidrRange": "10.50.0.0/16",
+        "StartTime": datetime(2026, 11, 1, tzinfo=UTC),
+    }
 
     def refused(cidr: str) -> bool:
         ws.modifications.append(pending)
@@ -102,7 +121,10 @@ def test_enable_adopts_a_modification_started_meanwhile() -> None:
     ws.on_modify = refused
     # When BYOL is enabled, Then their modification is followed, not ours
     assert steps.enable_byol(ws, FakeEc2(), CONFIG) == {
-        "status": "PENDING", "management_cidr": "10.50.0.0/16", "modified": False}
+        "status": "PENDING",
+        "management_cidr": "10.50.0.0/16",
+        "modified": False,
+    }
 
 
 def test_a_refused_modify_with_nothing_visible_yet_is_retried() -> None:
@@ -114,13 +136,15 @@ def test_a_refused_modify_with_nothing_visible_yet_is_retried() -> None:
 
 def test_enable_tries_the_next_constraint_range() -> None:
     ws = ws_(cidrs={"10.0.0.0/8": ["10.1.0.0/16"], "172.16.0.0/12": ["172.20.0.0/16"]})
-    assert steps.enable_byol(ws, FakeEc2(), CONFIG)["management_cidr"] == \
-        "172.20.0.0/16"
+    assert steps.enable_byol(ws, FakeEc2(), CONFIG)["management_cidr"] == "172.20.0.0/16"
 
 
 def test_enable_inside_the_lock_adopts_a_change_made_meanwhile() -> None:
-    ws = ws_(modifications=[{"ModificationState": "PENDING",
-                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}])
+    ws = ws_(
+        modifications=[
+            {"ModificationState": "PENDING", "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}
+        ]
+    )
     result = steps.enable_byol(ws, FakeEc2(), CONFIG)
     assert result["modified"] is False and result["status"] == "PENDING"
     assert not any(c.startswith("Modify") for c in ws.calls)
@@ -134,19 +158,27 @@ def test_no_free_range_is_terminal_and_says_what_to_do() -> None:
 
 def test_poll_modification_makes_one_call_per_poll() -> None:
     # Given a modification still PENDING, When polled, Then only the modifications are read
-    ws = ws_(modifications=[{"ModificationState": "PENDING",
-                             "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}])
+    ws = ws_(
+        modifications=[
+            {"ModificationState": "PENDING", "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}
+        ]
+    )
     first = steps.poll_modification(WorkflowState.parse({}), ws)
     assert (first["state"], first["count"], ws.calls) == (
-        "PENDING", 1, ["DescribeAccountModifications"])
+        "PENDING",
+        1,
+        ["DescribeAccountModifications"],
+    )
     # Given it COMPLETED but DescribeAccount still says DISABLED (its lag)
     ws.modifications[0]["ModificationState"] = "COMPLETED"
     second = steps.poll_modification(WorkflowState.parse({"Modification": first}), ws)
     assert (second["state"], second["count"], second["cidr"]) == ("SETTLING", 2, "10.3.0.0/16")
     # Then the next polls read DescribeAccount alone, until it says ENABLED
     ws.calls.clear()
-    ws.account = {"DedicatedTenancySupport": "ENABLED",
-                  "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}
+    ws.account = {
+        "DedicatedTenancySupport": "ENABLED",
+        "DedicatedTenancyManagementCidrRange": "10.3.0.0/16",
+    }
     third = steps.poll_modification(WorkflowState.parse({"Modification": second}), ws)
     assert (third["state"], third["count"], ws.calls) == ("COMPLETED", 3, ["DescribeAccount"])
 
@@ -154,9 +186,18 @@ def test_poll_modification_makes_one_call_per_poll() -> None:
 def test_poll_modification_failed_and_not_listed_yet() -> None:
     assert steps.poll_modification(WorkflowState.parse({}), ws_())["state"] == "PENDING"
     with pytest.raises(errors.ByolEnablementFailed, match="IncompatibleNetwork: overlap"):
-        steps.poll_modification(WorkflowState.parse({}), ws_(modifications=[{
-            "ModificationState": "FAILED", "ErrorCode": "IncompatibleNetwork",
-            "ErrorMessage": "overlap"}]))
+        steps.poll_modification(
+            WorkflowState.parse({}),
+            ws_(
+                modifications=[
+                    {
+                        "ModificationState": "FAILED",
+                        "ErrorCode": "IncompatibleNetwork",
+                        "ErrorMessage": "overlap",
+                    }
+                ]
+            ),
+        )
 
 
 def test_check_lock_counts_and_frees_an_expired_lease() -> None:
@@ -165,7 +206,11 @@ def test_check_lock_counts_and_frees_an_expired_lease() -> None:
     state = WorkflowState.parse({"Lock": {"acquired": False, "holder": "arn:holder", "count": 2}})
     # When a waiter looks, Then HELD and its wait counted
     assert steps.check_lock(state, lock) == {
-        "acquired": False, "state": "HELD", "holder": "arn:holder", "count": 3}
+        "acquired": False,
+        "state": "HELD",
+        "holder": "arn:holder",
+        "count": 3,
+    }
     # Given the holder died and its lease ran out, Then FREE (the account is read again)
     lock.expires_at = 0
     assert steps.check_lock(state, lock)["state"] == "FREE"
@@ -209,8 +254,9 @@ def test_an_image_deleted_while_we_look_at_it_frees_the_name_for_a_retry() -> No
 def test_cleanup_denied_keeps_the_import_error_and_says_so() -> None:
     ws = ws_(delete_error=errors.AccessDenied("DeleteWorkspaceImage was denied: needs it"))
     image = steps.import_image(state(), ws)["image_id"]
-    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={"reason": "ERROR X"}),
-                              ws, CONFIG)
+    out = steps.cleanup_image(
+        state(Import={"image_id": image}, Poll={"reason": "ERROR X"}), ws, CONFIG
+    )
     assert out["Error"] == "ImageImportFailed" and out["Cause"].startswith("ERROR X")
     assert "was denied, so the image was kept" in out["cleanup"]
 
@@ -245,8 +291,11 @@ def test_an_image_not_listed_yet_is_polled_again_until_seen() -> None:
 def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:
     ws = ws_()
     image = steps.import_image(state(), ws)["image_id"]
-    out = steps.cleanup_image(state(Import={"image_id": image},
-                                    Poll={"reason": "ERROR: AppXPackagesInstalled"}), ws, CONFIG)
+    out = steps.cleanup_image(
+        state(Import={"image_id": image}, Poll={"reason": "ERROR: AppXPackagesInstalled"}),
+        ws,
+        CONFIG,
+    )
     assert out["Error"] == "ImageImportFailed"
     assert "AppXPackagesInstalled" in out["Cause"] and "deleted" in out["Cause"]
 
@@ -254,8 +303,9 @@ def test_cleanup_deletes_our_failed_image_and_keeps_the_error() -> None:
 def test_a_failing_cleanup_never_hides_the_import_error() -> None:
     ws = ws_(delete_error=errors.WorkSpacesError("ResourceAssociated: bundle uses it"))
     image = steps.import_image(state(), ws)["image_id"]
-    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={"reason": "ERROR X"}),
-                              ws, CONFIG)
+    out = steps.cleanup_image(
+        state(Import={"image_id": image}, Poll={"reason": "ERROR X"}), ws, CONFIG
+    )
     assert out["Error"] == "ImageImportFailed"
     assert out["Cause"].startswith("ERROR X") and "cleanup of image" in out["Cause"]
 
@@ -268,8 +318,9 @@ def test_cleanup_leaves_images_that_are_not_ours() -> None:
     assert "wsi-999999999" in ws.images
 
 
-def report(st: dict[str, Any], lock: FakeLock | None = None) -> tuple[dict[str, Any], FakeEc2,
-                                                                   FakeNotifier, FakeMetrics]:
+def report(
+    st: dict[str, Any], lock: FakeLock | None = None
+) -> tuple[dict[str, Any], FakeEc2, FakeNotifier, FakeMetrics]:
     ec2, notifier, metrics = FakeEc2(), FakeNotifier(), FakeMetrics()
     out = steps.report(WorkflowState.parse(st), ec2, notifier, lock or FakeLock(), metrics)
     return out, ec2, notifier, metrics
@@ -287,8 +338,9 @@ def test_success_is_tagged_notified_and_counted() -> None:
 def test_failure_reads_the_lambda_error_message_and_frees_the_lock() -> None:
     cause = json.dumps({"errorType": "ByolNotEligible", "errorMessage": "Ask AWS to approve"})
     lock = FakeLock(holder=EXEC)
-    out, ec2, notifier, metrics = report(raw_state(Error={"Error": "ByolNotEligible",
-                                                      "Cause": cause}), lock)
+    out, ec2, notifier, metrics = report(
+        raw_state(Error={"Error": "ByolNotEligible", "Cause": cause}), lock
+    )
     assert out["Cause"] == "Ask AWS to approve"
     assert ec2.tagged[AMI]["byol-import:status"] == "FAILED"
     assert ec2.tagged[AMI]["byol-import:error"].startswith("ByolNotEligible: Ask AWS")
@@ -297,16 +349,21 @@ def test_failure_reads_the_lambda_error_message_and_frees_the_lock() -> None:
 
 
 def test_bad_console_input_changes_no_resource() -> None:
-    st = {"Input": {"ImageId": AMI, "ImageName": "bad name"}, "Context": {"ExecutionId": EXEC},
-          "Error": {"Error": "InvalidRequest", "Cause": "ImageName: must be"}}
+    st = {
+        "Input": {"ImageId": AMI, "ImageName": "bad name"},
+        "Context": {"ExecutionId": EXEC},
+        "Error": {"Error": "InvalidRequest", "Cause": "ImageName: must be"},
+    }
     _, ec2, notifier, _ = report(st)
     assert ec2.tagged == {} and len(notifier.messages) == 1
 
 
 def test_a_tagged_ami_with_a_bad_tag_value_still_gets_a_status() -> None:
-    st = {"Input": {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
-          "Context": {"ExecutionId": EXEC},
-          "Error": {"Error": "InvalidRequest", "Cause": "trigger tag value: must be one of"}}
+    st = {
+        "Input": {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "fast"}},
+        "Context": {"ExecutionId": EXEC},
+        "Error": {"Error": "InvalidRequest", "Cause": "trigger tag value: must be one of"},
+    }
     _, ec2, _, _ = report(st)
     assert ec2.tagged[AMI]["byol-import:status"] == "FAILED"
 
@@ -314,20 +371,31 @@ def test_a_tagged_ami_with_a_bad_tag_value_still_gets_a_status() -> None:
 def test_a_tagging_failure_does_not_stop_the_notification() -> None:
     ec2 = FakeEc2(tag_error=errors.WorkSpacesError("InvalidAMIID.NotFound"))
     notifier = FakeNotifier()
-    out = steps.report(state(Error={"Error": "X", "Cause": "y"}), ec2, notifier, FakeLock(),
-                       FakeMetrics())
+    out = steps.report(
+        state(Error={"Error": "X", "Cause": "y"}), ec2, notifier, FakeLock(), FakeMetrics()
+    )
     assert len(notifier.messages) == 1 and "could not tag" in out["Notes"][0]
 
 
 def starter_run(event: dict[str, Any], ec2: FakeEc2, starter: FakeStarter) -> dict[str, Any]:
-    return steps.start_imports(event, ec2, starter,
-                               account_id="123456789012", region="eu-west-1",
-                               trigger_tag_key="WorkSpacesByolImport")
+    return steps.start_imports(
+        event,
+        ec2,
+        starter,
+        account_id="123456789012",
+        region="eu-west-1",
+        trigger_tag_key="WorkSpacesByolImport",
+    )
 
 
 def test_the_same_event_twice_starts_one_execution(cloudtrail_event: dict[str, Any]) -> None:
-    ec2 = FakeEc2(images={"ami-0abcdef1234567890": {"Tags": [
-        {"Key": "WorkSpacesByolImport", "Value": "BYOL_REGULAR_WSP"}]}})
+    ec2 = FakeEc2(
+        images={
+            "ami-0abcdef1234567890": {
+                "Tags": [{"Key": "WorkSpacesByolImport", "Value": "BYOL_REGULAR_WSP"}]
+            }
+        }
+    )
     starter = FakeStarter()
     first = starter_run(cloudtrail_event, ec2, starter)
     second = starter_run(cloudtrail_event, ec2, starter)
@@ -342,8 +410,7 @@ def test_an_ami_no_longer_tagged_is_ignored(ami_state_event: dict[str, Any]) -> 
     assert out["Started"] == [] and "not tagged" in out["Ignored"][0]["Reason"]
 
 
-def janitor(detail: dict[str, Any], lock: FakeLock) -> tuple[dict[str, Any], FakeEc2,
-                                                              FakeNotifier]:
+def janitor(detail: dict[str, Any], lock: FakeLock) -> tuple[dict[str, Any], FakeEc2, FakeNotifier]:
     ec2, notifier = FakeEc2(), FakeNotifier()
     out = steps.close_ended_execution({"detail": detail}, lock, ec2, notifier, FakeMetrics())
     return out, ec2, notifier
@@ -357,16 +424,18 @@ def test_janitor_ignores_running_executions() -> None:
 
 def test_janitor_frees_a_failed_execution_s_lock_without_reporting_twice() -> None:
     lock = FakeLock(holder=EXEC)
-    out, ec2, notifier = janitor({"executionArn": EXEC, "status": "FAILED",
-                                  "input": json.dumps({"ImageId": AMI})}, lock)
+    out, ec2, notifier = janitor(
+        {"executionArn": EXEC, "status": "FAILED", "input": json.dumps({"ImageId": AMI})}, lock
+    )
     assert out["released"] is True and ec2.tagged == {} and notifier.messages == []
 
 
 @pytest.mark.parametrize("status", ["ABORTED", "TIMED_OUT"])
 def test_janitor_reports_what_never_reached_report(status: str) -> None:
     lock = FakeLock(holder=EXEC)
-    out, ec2, notifier = janitor({"executionArn": EXEC, "status": status,
-                                  "input": json.dumps({"ImageId": AMI})}, lock)
+    out, ec2, notifier = janitor(
+        {"executionArn": EXEC, "status": status, "input": json.dumps({"ImageId": AMI})}, lock
+    )
     assert out["released"] is True and lock.holder is None
     assert ec2.tagged[AMI]["byol-import:status"] == status
     [(subject, _, attributes)] = notifier.messages
@@ -375,16 +444,23 @@ def test_janitor_reports_what_never_reached_report(status: str) -> None:
 
 def test_the_report_plan_is_data_decided_before_any_call() -> None:
     # Given a failed import of a tagged AMI
-    outcome = Outcome(succeeded=False, image_id=AMI, workspaces_image_id=None,
-                      error="ImageImportFailed", cause="ERROR: AppX")
+    outcome = Outcome(
+        succeeded=False,
+        image_id=AMI,
+        workspaces_image_id=None,
+        error="ImageImportFailed",
+        cause="ERROR: AppX",
+    )
     # When its report is planned
     plan = plan_report(outcome, EXEC, tag=True, duration=120)
     # Then the plan says what to free, tag, count and send, and nothing was called
     assert plan.lock_owner == EXEC
     assert plan.ami_tags is not None and plan.ami_tags["byol-import:status"] == "FAILED"
     assert plan.ami_tags["byol-import:error"] == "ImageImportFailed: ERROR: AppX"
-    assert [(m.name, m.value) for m in plan.metrics] == [("ImportsFailed", 1),
-                                                        ("FailedImportDuration", 120)]
+    assert [(m.name, m.value) for m in plan.metrics] == [
+        ("ImportsFailed", 1),
+        ("FailedImportDuration", 120),
+    ]
     assert plan.attributes == {"outcome": "FAILED", "ami": AMI, "error": "ImageImportFailed"}
     subject, message = plan.message(["released the account lock"])
     assert "FAILED (ImageImportFailed)" in subject

@@ -35,15 +35,22 @@ def test_the_readme_table_is_the_remedy_table() -> None:
     # Then it lists every code once, with the product table's remedy and source
     assert len(rows) == len(REMEDIES)
     assert {code: (remedy, source) for code, remedy, source in rows} == {
-        code: (r.text, r.source) for code, r in REMEDIES.items()}
+        code: (r.text, r.source) for code, r in REMEDIES.items()
+    }
 
 
 def test_a_failed_import_names_each_code_and_its_remedy() -> None:
     # Given an image that ended in ERROR with two checker findings (one repeated)
-    image = {"State": "ERROR", "ErrorCode": "ImportFailed", "ErrorMessage": "validation failed",
-             "ErrorDetails": [{"ErrorCode": "ProtocolOSIncompatibility"},
-                              {"ErrorCode": "AppXPackagesInstalled"},
-                              {"ErrorCode": "ProtocolOSIncompatibility"}]}
+    image = {
+        "State": "ERROR",
+        "ErrorCode": "ImportFailed",
+        "ErrorMessage": "validation failed",
+        "ErrorDetails": [
+            {"ErrorCode": "ProtocolOSIncompatibility"},
+            {"ErrorCode": "AppXPackagesInstalled"},
+            {"ErrorCode": "ProtocolOSIncompatibility"},
+        ],
+    }
     # When the poll reads it
     reason = image_poll("wsi-12345678", image).failure_reason()
     # Then the reason keeps AWS's codes and adds each code's remedy once
@@ -63,4 +70,5 @@ def test_a_reason_with_every_code_is_bounded() -> None:
 
 def test_an_undocumented_code_gets_a_pointer_not_a_guess() -> None:
     assert remedies(["SomethingNew"]) == [
-        "SomethingNew: not a documented code: see the BYOL Checker's report"]
+        "SomethingNew: not a documented code: see the BYOL Checker's report"
+    ]

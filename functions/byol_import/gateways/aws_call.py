@@ -21,11 +21,22 @@ from byol_import import errors
 
 _TRANSIENT_CODES: Final = frozenset(
     {
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-        "TooManyRequestsException", "ProvisionedThroughputExceededException",
-        "RequestThrottled", "RequestThrottledException", "SlowDown", "ServiceUnavailable",
-        "ServiceUnavailableException", "InternalError", "InternalFailure",
-        "InternalServerError", "InternalServiceError", "ServiceException",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServiceError",
+        "ServiceException",
     }
 )
 
@@ -47,18 +58,19 @@ def is_transient(exc: ClientError) -> bool:
 PERMISSIONS: Final[dict[str, str]] = {
     "workspaces:DescribeAccount": "workspaces:DescribeAccount",
     "workspaces:DescribeAccountModifications": "workspaces:DescribeAccountModifications",
-    "workspaces:ListAvailableManagementCidrRanges":
-        "workspaces:ListAvailableManagementCidrRanges",
+    "workspaces:ListAvailableManagementCidrRanges": "workspaces:ListAvailableManagementCidrRanges",
     "workspaces:ModifyAccount": "workspaces:ModifyAccount",
     "workspaces:ImportWorkspaceImage": (
         "workspaces:ImportWorkspaceImage, workspaces:CreateTags (for the image's tags), and "
         "ec2:DescribeImages and ec2:ModifyImageAttribute on the AMI (WorkSpaces shares it "
-        "during the import)"),
+        "during the import)"
+    ),
     "workspaces:DescribeWorkspaceImages": "workspaces:DescribeWorkspaceImages",
     "workspaces:DescribeTags": "workspaces:DescribeTags",
     "workspaces:DeleteWorkspaceImage": (
         "workspaces:DeleteWorkspaceImage on the workspaceimage (the stack allows it only for "
-        "images tagged byol-import:managed-by)"),
+        "images tagged byol-import:managed-by)"
+    ),
     "ec2:DescribeImages": "ec2:DescribeImages",
     "ec2:DescribeVpcs": "ec2:DescribeVpcs",
     "ec2:CreateTags": "ec2:CreateTags on the AMI (image/*)",
@@ -83,32 +95,55 @@ class Handling:
 
 
 _RETRIED: Final = "Retried by the workflow with backoff."
-_DENIED: Final = ("The IAM role of {function} needs {permissions}. Add it to the role (the "
-                  "stack grants it: redeploy if the role or a permissions boundary or SCP "
-                  "changed it), then start the import again")
-_CREDENTIALS: Final = ("AWS did not accept the credentials of {function}, whose role needs "
-                       "{permissions}. Check the role exists and Lambda can assume it (redeploy "
-                       "the stack), then start the import again")
-_DEFECT: Final = ("AWS refused the request byol-import built. This is a defect of byol-import "
-                  "or of its configuration: report it with this message")
-_ACCOUNT: Final = ("AWS restricts this account. Resolve it with AWS Support (account status, "
-                   "verification or service subscription), then start the import again")
+_DENIED: Final = (
+    "The IAM role of {function} needs {permissions}. Add it to the role (the "
+    "stack grants it: redeploy if the role or a permissions boundary or SCP "
+    "changed it), then start the import again"
+)
+_CREDENTIALS: Final = (
+    "AWS did not accept the credentials of {function}, whose role needs "
+    "{permissions}. Check the role exists and Lambda can assume it (redeploy "
+    "the stack), then start the import again"
+)
+_DEFECT: Final = (
+    "AWS refused the request byol-import built. This is a defect of byol-import "
+    "or of its configuration: report it with this message"
+)
+_ACCOUNT: Final = (
+    "AWS restricts this account. Resolve it with AWS Support (account status, "
+    "verification or service subscription), then start the import again"
+)
 _REDEPLOY: Final = "redeploy the stack (or restore the resource it created), then start again"
-_KMS_DENIED: Final = ("The role of {function} may not use the KMS key that encrypts {target} "
-                      "(kms:GenerateDataKey and kms:Decrypt). Allow it in the key policy, then "
-                      "start the import again")
-_KMS_KEY: Final = ("The KMS key that encrypts {target} is disabled, pending deletion or gone. "
-                   "Enable it or change the encryption, then start the import again")
+_KMS_DENIED: Final = (
+    "The role of {function} may not use the KMS key that encrypts {target} "
+    "(kms:GenerateDataKey and kms:Decrypt). Allow it in the key policy, then "
+    "start the import again"
+)
+_KMS_KEY: Final = (
+    "The KMS key that encrypts {target} is disabled, pending deletion or gone. "
+    "Enable it or change the encryption, then start the import again"
+)
 
 # (service or service:Operation, code) -> handling. A service-wide row ("ec2", code) applies to
 # every call of that service; an operation row overrides it. `tests/unit/test_gateways.py`
 # checks every documented code of every call has a row, and injects each one end to end.
-_EC2_REJECTED: Final = ("InvalidAction", "InvalidCharacter", "InvalidParameter",
-                        "InvalidParameterCombination", "InvalidParameterDependency",
-                        "InvalidParameterValue", "InvalidQueryParameter", "MalformedQueryString",
-                        "MissingAction", "MissingParameter", "UnknownParameter",
-                        "UnsupportedOperation", "UnsupportedProtocol", "ValidationError",
-                        "IncompleteSignature")
+_EC2_REJECTED: Final = (
+    "InvalidAction",
+    "InvalidCharacter",
+    "InvalidParameter",
+    "InvalidParameterCombination",
+    "InvalidParameterDependency",
+    "InvalidParameterValue",
+    "InvalidQueryParameter",
+    "MalformedQueryString",
+    "MissingAction",
+    "MissingParameter",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedProtocol",
+    "ValidationError",
+    "IncompleteSignature",
+)
 ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
     # -- WorkSpaces ----------------------------------------------------------------------------
     ("workspaces", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
@@ -119,57 +154,72 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
         "Either AWS has not approved this account for WorkSpaces BYOL, or the IAM role of "
         "{function} lacks workspaces:ListAvailableManagementCidrRanges. Check the role's "
         "policy first; if it allows the action, ask AWS (your account team or a support case) "
-        "to approve the account for BYOL. Then start the import again"),
+        "to approve the account for BYOL. Then start the import again",
+    ),
     ("workspaces:ListAvailableManagementCidrRanges", "InvalidParameterValuesException"): Handling(
         errors.ConfigurationError,
         "WorkSpaces refused the management CIDR constraint: fix cidrConstraints in cdk.json "
         "(IPv4 ranges inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or "
-        "198.18.0.0/15), redeploy, then start the import again"),
+        "198.18.0.0/15), redeploy, then start the import again",
+    ),
     ("workspaces:ModifyAccount", "InvalidResourceStateException"): Handling(
-        None, "BYOL is already set or a modification is running (a person or another tool "
-        "started it): EnableByol reads the account again and adopts that modification"),
+        None,
+        "BYOL is already set or a modification is running (a person or another tool "
+        "started it): EnableByol reads the account again and adopts that modification",
+    ),
     ("workspaces:ModifyAccount", "ResourceUnavailableException"): Handling(
-        errors.TransientAwsError, _RETRIED),
+        errors.TransientAwsError, _RETRIED
+    ),
     ("workspaces:ModifyAccount", "InvalidParameterValuesException"): Handling(
         errors.ByolEnablementFailed,
         "WorkSpaces refused the management CIDR (availability changes often). Start the "
-        "import again to pick another /16; if it repeats, add the range to cidrExclusions"),
+        "import again to pick another /16; if it repeats, add the range to cidrExclusions",
+    ),
     ("workspaces:ModifyAccount", "ResourceNotFoundException"): Handling(
         errors.ByolEnablementFailed,
         "WorkSpaces found nothing to modify for this account in this Region. Check that "
         "WorkSpaces BYOL is offered in this Region and approved for this account, then start "
-        "the import again"),
+        "the import again",
+    ),
     ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): Handling(
         errors.ImageNameTaken,
         "ImportImage adopts the image when byol-import made it; otherwise give ImageName in "
-        "the request, or delete that image"),
+        "the request, or delete that image",
+    ),
     ("workspaces:ImportWorkspaceImage", "ResourceLimitExceededException"): Handling(
         errors.ImageQuotaExceeded,
         "Delete unused WorkSpaces images or ask for a higher image quota (Service Quotas), "
-        "then import again"),
+        "then import again",
+    ),
     ("workspaces:ImportWorkspaceImage", "ResourceNotFoundException"): Handling(
         errors.ImageImportRejected,
         "WorkSpaces cannot find the AMI: check it still exists in this Region and account, "
-        "then start the import again"),
+        "then start the import again",
+    ),
     ("workspaces:ImportWorkspaceImage", "OperationNotSupportedException"): Handling(
         errors.ImageImportRejected,
         "WorkSpaces does not support this import (the message says why: BYOL not enabled, or "
         "the IngestionProcess or Applications for this Windows). Change the request, then "
-        "start the import again"),
+        "start the import again",
+    ),
     ("workspaces:ImportWorkspaceImage", "InvalidParameterValuesException"): Handling(
         errors.ImageImportRejected,
         "Fix the value the message names (ImageName, ImageDescription, IngestionProcess, "
-        "Applications or Tags of the request), then start the import again"),
+        "Applications or Tags of the request), then start the import again",
+    ),
     ("workspaces:DescribeTags", "ResourceNotFoundException"): Handling(
-        None, "the image does not exist (any more): nothing to adopt or delete"),
+        None, "the image does not exist (any more): nothing to adopt or delete"
+    ),
     ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): Handling(
         errors.ImageDeleteRefused,
         "The image is used by a bundle or shared with another account: delete the bundle or "
-        "stop sharing, then delete the image in the WorkSpaces console"),
+        "stop sharing, then delete the image in the WorkSpaces console",
+    ),
     ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"): Handling(
         errors.ImageDeleteRefused,
         "The image cannot be deleted in its current state: delete it in the WorkSpaces "
-        "console once its state settles"),
+        "console once its state settles",
+    ),
     # -- EC2 (codes from the EC2 API error-codes page) -----------------------------------------
     ("ec2", "UnauthorizedOperation"): Handling(errors.AccessDenied, _DENIED),
     ("ec2", "AuthFailure"): Handling(errors.AccessDenied, _DENIED),
@@ -179,69 +229,113 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
     ("ec2", "OptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
     ("ec2", "PendingVerification"): Handling(errors.AccountRestricted, _ACCOUNT),
     ("ec2", "RequestLimitExceeded"): Handling(errors.TransientAwsError, _RETRIED),
-    ("ec2", "RequestExpired"): Handling(errors.TransientAwsError,
-                                        "A retry signs the request anew. " + _RETRIED),
-    ("ec2", "InvalidPaginationToken"): Handling(errors.TransientAwsError,
-                                                "A retry reads from the first page. " + _RETRIED),
+    ("ec2", "RequestExpired"): Handling(
+        errors.TransientAwsError, "A retry signs the request anew. " + _RETRIED
+    ),
+    ("ec2", "InvalidPaginationToken"): Handling(
+        errors.TransientAwsError, "A retry reads from the first page. " + _RETRIED
+    ),
     ("ec2", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
     ("ec2", "Unavailable"): Handling(errors.TransientAwsError, _RETRIED),
     **{("ec2", code): Handling(errors.AwsRequestRejected, _DEFECT) for code in _EC2_REJECTED},
-    **{("ec2:DescribeImages", code): Handling(
-        None, "the AMI does not exist (any more) or cannot be used: CheckImage fails with "
-        "ImageNotFound, the starter ignores it") for code in (
-        "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")},
-    **{("ec2:CreateTags", code): Handling(
-        errors.ImageNotFound, "The AMI is gone, so it cannot carry the status tags: check "
-        "the AMI id (the notification still says how the import ended)") for code in (
-        "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
-        "InvalidID")},
+    **{
+        ("ec2:DescribeImages", code): Handling(
+            None,
+            "the AMI does not exist (any more) or cannot be used: CheckImage fails with "
+            "ImageNotFound, the starter ignores it",
+        )
+        for code in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
+    },
+    **{
+        ("ec2:CreateTags", code): Handling(
+            errors.ImageNotFound,
+            "The AMI is gone, so it cannot carry the status tags: check "
+            "the AMI id (the notification still says how the import ended)",
+        )
+        for code in (
+            "InvalidAMIID.NotFound",
+            "InvalidAMIID.Malformed",
+            "InvalidAMIID.Unavailable",
+            "InvalidID",
+        )
+    },
     ("ec2:CreateTags", "TagLimitExceeded"): Handling(
         errors.TagLimitExceeded,
         "The AMI carries as many tags as EC2 allows: remove unused tags so byol-import can "
-        "write its status tags"),
+        "write its status tags",
+    ),
     # -- DynamoDB (the lock table) -------------------------------------------------------------
     ("dynamodb", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
-    **{("dynamodb", code): Handling(errors.TransientAwsError, _RETRIED) for code in (
-        "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingException",
-        "InternalServerError", "TransactionConflictException",
-        "ReplicatedWriteConflictException")},
+    **{
+        ("dynamodb", code): Handling(errors.TransientAwsError, _RETRIED)
+        for code in (
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "ThrottlingException",
+            "InternalServerError",
+            "TransactionConflictException",
+            "ReplicatedWriteConflictException",
+        )
+    },
     ("dynamodb", "ResourceNotFoundException"): Handling(
-        errors.ConfigurationError, "The lock table does not exist: " + _REDEPLOY),
+        errors.ConfigurationError, "The lock table does not exist: " + _REDEPLOY
+    ),
     ("dynamodb", "ItemCollectionSizeLimitExceededException"): Handling(
         errors.ConfigurationError,
         "The lock table has a local secondary index, so it is not the table the stack "
-        "deploys: " + _REDEPLOY),
+        "deploys: " + _REDEPLOY,
+    ),
     ("dynamodb", "ConditionalCheckFailedException"): Handling(
-        None, "the lock is held by another execution (acquire) or is not ours (release)"),
+        None, "the lock is held by another execution (acquire) or is not ours (release)"
+    ),
     # -- SNS (the notification topic) ----------------------------------------------------------
     ("sns", "AuthorizationError"): Handling(errors.AccessDenied, _DENIED),
     ("sns", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
     ("sns", "KMSThrottling"): Handling(errors.TransientAwsError, _RETRIED),
-    ("sns", "NotFound"): Handling(errors.ConfigurationError,
-                                  "The notification topic does not exist: " + _REDEPLOY),
-    **{("sns", code): Handling(
-        errors.ConfigurationError,
-        "The notification target is a disabled endpoint, not the stack's topic: " + _REDEPLOY)
-        for code in ("EndpointDisabled", "PlatformApplicationDisabled")},
+    ("sns", "NotFound"): Handling(
+        errors.ConfigurationError, "The notification topic does not exist: " + _REDEPLOY
+    ),
+    **{
+        ("sns", code): Handling(
+            errors.ConfigurationError,
+            "The notification target is a disabled endpoint, not the stack's topic: " + _REDEPLOY,
+        )
+        for code in ("EndpointDisabled", "PlatformApplicationDisabled")
+    },
     ("sns", "KMSAccessDenied"): Handling(errors.AccessDenied, _KMS_DENIED),
-    **{("sns", code): Handling(errors.ConfigurationError, _KMS_KEY)
-       for code in ("KMSDisabled", "KMSInvalidState", "KMSNotFound")},
+    **{
+        ("sns", code): Handling(errors.ConfigurationError, _KMS_KEY)
+        for code in ("KMSDisabled", "KMSInvalidState", "KMSNotFound")
+    },
     ("sns", "KMSOptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
-    **{("sns", code): Handling(errors.AwsRequestRejected, _DEFECT)
-       for code in ("InvalidParameter", "ParameterValueInvalid", "ValidationException",
-                    "InvalidSecurity")},
+    **{
+        ("sns", code): Handling(errors.AwsRequestRejected, _DEFECT)
+        for code in (
+            "InvalidParameter",
+            "ParameterValueInvalid",
+            "ValidationException",
+            "InvalidSecurity",
+        )
+    },
     # -- Step Functions (the starter) ----------------------------------------------------------
     ("stepfunctions", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
     ("stepfunctions", "ExecutionLimitExceeded"): Handling(
-        errors.TransientAwsError, "Running executions must end first. " + _RETRIED),
+        errors.TransientAwsError, "Running executions must end first. " + _RETRIED
+    ),
     ("stepfunctions", "KmsThrottlingException"): Handling(errors.TransientAwsError, _RETRIED),
     ("stepfunctions", "ExecutionAlreadyExists"): Handling(
-        None, "the execution of that name exists: the event was a repeat, nothing starts"),
-    **{("stepfunctions", code): Handling(
-        errors.ConfigurationError, "The state machine is not the one deployed: " + _REDEPLOY)
-        for code in ("InvalidArn", "StateMachineDoesNotExist", "StateMachineDeleting")},
-    **{("stepfunctions", code): Handling(errors.AwsRequestRejected, _DEFECT)
-       for code in ("InvalidExecutionInput", "InvalidName", "ValidationException")},
+        None, "the execution of that name exists: the event was a repeat, nothing starts"
+    ),
+    **{
+        ("stepfunctions", code): Handling(
+            errors.ConfigurationError, "The state machine is not the one deployed: " + _REDEPLOY
+        )
+        for code in ("InvalidArn", "StateMachineDoesNotExist", "StateMachineDeleting")
+    },
+    **{
+        ("stepfunctions", code): Handling(errors.AwsRequestRejected, _DEFECT)
+        for code in ("InvalidExecutionInput", "InvalidName", "ValidationException")
+    },
     ("stepfunctions", "KmsAccessDeniedException"): Handling(errors.AccessDenied, _KMS_DENIED),
     ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
 }
@@ -270,9 +364,11 @@ def translate(operation: str, exc: ClientError, about: str = "") -> errors.ByolI
         if is_transient(exc):
             return errors.TransientAwsError(f"{name}: {code}: {aws_said}. {_RETRIED}")
         return errors.WorkSpacesError(f"{name}: {code}: {aws_said}")
-    advice = row.advice.format(function=_function(),
-                               permissions=PERMISSIONS.get(operation, operation),
-                               target=_KMS_TARGETS.get(operation.split(":", 1)[0], ""))
+    advice = row.advice.format(
+        function=_function(),
+        permissions=PERMISSIONS.get(operation, operation),
+        target=_KMS_TARGETS.get(operation.split(":", 1)[0], ""),
+    )
     verb = "was denied" if row.error in (errors.AccessDenied, errors.ByolNotEligible) else "failed"
     return row.error(f"{name} {verb}: {code}: {aws_said}. {advice}")
 

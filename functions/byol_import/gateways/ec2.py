@@ -42,7 +42,8 @@ class Ec2Gateway:
             for page in paginator.paginate(PaginationConfig={"PageSize": 1000}):
                 for vpc in page.get("Vpcs", []):
                     cidrs.extend(
-                        a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet", [])
+                        a["CidrBlock"]
+                        for a in vpc.get("CidrBlockAssociationSet", [])
                         if a.get("CidrBlockState", {}).get("State", "associated")
                         in ("associated", "associating")
                     )

@@ -16,8 +16,16 @@ class WorkSpacesApi(Protocol):
 
     def modify_account(self, cidr: str) -> bool: ...
 
-    def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
-                     tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str: ...
+    def import_image(
+        self,
+        *,
+        ami_id: str,
+        ingestion_process: str,
+        name: str,
+        description: str,
+        tags: Sequence[Mapping[str, str]],
+        applications: Sequence[str],
+    ) -> str: ...
 
     def describe_image(self, image_id: str) -> dict[str, Any] | None: ...
 
@@ -39,8 +47,7 @@ class Ec2Api(Protocol):
 
 
 class LockApi(Protocol):
-    def try_acquire(self, lock_id: str, owner: str, now: int,
-                    lease_seconds: int) -> str | None: ...
+    def try_acquire(self, lock_id: str, owner: str, now: int, lease_seconds: int) -> str | None: ...
 
     def release(self, lock_id: str, owner: str) -> bool: ...
 

@@ -21,13 +21,19 @@ class WorkSpacesGateway:
     def account_modifications(self) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator("describe_account_modifications")
         with aws_call("workspaces:DescribeAccountModifications"):
-            return [dict(mod) for page in paginator.paginate()
-                    for mod in page.get("AccountModifications", [])]
+            return [
+                dict(mod)
+                for page in paginator.paginate()
+                for mod in page.get("AccountModifications", [])
+            ]
 
     def available_cidrs(self, constraint: str, page_size: int = 5) -> Iterator[str]:
         """Page lazily so we stop reading at the first usable range."""
-        pages = iter(self._client.get_paginator("list_available_management_cidr_ranges").paginate(
-            ManagementCidrRangeConstraint=constraint, PaginationConfig={"PageSize": page_size}))
+        pages = iter(
+            self._client.get_paginator("list_available_management_cidr_ranges").paginate(
+                ManagementCidrRangeConstraint=constraint, PaginationConfig={"PageSize": page_size}
+            )
+        )
         while True:
             # Only the page request is an AWS call: the consumer's own errors pass through.
             with aws_call("workspaces:ListAvailableManagementCidrRanges", constraint):
@@ -51,8 +57,16 @@ class WorkSpacesGateway:
                     return False
                 raise
 
-    def import_image(self, *, ami_id: str, ingestion_process: str, name: str, description: str,
-                     tags: Sequence[Mapping[str, str]], applications: Sequence[str]) -> str:
+    def import_image(
+        self,
+        *,
+        ami_id: str,
+        ingestion_process: str,
+        name: str,
+        description: str,
+        tags: Sequence[Mapping[str, str]],
+        applications: Sequence[str],
+    ) -> str:
         kwargs: dict[str, Any] = {
             "Ec2ImageId": ami_id,
             "IngestionProcess": ingestion_process,

@@ -184,11 +184,18 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
     if os_version == WINDOWS_11:
         what = f"AMI {facts.image_id} is Windows 11 ({basis})"
     else:
-        what = (f"AMI {facts.image_id} may be Windows 11 ({basis or 'its OS is unknown'}), so "
-                "Windows 11's rules apply")
-    hint = "" if request.os_version is not None else (
-        ". If it is Windows 10, set OsVersion to Windows_10 (the input field OsVersion, or "
-        "OsVersion=Windows_10 in the trigger tag value)")
+        what = (
+            f"AMI {facts.image_id} may be Windows 11 ({basis or 'its OS is unknown'}), so "
+            "Windows 11's rules apply"
+        )
+    hint = (
+        ""
+        if request.os_version is not None
+        else (
+            ". If it is Windows 10, set OsVersion to Windows_10 (the input field OsVersion, or "
+            "OsVersion=Windows_10 in the trigger tag value)"
+        )
+    )
     process = request.ingestion_process
     dcv = process.endswith("_WSP") or process.endswith("_BYOP")
     if not dcv:

@@ -36,15 +36,24 @@ MAX_USER_TAGS: Final = 48
 DEFAULT_TRIGGER_VALUES: Final = frozenset({"", "true", "yes", "1", "default", "import"})
 
 _ALLOWED_FIELDS: Final = frozenset(
-    {"ImageId", "IngestionProcess", "OsVersion", "ImageName", "ImageDescription", "Applications",
-     "Tags", "Trigger"}
+    {
+        "ImageId",
+        "IngestionProcess",
+        "OsVersion",
+        "ImageName",
+        "ImageDescription",
+        "Applications",
+        "Tags",
+        "Trigger",
+    }
 )
 # The keys a trigger tag value may set: `KEY=VALUE` pairs separated by commas or spaces.
 TAG_VALUE_KEYS: Final = ("IngestionProcess", "OsVersion")
 _TAG_VALUE_SEPARATORS: Final = re.compile(r"[,\s]+")
 # Only for callers that do not pass the deployment's key (its default, from the schema).
 DEFAULT_TRIGGER_TAG_KEY: Final = str(
-    next(f.default for f in fields(FunctionSettings) if f.name == "trigger_tag_key"))
+    next(f.default for f in fields(FunctionSettings) if f.name == "trigger_tag_key")
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +91,9 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _optional_string(raw: Mapping[str, Any], name: str, pattern: re.Pattern[str],
-                     rule: str) -> str | None:
+def _optional_string(
+    raw: Mapping[str, Any], name: str, pattern: re.Pattern[str], rule: str
+) -> str | None:
     if name not in raw or raw[name] is None:
         return None
     value = raw[name]
@@ -226,12 +236,14 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
             raise InvalidRequest(f"{where} value {_describe(value)}: {key} is given twice")
         choices = INGESTION_PROCESSES if key == "IngestionProcess" else OS_VERSIONS
         found[key] = _one_of(val, choices, f"{where} value {key}")
-    return TagSettings(ingestion_process=found.get("IngestionProcess"),
-                       os_version=found.get("OsVersion"))
+    return TagSettings(
+        ingestion_process=found.get("IngestionProcess"), os_version=found.get("OsVersion")
+    )
 
 
-def resolve_ingestion_process(requested: Any, tag_value: str | None, default: str,
-                              tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -> str:
+def resolve_ingestion_process(
+    requested: Any, tag_value: str | None, default: str, tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+) -> str:
     """Request first, then the trigger tag's value, then the configured default."""
     if requested is not None:
         return _ingestion_process(requested, "IngestionProcess")
@@ -241,16 +253,18 @@ def resolve_ingestion_process(requested: Any, tag_value: str | None, default: st
     return _ingestion_process(default, "configured default IngestionProcess")
 
 
-def resolve_os_version(requested: Any, tag_value: str | None,
-                       tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -> str | None:
+def resolve_os_version(
+    requested: Any, tag_value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+) -> str | None:
     """Request first, then the trigger tag's value; None leaves it to what EC2 shows."""
     if requested is not None:
         return _one_of(requested, OS_VERSIONS, "OsVersion")
     return parse_tag_value(tag_value, tag_key).os_version
 
 
-def normalise_request(raw: Any, default_ingestion_process: str,
-                      trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -> ImportRequest:
+def normalise_request(
+    raw: Any, default_ingestion_process: str, trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+) -> ImportRequest:
     """Turn a console or starter input into an ImportRequest, or raise InvalidRequest.
 
     `trigger_tag_key` is the deployment's (config `triggerTagKey`): errors in the tag's value
@@ -282,11 +296,15 @@ def normalise_request(raw: Any, default_ingestion_process: str,
         ),
         os_version=resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key),
         image_name=_optional_string(
-            raw, "ImageName", IMAGE_NAME_PATTERN,
+            raw,
+            "ImageName",
+            IMAGE_NAME_PATTERN,
             "must be 1-64 characters of letters, digits and _ . / ( ) -",
         ),
         image_description=_optional_string(
-            raw, "ImageDescription", IMAGE_DESCRIPTION_PATTERN,
+            raw,
+            "ImageDescription",
+            IMAGE_DESCRIPTION_PATTERN,
             "must be 1-256 characters of letters, digits, spaces and _ . / ( ) -",
         ),
         applications=_applications(raw.get("Applications")),

@@ -23,7 +23,7 @@ def retry_name(execution_name: str) -> str:
     suffix = f"-retry{attempt}"
     if len(base) + len(suffix) > MAX_EXECUTION_NAME:
         digest = hashlib.sha256(base.encode()).hexdigest()[:8]
-        base = f"{base[:MAX_EXECUTION_NAME - len(suffix) - 9]}-{digest}"
+        base = f"{base[: MAX_EXECUTION_NAME - len(suffix) - 9]}-{digest}"
     return base + suffix
 
 
@@ -34,8 +34,10 @@ def retry_command(execution_arn: str, raw_input: Any) -> str | None:
     if len(parts) < 8 or parts[5] != "execution" or raw_input is None:
         return None
     state_machine_arn = ":".join([*parts[:5], "stateMachine", parts[6]])
-    return ("aws stepfunctions start-execution"
-            f" --region {parts[3]}"
-            f" --state-machine-arn {state_machine_arn}"
-            f" --name {retry_name(parts[7])}"
-            f" --input {shlex.quote(json.dumps(raw_input, separators=(',', ':')))}")
+    return (
+        "aws stepfunctions start-execution"
+        f" --region {parts[3]}"
+        f" --state-machine-arn {state_machine_arn}"
+        f" --name {retry_name(parts[7])}"
+        f" --input {shlex.quote(json.dumps(raw_input, separators=(',', ':')))}"
+    )

@@ -46,8 +46,9 @@ class ImagePoll:
         return reason
 
 
-def image_poll(image_id: str, image: Mapping[str, Any] | None,
-               seen_before: bool = True) -> ImagePoll:
+def image_poll(
+    image_id: str, image: Mapping[str, Any] | None, seen_before: bool = True
+) -> ImagePoll:
     """A new image may be missing from DescribeWorkspaceImages for a while after the import
     returned (eventual consistency): PENDING until first seen (the poll loop is bounded); an
     image that was seen and then vanished was deleted."""

@@ -25,8 +25,22 @@ from byol_import.steps.request import check_image, validate_request
 from byol_import.steps.starter import close_ended_execution, start_imports
 
 __all__ = [
-    "acquire_lock", "check_account", "check_image", "check_lock", "choose_management_cidr",
-    "cleanup_image", "close_ended_execution", "enable_byol", "import_image", "notification",
-    "poll_image", "poll_modification", "release_lock", "report", "retry_command", "retry_name",
-    "start_imports", "validate_request",
+    "acquire_lock",
+    "check_account",
+    "check_image",
+    "check_lock",
+    "choose_management_cidr",
+    "cleanup_image",
+    "close_ended_execution",
+    "enable_byol",
+    "import_image",
+    "notification",
+    "poll_image",
+    "poll_modification",
+    "release_lock",
+    "report",
+    "retry_command",
+    "retry_name",
+    "start_imports",
+    "validate_request",
 ]

@@ -24,8 +24,9 @@ def _account_and_modification(ws: WorkSpacesApi) -> account_logic.AccountState:
     adopted, not repeated."""
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
-        return account_logic.AccountState("ENABLED", account.get(
-            "DedicatedTenancyManagementCidrRange"))
+        return account_logic.AccountState(
+            "ENABLED", account.get("DedicatedTenancyManagementCidrRange")
+        )
     newest = account_logic.newest_modification(ws.account_modifications())
     return account_logic.account_state(account, newest)
 
@@ -36,14 +37,19 @@ def _lock_count(state: WorkflowState) -> int:
 
 # Lock ------------------------------------------------------------------------------------------
 
+
 def acquire_lock(state: WorkflowState, lock: LockApi, config: RuntimeConfig) -> dict[str, Any]:
     owner = state.need_context().execution_id
-    holder = lock.try_acquire(ACCOUNT_LOCK_ID, owner, clock.epoch_seconds(),
-                              config.lock_lease_seconds)
+    holder = lock.try_acquire(
+        ACCOUNT_LOCK_ID, owner, clock.epoch_seconds(), config.lock_lease_seconds
+    )
     # A refusal counts as a look at the lock, and the count carries over from the wait before
     # (the lock was freed, then taken by another import): the whole wait stays bounded.
-    return {"acquired": holder is None, "holder": holder or owner,
-            "count": _lock_count(state) + (0 if holder is None else 1)}
+    return {
+        "acquired": holder is None,
+        "holder": holder or owner,
+        "count": _lock_count(state) + (0 if holder is None else 1),
+    }
 
 
 def check_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
@@ -51,8 +57,12 @@ def check_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
     its lease ran out (a holder that died); the account is read again after that."""
     lease = lock.lease(ACCOUNT_LOCK_ID)
     held = lease is not None and lease[1] >= clock.epoch_seconds()
-    return {"acquired": False, "state": "HELD" if held else "FREE",
-            "holder": lease[0] if lease else None, "count": _lock_count(state) + 1}
+    return {
+        "acquired": False,
+        "state": "HELD" if held else "FREE",
+        "holder": lease[0] if lease else None,
+        "count": _lock_count(state) + 1,
+    }
 
 
 def release_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
@@ -60,6 +70,7 @@ def release_lock(state: WorkflowState, lock: LockApi) -> dict[str, Any]:
 
 
 # Pick a CIDR and enable BYOL -------------------------------------------------------------------
+
 
 def choose_management_cidr(ws: WorkSpacesApi, ec2: Ec2Api, config: RuntimeConfig) -> str:
     account_logic.validate_constraints(config.cidr_constraints)
@@ -91,7 +102,8 @@ def enable_byol(ws: WorkSpacesApi, ec2: Ec2Api, config: RuntimeConfig) -> dict[s
     if current.status == "DISABLED":
         raise errors.TransientAwsError(
             "ModifyAccount: another modification is running, but DescribeAccount and "
-            "DescribeAccountModifications do not show it yet; EnableByol runs again")
+            "DescribeAccountModifications do not show it yet; EnableByol runs again"
+        )
     return {**current.to_json(), "modified": False}
 
 
@@ -108,15 +120,22 @@ def poll_modification(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]
     cidr = previous.cidr if previous is not None else None
     if not (previous is not None and previous.state == SETTLING):
         newest = account_logic.modification_outcome(
-            account_logic.newest_modification(ws.account_modifications()))
+            account_logic.newest_modification(ws.account_modifications())
+        )
         if newest.state != "COMPLETED":
             # PENDING, or no record yet (eventual consistency): poll again (bounded).
             return {**newest.to_json(), "state": "PENDING", "count": count}
         cidr = newest.cidr or cidr
     account = ws.describe_account()
     if account.get("DedicatedTenancySupport") == "ENABLED":
-        return {**account_logic.Modification(
-            "COMPLETED", account.get("DedicatedTenancyManagementCidrRange") or cidr).to_json(),
-            "count": count}
-    return {**account_logic.Modification("PENDING", cidr).to_json(), "state": SETTLING,
-            "count": count}
+        return {
+            **account_logic.Modification(
+                "COMPLETED", account.get("DedicatedTenancyManagementCidrRange") or cidr
+            ).to_json(),
+            "count": count,
+        }
+    return {
+        **account_logic.Modification("PENDING", cidr).to_json(),
+        "state": SETTLING,
+        "count": count,
+    }

@@ -34,12 +34,14 @@ def import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
             # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
             raise errors.ImageNotListedYet(
                 f"ImportWorkspaceImage: the name {name!r} is taken but no image of that name is "
-                "listed yet") from None
+                "listed yet"
+            ) from None
         tags = ws.image_tags(existing["ImageId"])
         if tags is None:
             raise errors.TransientAwsError(
                 f"The WorkSpaces image named {name!r} was deleted while ImportImage looked at "
-                "it: the name is free again, ImportImage runs again") from None
+                "it: the name is free again, ImportImage runs again"
+            ) from None
         if wsi_logic.is_ours(tags, request.image_id):
             return {"image_id": existing["ImageId"], "name": name, "adopted": True}
         raise errors.ImageNameTaken(
@@ -53,12 +55,14 @@ def poll_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
     image_id = state.need_image_id()
     seen_before = state.poll is not None and state.poll.seen
     poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
-    return {**poll.to_json(), "reason": poll.failure_reason() if poll.state == "ERROR" else None,
-            "count": (state.poll.count if state.poll is not None else 0) + 1}
+    return {
+        **poll.to_json(),
+        "reason": poll.failure_reason() if poll.state == "ERROR" else None,
+        "count": (state.poll.count if state.poll is not None else 0) + 1,
+    }
 
 
-def cleanup_image(state: WorkflowState, ws: WorkSpacesApi,
-                  config: RuntimeConfig) -> dict[str, Any]:
+def cleanup_image(state: WorkflowState, ws: WorkSpacesApi, config: RuntimeConfig) -> dict[str, Any]:
     """Delete our failed image. A refused delete is noted, never raised: the import error must
     stay visible (a transient error is raised for the state's Retry; its Catch keeps the error)."""
     request = state.need_request()
@@ -80,9 +84,14 @@ def cleanup_image(state: WorkflowState, ws: WorkSpacesApi,
         except errors.TransientAwsError:
             raise  # throttled or a 5xx: the state's Retry tries the delete again
         except errors.AccessDenied as exc:
-            note = (f"cleanup of image {image_id} was denied, so the image was kept: delete it "
-                    f"in the WorkSpaces console. {exc.message}")
+            note = (
+                f"cleanup of image {image_id} was denied, so the image was kept: delete it "
+                f"in the WorkSpaces console. {exc.message}"
+            )
         except errors.ByolImportError as exc:
             note = f"cleanup of image {image_id} failed: {exc.message}"
-    return {"Error": errors.ImageImportFailed.__name__, "Cause": f"{reason} [{note}]",
-            "cleanup": note}
+    return {
+        "Error": errors.ImageImportFailed.__name__,
+        "Cause": f"{reason} [{note}]",
+        "cleanup": note,
+    }

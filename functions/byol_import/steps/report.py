@@ -100,8 +100,10 @@ def _should_tag(state: WorkflowState, outcome: Outcome) -> bool:
 def _console_url(execution_arn: str) -> str:
     parts = execution_arn.split(":")
     region = parts[3] if len(parts) > 3 else ""
-    return (f"https://{region}.console.aws.amazon.com/states/home?region={region}"
-            f"#/v2/executions/details/{execution_arn}")
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{execution_arn}"
+    )
 
 
 def _duration_seconds(started: Any) -> int | None:
@@ -114,32 +116,45 @@ def _duration_seconds(started: Any) -> int | None:
     return max(0, int((clock.now() - start).total_seconds()))
 
 
-def plan_report(outcome: Outcome, exec_arn: str, *, tag: bool,
-                duration: int | None) -> ReportPlan:
+def plan_report(outcome: Outcome, exec_arn: str, *, tag: bool, duration: int | None) -> ReportPlan:
     """Pure: what to free, tag, count and say for this outcome."""
     ami_tags = None
     if tag and outcome.image_id:
         ami_tags = {
             STATUS_TAG_KEY: outcome.status_tag,
             IMAGE_ID_TAG_KEY: outcome.workspaces_image_id or "",
-            ERROR_TAG_KEY: "" if outcome.succeeded else
-            f"{outcome.error}: {outcome.cause or ''}"[:MAX_TAG_VALUE],
+            ERROR_TAG_KEY: ""
+            if outcome.succeeded
+            else f"{outcome.error}: {outcome.cause or ''}"[:MAX_TAG_VALUE],
             EXECUTION_TAG_KEY: exec_arn.rsplit(":", 1)[-1][:MAX_TAG_VALUE],
         }
     kind = "Succeeded" if outcome.succeeded else "Failed"
     metrics = [Metric(f"Imports{kind}", "Count", 1)]
     if duration is not None:
-        metrics.append(Metric("ImportDuration" if outcome.succeeded else "FailedImportDuration",
-                              "Seconds", duration))
+        metrics.append(
+            Metric(
+                "ImportDuration" if outcome.succeeded else "FailedImportDuration",
+                "Seconds",
+                duration,
+            )
+        )
     return ReportPlan(
-        outcome=outcome, execution_arn=exec_arn, lock_owner=exec_arn, ami_tags=ami_tags,
+        outcome=outcome,
+        execution_arn=exec_arn,
+        lock_owner=exec_arn,
+        ami_tags=ami_tags,
         metrics=tuple(metrics),
-        attributes={"outcome": "SUCCEEDED" if outcome.succeeded else outcome.status_tag,
-                    "ami": outcome.image_id or "", "error": outcome.error or ""})
+        attributes={
+            "outcome": "SUCCEEDED" if outcome.succeeded else outcome.status_tag,
+            "ami": outcome.image_id or "",
+            "error": outcome.error or "",
+        },
+    )
 
 
-def apply_plan(plan: ReportPlan, *, ec2: Ec2Api, notifier: NotifierApi, lock: LockApi,
-               metrics: MetricsSink) -> tuple[bool, list[str]]:
+def apply_plan(
+    plan: ReportPlan, *, ec2: Ec2Api, notifier: NotifierApi, lock: LockApi, metrics: MetricsSink
+) -> tuple[bool, list[str]]:
     """Free the lock, tag the AMI, count and notify: order matters for retries, so the only
     step that is not idempotent (the notification) comes last. Returns whether the lock was
     ours to free, and the notes the message carries."""
@@ -166,13 +181,15 @@ def apply_plan(plan: ReportPlan, *, ec2: Ec2Api, notifier: NotifierApi, lock: Lo
     return released, notes
 
 
-def report(state: WorkflowState, ec2: Ec2Api, notifier: NotifierApi, lock: LockApi,
-           metrics: MetricsSink) -> dict[str, Any]:
+def report(
+    state: WorkflowState, ec2: Ec2Api, notifier: NotifierApi, lock: LockApi, metrics: MetricsSink
+) -> dict[str, Any]:
     outcome = _outcome(state)
     context = state.need_context()
     duration = _duration_seconds(context.started_at)
-    plan = plan_report(outcome, context.execution_id, tag=_should_tag(state, outcome),
-                       duration=duration)
+    plan = plan_report(
+        outcome, context.execution_id, tag=_should_tag(state, outcome), duration=duration
+    )
     _, notes = apply_plan(plan, ec2=ec2, notifier=notifier, lock=lock, metrics=metrics)
     return {
         "Outcome": "SUCCEEDED" if outcome.succeeded else "FAILED",

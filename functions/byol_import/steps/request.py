@@ -12,14 +12,16 @@ from byol_import.state import WorkflowState
 
 
 def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, Any]:
-    return normalise_request(state.input, config.default_ingestion_process,
-                             config.trigger_tag_key).to_json()
+    return normalise_request(
+        state.input, config.default_ingestion_process, config.trigger_tag_key
+    ).to_json()
 
 
 def check_image(state: WorkflowState, ec2: Ec2Api, account_id: str) -> dict[str, Any]:
     request = state.need_request()
-    facts = image_logic.check_ami(ec2.describe_image(request.image_id), request.image_id,
-                                  account_id)
+    facts = image_logic.check_ami(
+        ec2.describe_image(request.image_id), request.image_id, account_id
+    )
     image_logic.check_combination(request, facts)
     return {
         **facts.to_json(),

@@ -16,8 +16,15 @@ from byol_import.state import ami_in
 from byol_import.steps.report import Outcome, apply_plan, plan_report
 
 
-def start_imports(event: Any, ec2: Ec2Api, starter: StarterApi, *, account_id: str, region: str,
-                  trigger_tag_key: str) -> dict[str, Any]:
+def start_imports(
+    event: Any,
+    ec2: Ec2Api,
+    starter: StarterApi,
+    *,
+    account_id: str,
+    region: str,
+    trigger_tag_key: str,
+) -> dict[str, Any]:
     reading = triggers.read_event(event, account_id, region, trigger_tag_key)
     result: dict[str, Any] = {"Started": [], "AlreadyStarted": [], "Ignored": []}
     if reading.ignored_reason:
@@ -27,19 +34,28 @@ def start_imports(event: Any, ec2: Ec2Api, starter: StarterApi, *, account_id: s
     for candidate in reading.candidates:
         value = triggers.trigger_value(tags.get(candidate.image_id), trigger_tag_key)
         if value is None:
-            result["Ignored"].append({"ImageId": candidate.image_id,
-                                      "Reason": f"not tagged {trigger_tag_key} (any more)"})
+            result["Ignored"].append(
+                {
+                    "ImageId": candidate.image_id,
+                    "Reason": f"not tagged {trigger_tag_key} (any more)",
+                }
+            )
             continue
         name = image_logic.execution_name(candidate.image_id, value)
-        payload = json.dumps({"ImageId": candidate.image_id,
-                              "Trigger": {"Source": candidate.source, "TagValue": value}})
+        payload = json.dumps(
+            {
+                "ImageId": candidate.image_id,
+                "Trigger": {"Source": candidate.source, "TagValue": value},
+            }
+        )
         key = "Started" if starter.start(name, payload) else "AlreadyStarted"
         result[key].append({"ImageId": candidate.image_id, "ExecutionName": name})
     return result
 
 
-def close_ended_execution(event: Any, lock: LockApi, ec2: Ec2Api, notifier: NotifierApi,
-                          metrics: MetricsSink) -> dict[str, Any]:
+def close_ended_execution(
+    event: Any, lock: LockApi, ec2: Ec2Api, notifier: NotifierApi, metrics: MetricsSink
+) -> dict[str, Any]:
     """An execution ended FAILED, TIMED_OUT or ABORTED: free its lock. A timed-out or aborted one
     never reached its Report state, so report it here (a FAILED one reported itself)."""
     detail = event.get("detail") if isinstance(event, Mapping) else None
@@ -56,12 +72,19 @@ def close_ended_execution(event: Any, lock: LockApi, ec2: Ec2Api, notifier: Noti
         raw_input = None
     image_id = ami_in(raw_input)
     outcome = Outcome(
-        succeeded=False, image_id=image_id, workspaces_image_id=None,
+        succeeded=False,
+        image_id=image_id,
+        workspaces_image_id=None,
         error=f"Execution{status.title().replace('_', '')}",
-        cause=str(detail.get("cause") or f"The import execution was {status.lower()} before "
-                  "it finished. Check the WorkSpaces console for an image still importing, "
-                  "then start the import again"),
-        status=status, input=raw_input)
+        cause=str(
+            detail.get("cause")
+            or f"The import execution was {status.lower()} before "
+            "it finished. Check the WorkSpaces console for an image still importing, "
+            "then start the import again"
+        ),
+        status=status,
+        input=raw_input,
+    )
     plan = plan_report(outcome, arn, tag=image_id is not None, duration=None)
     released, _ = apply_plan(plan, ec2=ec2, notifier=notifier, lock=lock, metrics=metrics)
     return {"released": released, "executionArn": arn, "reported": status}
