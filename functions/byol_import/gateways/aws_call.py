@@ -1,7 +1,7 @@
 """How every AWS call of the gateways fails: `aws_call` turns what escapes into our typed errors.
 
 The gateways (one module per service, beside this one) are the only code that calls boto3.
-Every documented error code of every call made here is mapped in one table, `ERROR_TABLE`:
+Every documented error code of every call made here is mapped in one table, `ERROR_TABLE` (error_table.py):
 retried (throttling, server faults, "try later"), handled by the calling method (a missing AMI,
 a held lock...), or a terminal typed error whose message says what a person must do. A code no
 documentation lists stays `WorkSpacesError` with AWS's own code and text.
@@ -12,12 +12,24 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Final
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 
 from byol_import import errors
+from byol_import.gateways.error_table import ERROR_TABLE, RETRIED, Handling, handling
+
+__all__ = [
+    "ERROR_TABLE",
+    "PERMISSIONS",
+    "Handling",
+    "aws_call",
+    "error_code",
+    "error_message",
+    "handling",
+    "is_transient",
+    "translate",
+]
 
 _TRANSIENT_CODES: Final = frozenset(
     {
@@ -82,270 +94,7 @@ PERMISSIONS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Handling:
-    """How byol-import treats one documented error code of one call.
-
-    `error` None: the calling method handles the code itself (`advice` says how). Otherwise
-    the code becomes `error`; `advice` (with {function} and {permissions} filled in) ends the
-    message and says what a person must do. TransientAwsError is retried by the workflow."""
-
-    error: type[errors.ByolImportError] | None
-    advice: str
-
-
-_RETRIED: Final = "Retried by the workflow with backoff."
-_DENIED: Final = (
-    "The IAM role of {function} needs {permissions}. Add it to the role (the "
-    "stack grants it: redeploy if the role or a permissions boundary or SCP "
-    "changed it), then start the import again"
-)
-_CREDENTIALS: Final = (
-    "AWS did not accept the credentials of {function}, whose role needs "
-    "{permissions}. Check the role exists and Lambda can assume it (redeploy "
-    "the stack), then start the import again"
-)
-_DEFECT: Final = (
-    "AWS refused the request byol-import built. This is a defect of byol-import "
-    "or of its configuration: report it with this message"
-)
-_ACCOUNT: Final = (
-    "AWS restricts this account. Resolve it with AWS Support (account status, "
-    "verification or service subscription), then start the import again"
-)
-_REDEPLOY: Final = "redeploy the stack (or restore the resource it created), then start again"
-_KMS_DENIED: Final = (
-    "The role of {function} may not use the KMS key that encrypts {target} "
-    "(kms:GenerateDataKey and kms:Decrypt). Allow it in the key policy, then "
-    "start the import again"
-)
-_KMS_KEY: Final = (
-    "The KMS key that encrypts {target} is disabled, pending deletion or gone. "
-    "Enable it or change the encryption, then start the import again"
-)
-
-# (service or service:Operation, code) -> handling. A service-wide row ("ec2", code) applies to
-# every call of that service; an operation row overrides it. `tests/unit/test_gateways.py`
-# checks every documented code of every call has a row, and injects each one end to end.
-_EC2_REJECTED: Final = (
-    "InvalidAction",
-    "InvalidCharacter",
-    "InvalidParameter",
-    "InvalidParameterCombination",
-    "InvalidParameterDependency",
-    "InvalidParameterValue",
-    "InvalidQueryParameter",
-    "MalformedQueryString",
-    "MissingAction",
-    "MissingParameter",
-    "UnknownParameter",
-    "UnsupportedOperation",
-    "UnsupportedProtocol",
-    "ValidationError",
-    "IncompleteSignature",
-)
-ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
-    # -- WorkSpaces ----------------------------------------------------------------------------
-    ("workspaces", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
-    # Any account may call ListAvailableManagementCidrRanges' siblings; this one alone answers
-    # AccessDenied to an account AWS has not approved for BYOL (docs/byol-api-facts.md).
-    ("workspaces:ListAvailableManagementCidrRanges", "AccessDeniedException"): Handling(
-        errors.ByolNotEligible,
-        "Either AWS has not approved this account for WorkSpaces BYOL, or the IAM role of "
-        "{function} lacks workspaces:ListAvailableManagementCidrRanges. Check the role's "
-        "policy first; if it allows the action, ask AWS (your account team or a support case) "
-        "to approve the account for BYOL. Then start the import again",
-    ),
-    ("workspaces:ListAvailableManagementCidrRanges", "InvalidParameterValuesException"): Handling(
-        errors.ConfigurationError,
-        "WorkSpaces refused the management CIDR constraint: fix cidrConstraints in cdk.json "
-        "(IPv4 ranges inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or "
-        "198.18.0.0/15), redeploy, then start the import again",
-    ),
-    ("workspaces:ModifyAccount", "InvalidResourceStateException"): Handling(
-        None,
-        "BYOL is already set or a modification is running (a person or another tool "
-        "started it): EnableByol reads the account again and adopts that modification",
-    ),
-    ("workspaces:ModifyAccount", "ResourceUnavailableException"): Handling(
-        errors.TransientAwsError, _RETRIED
-    ),
-    ("workspaces:ModifyAccount", "InvalidParameterValuesException"): Handling(
-        errors.ByolEnablementFailed,
-        "WorkSpaces refused the management CIDR (availability changes often). Start the "
-        "import again to pick another /16; if it repeats, add the range to cidrExclusions",
-    ),
-    ("workspaces:ModifyAccount", "ResourceNotFoundException"): Handling(
-        errors.ByolEnablementFailed,
-        "WorkSpaces found nothing to modify for this account in this Region. Check that "
-        "WorkSpaces BYOL is offered in this Region and approved for this account, then start "
-        "the import again",
-    ),
-    ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): Handling(
-        errors.ImageNameTaken,
-        "ImportImage adopts the image when byol-import made it; otherwise give ImageName in "
-        "the request, or delete that image",
-    ),
-    ("workspaces:ImportWorkspaceImage", "ResourceLimitExceededException"): Handling(
-        errors.ImageQuotaExceeded,
-        "Delete unused WorkSpaces images or ask for a higher image quota (Service Quotas), "
-        "then import again",
-    ),
-    ("workspaces:ImportWorkspaceImage", "ResourceNotFoundException"): Handling(
-        errors.ImageImportRejected,
-        "WorkSpaces cannot find the AMI: check it still exists in this Region and account, "
-        "then start the import again",
-    ),
-    ("workspaces:ImportWorkspaceImage", "OperationNotSupportedException"): Handling(
-        errors.ImageImportRejected,
-        "WorkSpaces does not support this import (the message says why: BYOL not enabled, or "
-        "the IngestionProcess or Applications for this Windows). Change the request, then "
-        "start the import again",
-    ),
-    ("workspaces:ImportWorkspaceImage", "InvalidParameterValuesException"): Handling(
-        errors.ImageImportRejected,
-        "Fix the value the message names (ImageName, ImageDescription, IngestionProcess, "
-        "Applications or Tags of the request), then start the import again",
-    ),
-    ("workspaces:DescribeTags", "ResourceNotFoundException"): Handling(
-        None, "the image does not exist (any more): nothing to adopt or delete"
-    ),
-    ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): Handling(
-        errors.ImageDeleteRefused,
-        "The image is used by a bundle or shared with another account: delete the bundle or "
-        "stop sharing, then delete the image in the WorkSpaces console",
-    ),
-    ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"): Handling(
-        errors.ImageDeleteRefused,
-        "The image cannot be deleted in its current state: delete it in the WorkSpaces "
-        "console once its state settles",
-    ),
-    # -- EC2 (codes from the EC2 API error-codes page) -----------------------------------------
-    ("ec2", "UnauthorizedOperation"): Handling(errors.AccessDenied, _DENIED),
-    ("ec2", "AuthFailure"): Handling(errors.AccessDenied, _DENIED),
-    ("ec2", "InvalidClientTokenId"): Handling(errors.AccessDenied, _CREDENTIALS),
-    ("ec2", "MissingAuthenticationToken"): Handling(errors.AccessDenied, _CREDENTIALS),
-    ("ec2", "Blocked"): Handling(errors.AccountRestricted, _ACCOUNT),
-    ("ec2", "OptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
-    ("ec2", "PendingVerification"): Handling(errors.AccountRestricted, _ACCOUNT),
-    ("ec2", "RequestLimitExceeded"): Handling(errors.TransientAwsError, _RETRIED),
-    ("ec2", "RequestExpired"): Handling(
-        errors.TransientAwsError, "A retry signs the request anew. " + _RETRIED
-    ),
-    ("ec2", "InvalidPaginationToken"): Handling(
-        errors.TransientAwsError, "A retry reads from the first page. " + _RETRIED
-    ),
-    ("ec2", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
-    ("ec2", "Unavailable"): Handling(errors.TransientAwsError, _RETRIED),
-    **{("ec2", code): Handling(errors.AwsRequestRejected, _DEFECT) for code in _EC2_REJECTED},
-    **{
-        ("ec2:DescribeImages", code): Handling(
-            None,
-            "the AMI does not exist (any more) or cannot be used: CheckImage fails with "
-            "ImageNotFound, the starter ignores it",
-        )
-        for code in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
-    },
-    **{
-        ("ec2:CreateTags", code): Handling(
-            errors.ImageNotFound,
-            "The AMI is gone, so it cannot carry the status tags: check "
-            "the AMI id (the notification still says how the import ended)",
-        )
-        for code in (
-            "InvalidAMIID.NotFound",
-            "InvalidAMIID.Malformed",
-            "InvalidAMIID.Unavailable",
-            "InvalidID",
-        )
-    },
-    ("ec2:CreateTags", "TagLimitExceeded"): Handling(
-        errors.TagLimitExceeded,
-        "The AMI carries as many tags as EC2 allows: remove unused tags so byol-import can "
-        "write its status tags",
-    ),
-    # -- DynamoDB (the lock table) -------------------------------------------------------------
-    ("dynamodb", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
-    **{
-        ("dynamodb", code): Handling(errors.TransientAwsError, _RETRIED)
-        for code in (
-            "ProvisionedThroughputExceededException",
-            "RequestLimitExceeded",
-            "ThrottlingException",
-            "InternalServerError",
-            "TransactionConflictException",
-            "ReplicatedWriteConflictException",
-        )
-    },
-    ("dynamodb", "ResourceNotFoundException"): Handling(
-        errors.ConfigurationError, "The lock table does not exist: " + _REDEPLOY
-    ),
-    ("dynamodb", "ItemCollectionSizeLimitExceededException"): Handling(
-        errors.ConfigurationError,
-        "The lock table has a local secondary index, so it is not the table the stack "
-        "deploys: " + _REDEPLOY,
-    ),
-    ("dynamodb", "ConditionalCheckFailedException"): Handling(
-        None, "the lock is held by another execution (acquire) or is not ours (release)"
-    ),
-    # -- SNS (the notification topic) ----------------------------------------------------------
-    ("sns", "AuthorizationError"): Handling(errors.AccessDenied, _DENIED),
-    ("sns", "InternalError"): Handling(errors.TransientAwsError, _RETRIED),
-    ("sns", "KMSThrottling"): Handling(errors.TransientAwsError, _RETRIED),
-    ("sns", "NotFound"): Handling(
-        errors.ConfigurationError, "The notification topic does not exist: " + _REDEPLOY
-    ),
-    **{
-        ("sns", code): Handling(
-            errors.ConfigurationError,
-            "The notification target is a disabled endpoint, not the stack's topic: " + _REDEPLOY,
-        )
-        for code in ("EndpointDisabled", "PlatformApplicationDisabled")
-    },
-    ("sns", "KMSAccessDenied"): Handling(errors.AccessDenied, _KMS_DENIED),
-    **{
-        ("sns", code): Handling(errors.ConfigurationError, _KMS_KEY)
-        for code in ("KMSDisabled", "KMSInvalidState", "KMSNotFound")
-    },
-    ("sns", "KMSOptInRequired"): Handling(errors.AccountRestricted, _ACCOUNT),
-    **{
-        ("sns", code): Handling(errors.AwsRequestRejected, _DEFECT)
-        for code in (
-            "InvalidParameter",
-            "ParameterValueInvalid",
-            "ValidationException",
-            "InvalidSecurity",
-        )
-    },
-    # -- Step Functions (the starter) ----------------------------------------------------------
-    ("stepfunctions", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
-    ("stepfunctions", "ExecutionLimitExceeded"): Handling(
-        errors.TransientAwsError, "Running executions must end first. " + _RETRIED
-    ),
-    ("stepfunctions", "KmsThrottlingException"): Handling(errors.TransientAwsError, _RETRIED),
-    ("stepfunctions", "ExecutionAlreadyExists"): Handling(
-        None, "the execution of that name exists: the event was a repeat, nothing starts"
-    ),
-    **{
-        ("stepfunctions", code): Handling(
-            errors.ConfigurationError, "The state machine is not the one deployed: " + _REDEPLOY
-        )
-        for code in ("InvalidArn", "StateMachineDoesNotExist", "StateMachineDeleting")
-    },
-    **{
-        ("stepfunctions", code): Handling(errors.AwsRequestRejected, _DEFECT)
-        for code in ("InvalidExecutionInput", "InvalidName", "ValidationException")
-    },
-    ("stepfunctions", "KmsAccessDeniedException"): Handling(errors.AccessDenied, _KMS_DENIED),
-    ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
-}
 _KMS_TARGETS: Final = {"sns": "the notification topic", "stepfunctions": "the state machine"}
-
-
-def handling(operation: str, code: str) -> Handling | None:
-    """The row for `code` of `operation` ("service:Operation"), if one exists."""
-    service = operation.split(":", 1)[0]
-    return ERROR_TABLE.get((operation, code)) or ERROR_TABLE.get((service, code))
 
 
 def _function() -> str:
@@ -362,7 +111,7 @@ def translate(operation: str, exc: ClientError, about: str = "") -> errors.ByolI
     row = handling(operation, code)
     if row is None or row.error is None:
         if is_transient(exc):
-            return errors.TransientAwsError(f"{name}: {code}: {aws_said}. {_RETRIED}")
+            return errors.TransientAwsError(f"{name}: {code}: {aws_said}. {RETRIED}")
         return errors.WorkSpacesError(f"{name}: {code}: {aws_said}")
     advice = row.advice.format(
         function=_function(),
@@ -383,6 +132,6 @@ def aws_call(operation: str, about: str = "") -> Iterator[None]:
     except ClientError as exc:
         raise translate(operation, exc, about) from exc
     except (ConnectionError, ReadTimeoutError) as exc:
-        raise errors.TransientAwsError(f"{operation}: {exc}. {_RETRIED}") from exc
+        raise errors.TransientAwsError(f"{operation}: {exc}. {RETRIED}") from exc
     except BotoCoreError as exc:
         raise errors.WorkSpacesError(f"{operation}: {exc}") from exc
