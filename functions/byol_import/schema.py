@@ -4,10 +4,11 @@ read per type and checked against the rule. Generic: the settings themselves are
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, get_type_hints
 
@@ -117,3 +118,39 @@ def _fail(name: str, setting: Setting, kind: Any, raw: Any) -> ConfigError:
 def check(name: str, setting: Setting, kind: Any, value: Any) -> None:
     if not _has_type(kind, value) or (setting.check is not None and not setting.check(value)):
         raise _fail(name, setting, kind, value)
+
+
+def read_values(
+    cls: type,
+    values: Mapping[str, Any],
+    context_name: Callable[[str], str],
+    name: Callable[[Setting], str] | None = None,
+) -> dict[str, Any]:
+    """{attribute: value} of `cls` from {context key: value}, strings read per type, each checked.
+
+    Unknown keys are refused (a misspelt key would otherwise be ignored in silence).
+    """
+    settings = schema(cls)
+    known = {setting.key for _, setting, _ in settings}
+    for key in values:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(
+                f"{context_name(key)} is not a setting{hint} (known: {', '.join(sorted(known))})"
+            )
+    kwargs: dict[str, Any] = {}
+    for attr, setting, kind in settings:
+        if setting.key in values:
+            label = name(setting) if name else context_name(setting.key)
+            value = coerce(kind, values[setting.key])
+            check(label, setting, kind, value)
+            kwargs[attr] = value
+    return kwargs
+
+
+def env_value(kind: Any, value: Any) -> str:
+    """A setting's value as the environment variable the functions read it from."""
+    if kind is bool:
+        return str(value).lower()
+    return str(value) if kind in (str, int) else ",".join(value)

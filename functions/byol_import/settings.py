@@ -1,4 +1,4 @@
-"""Names, tag keys and the configuration schema: the one place they are defined.
+"""The configuration schema: the one place it is defined (names and tag keys: `names.py`).
 
 The deployment's settings (the trigger tag key, CIDR ranges, poll timings...) are declared once,
 below, with their cdk.json context key, type, default and rule. CDK reads them from context
@@ -8,63 +8,32 @@ named here; each function checks them again, against the same rules, when it rea
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from byol_import.schema import (
-    ConfigError,
-    Setting,
+from byol_import.logic.choices import INGESTION_PROCESSES
+
+# The names and tag keys (re-exported: settings is where names are read).
+from byol_import.names import *  # noqa: F403
+from byol_import.names import (
+    CONTEXT_KEY,
+    ENV_CIDR_CONSTRAINTS,
+    ENV_CIDR_EXCLUSIONS,
+    ENV_CLEANUP_FAILED_IMAGES,
+    ENV_DEFAULT_INGESTION_PROCESS,
+    ENV_TRIGGER_TAG_KEY,
+    TAG_NAMESPACE,
 )
+from byol_import.schema import ConfigError, Setting
 from byol_import.schema import between as _between
 from byol_import.schema import check as _check
-from byol_import.schema import coerce as _coerce
+from byol_import.schema import env_value as _env_value
 from byol_import.schema import ipv4_cidrs as _ipv4_cidrs
+from byol_import.schema import read_values as _read_values
 from byol_import.schema import schema as _schema
 from byol_import.schema import setting as _setting
-
-PROJECT: Final = "byol-import"
-
-# Tags we write. They share one namespace so that a person (and our EventBridge rule) can tell
-# them apart from the trigger tag.
-TAG_NAMESPACE: Final = "byol-import:"
-MANAGED_BY_TAG_KEY: Final = f"{TAG_NAMESPACE}managed-by"
-MANAGED_BY_TAG_VALUE: Final = PROJECT
-SOURCE_AMI_TAG_KEY: Final = f"{TAG_NAMESPACE}source-ami"
-STATUS_TAG_KEY: Final = f"{TAG_NAMESPACE}status"
-IMAGE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}workspaces-image-id"
-ERROR_TAG_KEY: Final = f"{TAG_NAMESPACE}error"
-EXECUTION_TAG_KEY: Final = f"{TAG_NAMESPACE}execution"
-
-METRICS_NAMESPACE: Final = "ByolImport"
-SERVICE_NAME: Final = PROJECT
-
-# The key in cdk.json "context" that holds this project's configuration.
-CONTEXT_KEY: Final = "byolImport"
-
-# Environment variable names, shared by the CDK stack (writer) and the handlers (reader).
-ENV_TRIGGER_TAG_KEY: Final = "BYOL_TRIGGER_TAG_KEY"
-ENV_DEFAULT_INGESTION_PROCESS: Final = "BYOL_DEFAULT_INGESTION_PROCESS"
-ENV_CIDR_CONSTRAINTS: Final = "BYOL_CIDR_CONSTRAINTS"
-ENV_CIDR_EXCLUSIONS: Final = "BYOL_CIDR_EXCLUSIONS"
-ENV_CLEANUP_FAILED_IMAGES: Final = "BYOL_CLEANUP_FAILED_IMAGES"
-ENV_TOPIC_ARN: Final = "BYOL_TOPIC_ARN"
-ENV_LOCK_TABLE: Final = "BYOL_LOCK_TABLE"
-ENV_LOCK_LEASE_SECONDS: Final = "BYOL_LOCK_LEASE_SECONDS"
-ENV_STATE_MACHINE_ARN: Final = "BYOL_STATE_MACHINE_ARN"
-
-# The single account-wide lock name: enabling BYOL is one change per account and Region.
-ACCOUNT_LOCK_ID: Final = "account-byol-enablement"
-
-
-def _ingestion_processes() -> tuple[str, ...]:
-    # Imported here: logic.request itself imports this module.
-    from byol_import.logic.request import INGESTION_PROCESSES
-
-    return tuple(INGESTION_PROCESSES)
 
 
 def _trigger_tag_key(value: str) -> bool:
@@ -100,9 +69,9 @@ class FunctionSettings:
     default_ingestion_process: str = _setting(
         "defaultIngestionProcess",
         "BYOL_REGULAR_WSP",
-        lambda: f"one of {', '.join(_ingestion_processes())}",
+        lambda: f"one of {', '.join(INGESTION_PROCESSES)}",
         env=ENV_DEFAULT_INGESTION_PROCESS,
-        check=lambda v: v in _ingestion_processes(),
+        check=lambda v: v in INGESTION_PROCESSES,
     )
     cidr_constraints: tuple[str, ...] = _setting(
         "cidrConstraints",
@@ -143,40 +112,15 @@ class FunctionSettings:
 
         Unknown keys are refused (a misspelt key would otherwise be ignored in silence).
         """
-        schema = _schema(cls)
-        known = {setting.key for _, setting, _ in schema}
-        for key in values:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]}?" if close else ""
-                raise ConfigError(
-                    f"{context_name(key)} is not a setting{hint} "
-                    f"(known: {', '.join(sorted(known))})"
-                )
-        kwargs: dict[str, Any] = dict(extra)
-        for attr, setting, kind in schema:
-            if setting.key in values:
-                label = name(setting) if name else context_name(setting.key)
-                value = _coerce(kind, values[setting.key])
-                _check(label, setting, kind, value)
-                kwargs[attr] = value
-        return cls(**kwargs)
+        return cls(**{**extra, **_read_values(cls, values, context_name, name)})
 
     def environment(self) -> dict[str, str]:
         """The settings the functions read, as the environment variables they read them from."""
-        env: dict[str, str] = {}
-        for attr, setting, kind in FunctionSettings.settings():
-            if setting.env is None:
-                continue
-            value = getattr(self, attr)
-            env[setting.env] = (
-                str(value).lower()
-                if kind is bool
-                else ",".join(value)
-                if kind not in (str, int)
-                else str(value)
-            )
-        return env
+        return {
+            setting.env: _env_value(kind, getattr(self, attr))
+            for attr, setting, kind in FunctionSettings.settings()
+            if setting.env is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -230,56 +174,6 @@ class DeploymentSettings(FunctionSettings):
             )
 
 
-@dataclass(frozen=True)
-class RuntimeConfig(FunctionSettings):
-    """What the handlers need at run time: the functions' settings and the stack's resources."""
-
-    topic_arn: str = ""
-    lock_table: str = ""
-    lock_lease_seconds: int = 0
-    state_machine_arn: str = ""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not isinstance(self.lock_lease_seconds, int) or self.lock_lease_seconds < 0:
-            raise ConfigError(
-                f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; "
-                f"got {self.lock_lease_seconds!r}"
-            )
-
-
-def _env_name(setting: Setting) -> str:
-    return f"{setting.env} ({context_name(setting.key)})"
-
-
-def runtime_config(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
-    """Read and check the configuration CDK (or the local runner) put in the environment.
-
-    Each setting is held to the rule the deployment was checked against: a bad value fails the
-    invocation with the variable's name and the rule. A setting that is absent takes its schema
-    default; a resource name that is absent stays empty and the step that needs it says so.
-    """
-    env = os.environ if environ is None else environ
-    values = {
-        setting.key: env[setting.env]
-        for _, setting, _ in FunctionSettings.settings()
-        if setting.env is not None and setting.env in env
-    }
-    lease = env.get(ENV_LOCK_LEASE_SECONDS, "0").strip() or "0"
-    if not re.fullmatch(r"[0-9]+", lease):
-        raise ConfigError(
-            f"{ENV_LOCK_LEASE_SECONDS} must be a whole number of seconds; got {lease!r}"
-        )
-    return RuntimeConfig.from_values(
-        values,
-        name=_env_name,
-        topic_arn=env.get(ENV_TOPIC_ARN, ""),
-        lock_table=env.get(ENV_LOCK_TABLE, ""),
-        lock_lease_seconds=int(lease),
-        state_machine_arn=env.get(ENV_STATE_MACHINE_ARN, ""),
-    )
-
-
 # The functions: one table, in its own module (re-exported: settings is where names are read).
 from byol_import.function_specs import (  # noqa: E402
     ALL_FUNCTIONS,
@@ -290,6 +184,20 @@ from byol_import.function_specs import (  # noqa: E402
     FunctionSpec,
 )
 
+# What the handlers read at run time: in its own module, which imports this one (resolved on
+# first use, below, so that either module may be imported first).
+if TYPE_CHECKING:
+    from byol_import.runtime_config import RuntimeConfig, runtime_config
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("RuntimeConfig", "runtime_config"):
+        from byol_import import runtime_config as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ALL_FUNCTIONS",
     "LOCK_JANITOR_FUNCTION",
@@ -297,4 +205,6 @@ __all__ = [
     "TASK_TIMEOUT_MARGIN_SECONDS",
     "WORKFLOW_FUNCTIONS",
     "FunctionSpec",
+    "RuntimeConfig",
+    "runtime_config",
 ]

@@ -14,10 +14,9 @@ from byol_import.logic.request import (
     AMI_ID_PATTERN,
     INGESTION_PROCESSES,
     OS_VERSIONS,
-    TagSettings,
     normalise_request,
-    parse_tag_value,
 )
+from byol_import.logic.tag_value import TagSettings, parse_tag_value
 from byol_import.triggers import TRIGGERS, Candidate, read_event, tags_ami, trigger_value
 from tests.conftest import load_event
 

@@ -1,10 +1,11 @@
 """How every AWS call of the gateways fails: `aws_call` turns what escapes into our typed errors.
 
 The gateways (one module per service, beside this one) are the only code that calls boto3.
-Every documented error code of every call made here is mapped in one table, `ERROR_TABLE` (error_table.py):
-retried (throttling, server faults, "try later"), handled by the calling method (a missing AMI,
-a held lock...), or a terminal typed error whose message says what a person must do. A code no
-documentation lists stays `WorkSpacesError` with AWS's own code and text.
+Every documented error code of every call made here is mapped in one table, `ERROR_TABLE`
+(`error_table.py`): retried (throttling, server faults, "try later"), handled by the calling
+method (a missing AMI, a held lock...), or a terminal typed error whose message says what a
+person must do. A code no documentation lists stays `WorkSpacesError` with AWS's own code and
+text.
 """
 
 from __future__ import annotations
