@@ -1,0 +1,116 @@
+"""IAM: what each function may do, and nothing more (statements on the functions' roles)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Aws
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+
+from byol_import import settings
+from stacks.constructs.functions import ProjectFunction
+from stacks.constructs.workflow import ImportWorkflow
+
+
+def _allow(
+    functions: Mapping[str, ProjectFunction],
+    key: str,
+    actions: list[str],
+    resources: list[str],
+    conditions: dict[str, Any] | None = None,
+) -> None:
+    functions[key].function.add_to_role_policy(
+        iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
+    )
+
+
+def grant_permissions(
+    functions: Mapping[str, ProjectFunction],
+    lock_table: dynamodb.Table,
+    topic: sns.Topic,
+    workflow: ImportWorkflow,
+) -> None:
+    """What each function may do, and nothing more."""
+    image_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}::image/*"
+    wsi_arn = f"arn:{Aws.PARTITION}:workspaces:{Aws.REGION}:{Aws.ACCOUNT_ID}:workspaceimage/*"
+    managed = {f"aws:ResourceTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE}
+    read_account = ["workspaces:DescribeAccount", "workspaces:DescribeAccountModifications"]
+
+    _allow(functions, "CheckImage", ["ec2:DescribeImages"], ["*"])
+    _allow(functions, "CheckAccount", ["workspaces:DescribeAccount"], ["*"])
+    _allow(
+        functions,
+        "EnableByol",
+        [
+            *read_account,
+            "workspaces:ListAvailableManagementCidrRanges",
+            "workspaces:ModifyAccount",
+        ],
+        ["*"],
+    )
+    _allow(functions, "EnableByol", ["ec2:DescribeVpcs"], ["*"])
+    _allow(functions, "PollModification", read_account, ["*"])
+    _allow(
+        functions,
+        "ImportImage",
+        ["workspaces:ImportWorkspaceImage"],
+        ["*"],
+        {
+            "StringEquals": {
+                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+            }
+        },
+    )
+    # SAR: CreateTags and DescribeTags list no resource types, so only "*" matches; tagging
+    # at import stays limited to requests that carry our managed-by tag.
+    _allow(
+        functions,
+        "ImportImage",
+        ["workspaces:CreateTags"],
+        ["*"],
+        {
+            "StringEquals": {
+                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+            }
+        },
+    )
+    _allow(functions, "ImportImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
+    _allow(functions, "ImportImage", ["workspaces:DescribeTags"], ["*"])
+    _allow(functions, "ImportImage", ["ec2:DescribeImages"], ["*"])
+    # WorkSpaces shares the AMI with its own account during the import.
+    _allow(functions, "ImportImage", ["ec2:ModifyImageAttribute"], [image_arn])
+    _allow(functions, "PollImage", ["workspaces:DescribeWorkspaceImages"], ["*"])
+    _allow(functions, "CleanupImage", ["workspaces:DescribeTags"], ["*"])
+    _allow(
+        functions,
+        "CleanupImage",
+        ["workspaces:DeleteWorkspaceImage"],
+        [wsi_arn],
+        {"StringEquals": managed},
+    )
+    _allow(
+        functions,
+        "Report",
+        ["ec2:CreateTags"],
+        [image_arn],
+        {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+    )
+    _allow(functions, "Starter", ["ec2:DescribeImages"], ["*"])
+    _allow(
+        functions,
+        "LockJanitor",
+        ["ec2:CreateTags"],
+        [image_arn],
+        {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+    )
+
+    lock_table.grant(functions["AcquireLock"].function, "dynamodb:PutItem", "dynamodb:GetItem")
+    lock_table.grant(functions["CheckLock"].function, "dynamodb:GetItem")
+    for key in ("ReleaseLock", "Report", "LockJanitor"):
+        lock_table.grant(functions[key].function, "dynamodb:DeleteItem")
+    for key in ("Report", "LockJanitor"):
+        topic.grant_publish(functions[key].function)
+    workflow.grant_start(functions["Starter"].function)
