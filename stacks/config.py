@@ -45,18 +45,14 @@ class ProjectConfig(settings.DeploymentSettings):
 
     @property
     def modification_max_polls(self) -> int:
-        return max(
-            1,
-            math.ceil(
-                self.modification_deadline_hours * 60 / self.modification_poll_interval_minutes
-            ),
-        )
+        seconds = self.modification_deadline_hours * 3600
+        return max(1, math.ceil(seconds / self.modification_poll_interval_seconds))
 
     @property
     def image_max_polls(self) -> int:
         """The first poll after the first delay, then one every interval up to the deadline."""
-        remaining = self.image_deadline_hours * 60 - self.image_first_poll_delay_minutes
-        return 1 + max(1, math.ceil(remaining / self.image_poll_interval_minutes))
+        remaining = self.image_deadline_hours * 3600 - self.image_first_poll_delay_minutes * 60
+        return 1 + max(1, math.ceil(remaining / self.image_poll_interval_seconds))
 
     @property
     def lock_lease_seconds(self) -> int:
@@ -68,10 +64,10 @@ class ProjectConfig(settings.DeploymentSettings):
         return {
             "LockRetryIntervalSeconds": str(self.lock_retry_interval_seconds),
             "LockMaxWaits": str(self.lock_max_waits),
-            "ModificationPollIntervalSeconds": str(self.modification_poll_interval_minutes * 60),
+            "ModificationPollIntervalSeconds": str(self.modification_poll_interval_seconds),
             "ModificationMaxPolls": str(self.modification_max_polls),
             "ImageFirstPollDelaySeconds": str(self.image_first_poll_delay_minutes * 60),
-            "ImagePollIntervalSeconds": str(self.image_poll_interval_minutes * 60),
+            "ImagePollIntervalSeconds": str(self.image_poll_interval_seconds),
             "ImageMaxPolls": str(self.image_max_polls),
         }
 
@@ -79,9 +75,9 @@ class ProjectConfig(settings.DeploymentSettings):
         """Longest a run can take by its loop bounds, before retries."""
         return (
             self.lock_max_waits * self.lock_retry_interval_seconds
-            + self.modification_max_polls * self.modification_poll_interval_minutes * 60
+            + self.modification_max_polls * self.modification_poll_interval_seconds
             + self.image_first_poll_delay_minutes * 60
-            + (self.image_max_polls - 1) * self.image_poll_interval_minutes * 60
+            + (self.image_max_polls - 1) * self.image_poll_interval_seconds
         )
 
     def lambda_environment(self) -> dict[str, str]:

@@ -139,8 +139,9 @@ class DeploymentSettings(FunctionSettings):
     lock_max_wait_minutes: int = _setting(
         "lockMaxWaitMinutes", 120, "from 1 to 1440", check=_between(1, 24 * 60)
     )
-    modification_poll_interval_minutes: int = _setting(
-        "modificationPollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240)
+    # Just under 2 minutes: an end that falls 1 s after a poll is still seen within 120 s.
+    modification_poll_interval_seconds: int = _setting(
+        "modificationPollIntervalSeconds", 110, "from 30 to 3600", check=_between(30, 3600)
     )
     modification_deadline_hours: int = _setting(
         "modificationDeadlineHours", 24, "from 1 to 72", check=_between(1, 72)
@@ -148,8 +149,8 @@ class DeploymentSettings(FunctionSettings):
     image_first_poll_delay_minutes: int = _setting(
         "imageFirstPollDelayMinutes", 90, "from 0 to 1440", check=_between(0, 24 * 60)
     )
-    image_poll_interval_minutes: int = _setting(
-        "imagePollIntervalMinutes", 2, "from 1 to 240", check=_between(1, 240)
+    image_poll_interval_seconds: int = _setting(
+        "imagePollIntervalSeconds", 110, "from 30 to 3600", check=_between(30, 3600)
     )
     image_deadline_hours: int = _setting(
         "imageDeadlineHours", 12, "from 2 to 48", check=_between(2, 48)

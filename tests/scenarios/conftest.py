@@ -65,7 +65,7 @@ def polls_until(seconds: float, first: float, interval: float) -> int:
 def modification_polls(aws: LocalAws, with_lag: bool = True) -> int:
     """Polls of the modification loop until the account reads ENABLED (or, without the lag,
     until the modification itself ended)."""
-    interval = aws.config.modification_poll_interval_minutes * 60
+    interval = aws.config.modification_poll_interval_seconds
     return polls_until(drawn_modification_seconds(aws, with_lag), interval, interval)
 
 
@@ -85,7 +85,7 @@ def image_polls(aws: LocalAws) -> int:
     return polls_until(
         drawn_import_seconds(aws),
         aws.config.image_first_poll_delay_minutes * 60,
-        aws.config.image_poll_interval_minutes * 60,
+        aws.config.image_poll_interval_seconds,
     )
 
 

@@ -74,7 +74,7 @@ def test_twenty_waiting_imports_cost_little_more_than_one() -> None:
         assert_no_leftovers(fleet)
 
 
-def test_one_import_polls_every_two_minutes_at_a_third_of_the_cost_of_a_60_second_poll() -> None:
+def test_one_import_polls_within_two_minutes_at_a_third_of_the_cost_of_a_60_second_poll() -> None:
     # Given a 4 h enablement and a 2 h import (no read lags)
     with LocalAws(timings=Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR)) as aws:
         # When one AMI is imported
@@ -87,3 +87,27 @@ def test_one_import_polls_every_two_minutes_at_a_third_of_the_cost_of_a_60_secon
         # ... with at most a third of the transitions and calls of a fixed 60-second poll
         assert result.transitions <= 603, result.transitions
         assert sum(ws_calls(aws).values()) <= 202, ws_calls(aws)
+
+
+@pytest.mark.parametrize("late", [1, 20, 90])
+def test_an_end_that_falls_just_after_a_poll_is_noticed_within_two_minutes(late: int) -> None:
+    # Given an enablement and an import that end `late` seconds past 4 h and 2 h (no read lags):
+    # with 120 s polls an end 1 s after a poll was seen 121 s later
+    timings = Timings(modification_seconds=4 * HOUR + late, import_seconds=2 * HOUR + late)
+    with LocalAws(timings=timings) as aws:
+        # When one AMI is imported
+        run_imports(aws, 1)
+        [result] = aws.results(history=False)
+        assert result.status == "SUCCEEDED", result.cause
+        # Then the poll that sees each end is made at most 115 s after it, so its answer (a poll
+        # task takes about a second) is back within 120 s
+        accounts = aws.world._accounts.values()
+        [modification] = [m for a in accounts for m in a.modifications]
+        [image] = [i for a in accounts for i in a.import_log]
+        for poll, done in (
+            ("DescribeAccountModifications", modification.done_at),
+            ("DescribeWorkspaceImages", image.ready_at),
+        ):
+            served = (c.at for c in aws.calls.calls if c.operation == poll and not c.throttled)
+            noticed = min(at for at in served if at >= done)
+            assert (noticed - done).total_seconds() <= 115, (poll, (noticed - done).total_seconds())
