@@ -34,7 +34,7 @@ import aws_xray_sdk.core  # noqa: F401
 
 # moto gives every mock a fresh boto3 session, whose loader would parse the service models' JSON
 # again (over a second per LocalAws); the models are read-only, so the loader is shared.
-botocore.session.create_loader = functools.cache(botocore.session.create_loader)  # type: ignore[assignment]
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 DATA = Path(__file__).parent / "data"
 
