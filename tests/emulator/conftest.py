@@ -32,19 +32,3 @@ def checked_ws(aws: LocalAws) -> Any:
     client = aws.client("workspaces")
     attach(client)
     return client
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """These tests check the emulator (local_aws/), which coverage does not measure: they run
-    untraced, set-up included, as tracing would double their cost for no line of functions/ or
-    stacks/ that other tests do not cover."""
-    controller = getattr(item.config.pluginmanager.getplugin("_cov"), "cov_controller", None)
-    if controller is None or controller.cov is None:
-        yield
-        return
-    controller.pause()
-    try:
-        yield
-    finally:
-        controller.resume()
