@@ -24,13 +24,16 @@ demo: $(STAMP)
 
 ## Every check: ruff, then mypy alongside the whole pytest suite (unit, infra, ASL, emulator,
 ## scenarios) on $(PYTEST_WORKERS) workers, with the coverage floor of functions/ and stacks/.
+## The suite runs the quick timing profile and reduced reliability scenarios (tests/conftest.py);
+## `make reliability` and `make bench` run the full ones. Slow tests go first and an idle worker
+## steals queued tests from the busy one (worksteal), so both end together.
 PYTEST_WORKERS ?= 2
 COVERAGE_FLOOR := 95
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy & mypy=$$!; \
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --cov=functions --cov=stacks \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --cov=functions --cov=stacks \
 	    --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS); \
 	tests=$$?; wait $$mypy && exit $$tests
 

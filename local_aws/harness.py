@@ -55,8 +55,9 @@ __all__ = [
 @dataclass
 class LocalAws(DeployedStack, WorldSetup, Watching):
     config: project_config.ProjectConfig = field(default_factory=project_config.default_config)
-    # realistic by default: drawn durations and read lags, seeded (fixed: pass Timings())
-    timings: Timings = field(default_factory=Timings.realistic)
+    # realistic by default (quick in the test suite): drawn durations and read lags, seeded
+    # (fixed: pass Timings())
+    timings: Timings = field(default_factory=Timings.default)
     faults: Faults = field(default_factory=Faults)
     on_state: Callable[[str, str, datetime], None] | None = None
     # The synthesized roles' policies every handler runs as (default: the stack's, cached).

@@ -1,9 +1,10 @@
 """`make reliability`: concurrency, duplicates, faults and hostile input, through the real
 state machine on the embedded AWS, with a table of what happened.
 
-Each scenario (local_aws/reliability_scenarios.py) returns a Row and the list of rules it broke
-(local_aws/reliability_checks.py); the test suite runs the same scenarios (tests/reliability)
-and fails on any broken rule.
+Each scenario (local_aws/reliability_scenarios.py, local_aws/reliability_faults.py) returns a Row
+and the list of rules it broke (local_aws/reliability_checks.py). Here they run in full, with
+`Timings.realistic()`; the test suite (tests/reliability) runs the same scenarios, some in a
+reduced form, with `Timings.quick()`, and fails on any broken rule.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 
 from local_aws.harness import ACCOUNT_ID
 from local_aws.reliability_checks import Row
+from local_aws.reliability_faults import TERMINAL_CASES, terminal_failure
 from local_aws.reliability_scenarios import (
     SCENARIOS,
     concurrency,
@@ -23,12 +25,14 @@ from local_aws.reliability_scenarios import (
 
 __all__ = [
     "SCENARIOS",
+    "TERMINAL_CASES",
     "Row",
     "concurrency",
     "hostile_input",
     "main",
     "run",
     "table",
+    "terminal_failure",
     "terminal_failures",
 ]
 

@@ -1,12 +1,15 @@
-"""Shared test set-up: no real AWS, no network, fake credentials, Powertools quiet."""
+"""Shared test set-up: no real AWS, no network, fake credentials, Powertools quiet; the quick
+timing profile; one parse of botocore's service models per process; the longest tests first."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
 
 os.environ.update(
@@ -19,6 +22,9 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_NAMESPACE": "ByolImport",
         "POWERTOOLS_SERVICE_NAME": "byol-import",
+        # LocalAws() draws Timings.quick(): realistic lags, short durations (a test that needs
+        # the documented ranges passes Timings.realistic(); `make reliability` and the demo run it)
+        "LOCAL_AWS_TIMINGS": "quick",
     }
 )
 
@@ -26,7 +32,22 @@ os.environ.update(
 # import it here, before pytest-socket blocks sockets for each test.
 import aws_xray_sdk.core  # noqa: F401
 
+# moto gives every mock a fresh boto3 session, whose loader would parse the service models' JSON
+# again (over a second per LocalAws); the models are read-only, so the loader is shared.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+
 DATA = Path(__file__).parent / "data"
+
+# Slowest first, so that the workers (pytest-xdist, --dist worksteal) end together.
+_FIRST = ("tests/reliability/", "tests/scenarios/", "tests/infra/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((i for i, p in enumerate(_FIRST) if path.startswith(p)), len(_FIRST))
+
+    items.sort(key=rank)
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from dataclasses import dataclass, field
@@ -9,6 +10,8 @@ from typing import Final
 
 HOUR: Final = 3600.0
 DEFAULT_SEED: Final = 20261101
+# "quick" makes LocalAws() default to Timings.quick(): the test suite sets it (tests/conftest.py)
+PROFILE_ENV: Final = "LOCAL_AWS_TIMINGS"
 
 
 @dataclass
@@ -19,6 +22,7 @@ class Timings:
     calls. `Timings.realistic()` draws every enablement and import duration from the documented
     range with a seeded generator, and turns the read lags on (docs/byol-api-facts.md, "Times and
     quotas" and "Eventual consistency"): what LocalAws uses unless told otherwise.
+    `Timings.quick()` keeps the lags but draws the shortest durations: the test suite's default.
     """
 
     modification_seconds: float = 4 * HOUR  # "several hours"
@@ -51,6 +55,26 @@ class Timings:
             image_visibility_lag_seconds=60.0,
             name_release_lag_seconds=HOUR,
         )
+
+    @classmethod
+    def quick(cls, seed: int = DEFAULT_SEED) -> Timings:
+        """The read lags of `realistic()`, with a 10-30 min enablement and imports only just
+        past their documented minimum (the workflow's first image poll waits that minimum
+        too): every wait and adoption path still runs, in a tenth of the polls."""
+        return cls(
+            modification_range=(10 * 60.0, 30 * 60.0),
+            import_range=(1.5 * HOUR, 1.5 * HOUR + 10 * 60),
+            import_with_office_range=(3 * HOUR, 3 * HOUR + 10 * 60),
+            seed=seed,
+            account_lag_seconds=15 * 60.0,
+            image_visibility_lag_seconds=60.0,
+            name_release_lag_seconds=HOUR,
+        )
+
+    @classmethod
+    def default(cls) -> Timings:
+        """What LocalAws() runs: `realistic()`, or `quick()` when $LOCAL_AWS_TIMINGS=quick."""
+        return cls.quick() if os.environ.get(PROFILE_ENV) == "quick" else cls.realistic()
 
     def _draw(self, fixed: float, span: tuple[float, float] | None) -> float:
         if span is None:

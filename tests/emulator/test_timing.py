@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.harness import LocalAws
-from local_aws.workspaces.config import HOUR, Timings
+from local_aws.workspaces.config import HOUR, PROFILE_ENV, Timings
 from tests.emulator.test_workspaces_byol import code, import_kwargs
 
 LAGGED = Timings(
@@ -92,15 +92,32 @@ def test_fixed_timings_stay_exact() -> None:
     assert fixed.account_lag_seconds == fixed.image_visibility_lag_seconds == 0
 
 
-def test_local_aws_runs_realistic_timings_by_default() -> None:
-    """LocalAws: lags on and durations drawn, with a fixed default seed."""
+def test_local_aws_runs_realistic_timings_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LocalAws: lags on and durations drawn, with a fixed default seed; the documented ranges
+    unless $LOCAL_AWS_TIMINGS=quick (the test suite's profile, tests/conftest.py)."""
+    monkeypatch.delenv(PROFILE_ENV)
+    assert LocalAws().timings == Timings.realistic()
     assert LocalAws().timings.account_lag_seconds > 0
     assert LocalAws().timings.modification_range is not None
+    monkeypatch.setenv(PROFILE_ENV, "quick")
+    assert LocalAws().timings == Timings.quick()
+
+
+def test_the_quick_profile_keeps_the_lags_and_the_documented_minimum_imports() -> None:
+    """Timings.quick(): the read lags of realistic(), short enablements, imports no shorter than
+    documented (90 minutes, 3 hours with Office), still drawn and seeded."""
+    quick, real = Timings.quick(), Timings.realistic()
+    lags = ("account_lag_seconds", "image_visibility_lag_seconds", "name_release_lag_seconds")
+    assert [getattr(quick, f) for f in lags] == [getattr(real, f) for f in lags]
+    mods = [quick.draw_modification() for _ in range(50)]
+    assert all(10 * 60 <= m <= 30 * 60 for m in mods) and len(set(mods)) > 10
+    assert min(quick.draw_import(with_office=False) for _ in range(50)) >= 1.5 * HOUR
+    assert min(quick.draw_import(with_office=True) for _ in range(50)) >= 3 * HOUR
 
 
 def test_drawn_durations_reach_the_service() -> None:
     """A realistic run: the modification ends at its drawn time, not a fixed 4 h."""
-    with LocalAws() as aws:
+    with LocalAws(timings=Timings.realistic()) as aws:
         ws = aws.client("workspaces")
         ws.modify_account(
             DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.0.0.0/16"

@@ -89,6 +89,8 @@ def test_handlers_raise_typed_errors(aws: LocalAws) -> None:
 
 
 def test_starter_and_janitor_handlers(aws: LocalAws, cloudtrail_event: dict[str, Any]) -> None:
+    # BYOL already enabled: the execution the Starter starts waits on its import only
+    aws.enable_byol_directly()
     ami = aws.create_windows_ami()
     aws.client("ec2").create_tags(
         Resources=[ami], Tags=[{"Key": "WorkSpacesByolImport", "Value": ""}]

@@ -51,8 +51,10 @@ def run_command(aws: LocalAws, options: dict[str, str]) -> str:
 
 def test_a_timed_out_import_is_resumed_by_adopting_our_pending_image() -> None:
     # Given a short image deadline (2 h) and an import that takes 3 h, on an account without BYOL
+    # (its enablement takes 30 min)
     config = dataclasses.replace(default_config(), image_deadline_hours=2)
-    with LocalAws(config=config, timings=Timings(import_seconds=3 * 3600)) as aws:
+    timings = Timings(modification_seconds=1800, import_seconds=3 * 3600)
+    with LocalAws(config=config, timings=timings) as aws:
         ami = aws.create_windows_ami()
         [failed] = run_tagged(aws, [ami])
         assert (failed.status, failed.error) == ("FAILED", "ImageImportTimedOut")

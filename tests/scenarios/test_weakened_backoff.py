@@ -1,4 +1,4 @@
-"""The throttling has teeth: the concurrency scenario (10 AMIs tagged at once, BYOL disabled)
+"""The throttling has teeth: the concurrency scenario (5 AMIs tagged at once, BYOL disabled)
 fails once the workflow's backoff is taken away. With the real backoff the same load succeeds:
 tests/reliability/test_reliability.py runs that very scenario (`make reliability` tags 20)."""
 
@@ -40,8 +40,8 @@ def test_without_backoff_the_concurrent_imports_fail(monkeypatch: pytest.MonkeyP
     # Given the SDK retries off and the state machine's TransientAwsError retry without backoff
     monkeypatch.setenv("BYOL_SDK_MAX_ATTEMPTS", "1")
     monkeypatch.setattr(project_config, "asl_template", _without_backoff)
-    # When 10 AMIs are tagged at once on an account with BYOL disabled
-    row = reliability.concurrency(10)
+    # When 5 AMIs are tagged at once on an account with BYOL disabled
+    row = reliability.concurrency(5)
     # Then AWS's throttling breaks imports: they end FAILED with the throttling error
     assert "TransientAwsError" in row.outcome, row.outcome
     assert any("ended FAILED TransientAwsError" in rule for rule in row.broken), row.broken

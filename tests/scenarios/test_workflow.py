@@ -245,8 +245,8 @@ def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
 
 
 def test_the_image_poll_deadline_ends_the_loop() -> None:
-    # A 3-hour deadline: the same loop as the default's, with fewer polls to run
-    config = dataclasses.replace(default_config(), image_deadline_hours=3)
+    # A 2-hour deadline (the least allowed): the same loop as the default's, with fewer polls
+    config = dataclasses.replace(default_config(), image_deadline_hours=2)
     with LocalAws(config=config, timings=Timings(import_seconds=30 * 3600)) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
@@ -264,8 +264,8 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
 
 
 def test_the_modification_deadline_ends_the_loop() -> None:
-    # A 2-hour deadline: the same loop as the default's, with fewer polls to run
-    config = dataclasses.replace(default_config(), modification_deadline_hours=2)
+    # A 1-hour deadline (the least allowed): the same loop as the default's, with fewer polls
+    config = dataclasses.replace(default_config(), modification_deadline_hours=1)
     with LocalAws(config=config, timings=Timings(modification_seconds=48 * 3600)) as aws:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
