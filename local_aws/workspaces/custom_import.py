@@ -287,6 +287,9 @@ class CustomImportOps(ImageOps):
         with self.lock:
             self._settle()
             record = self.custom_imports.get(image_id)
-            if record is None or image_id not in self.images:
+            image = self.images.get(image_id)
+            now = self.clock.now()
+            # as DescribeWorkspaceImages, blind to it for the visibility lag (unconfirmed)
+            if record is None or image is None or now < image.visible_at:
                 raise not_found(f"No image import {image_id} was found.")
-            return record.to_dict(self.clock.now())
+            return record.to_dict(now)

@@ -390,3 +390,37 @@ def test_iam_checks_the_action_and_the_stricter_dependents() -> None:
     assert [(c.action, c.resources[0][0]) for c in describe] == [
         ("workspaces:DescribeCustomWorkspaceImageImport", "*")
     ]
+
+
+def test_a_new_import_is_not_found_for_the_visibility_lag(
+    aws: LocalAws, ws: Any, ready: dict[str, Any]
+) -> None:
+    """Eventual consistency (unconfirmed): the new import is unknown to both describes for the
+    lag DescribeWorkspaceImages has; the workflow must retry ResourceNotFound at first."""
+    # Given a 60 s visibility lag and an import just accepted
+    assert world().timings is aws.timings
+    aws.timings.image_visibility_lag_seconds = 60
+    image_id = ws.import_custom_workspace_image(**ready)["ImageId"]
+    # When it is described at once
+    with pytest.raises(ClientError) as caught:
+        ws.describe_custom_workspace_image_import(ImageId=image_id)
+    # Then it is not found yet, and is once the lag has passed
+    assert code(caught) == "ResourceNotFoundException"
+    aws.clock.advance(60)
+    assert ws.describe_custom_workspace_image_import(ImageId=image_id)["State"] == "PENDING"
+
+
+@pytest.mark.parametrize(
+    "faults", [Faults(errors={"ImportCustomWorkspaceImage": {"ResourceLimitExceededException": 1}})]
+)
+def test_a_documented_error_can_be_injected_into_the_new_operation(
+    ws: Any, ready: dict[str, Any]
+) -> None:
+    """Fault injection covers the new operations from their model errors."""
+    # Given one injected ResourceLimitExceeded
+    # When the import is called twice
+    with pytest.raises(ClientError) as caught:
+        ws.import_custom_workspace_image(**ready)
+    # Then the first answers it and the second runs
+    assert code(caught) == "ResourceLimitExceededException"
+    assert ws.import_custom_workspace_image(**ready)["State"] == "PENDING"
