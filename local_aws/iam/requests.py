@@ -122,12 +122,17 @@ PLACERS: dict[tuple[str, str], Placer] = {
         )
     ],
     ("awslambda", "Invoke"): _lambda_function,
+    ("imagebuilder", "GetInfrastructureConfiguration"): lambda p: [
+        ("infrastructureConfiguration", {"ResourceId": _arn_tail(p, 1)[0]})
+    ],
+    ("imagebuilder", "GetImage"): lambda p: [("image", _image_build_version(p))],
 }
 
 # Tags a request carries: (service, operation) -> params -> {key: value}
 REQUEST_TAGS: dict[tuple[str, str], Callable[[Mapping[str, Any]], dict[str, str]]] = {
     ("ec2", "CreateTags"): lambda p: _key_value_tags(p.get("Tags")),
     ("workspaces", "ImportWorkspaceImage"): lambda p: _key_value_tags(p.get("Tags")),
+    ("workspaces", "ImportCustomWorkspaceImage"): lambda p: _key_value_tags(p.get("Tags")),
     ("workspaces", "CreateTags"): lambda p: _key_value_tags(p.get("Tags")),
 }
 
@@ -172,8 +177,49 @@ def _primary(call: Call) -> Check:
     return Check(name, resources)
 
 
+def _arn_tail(params: Mapping[str, Any], parts: int) -> list[str]:
+    """The last `parts` path segments of the ARN an Image Builder call names."""
+    return str(params["Arn"]).split("/")[-parts:]
+
+
+def _image_build_version(params: Mapping[str, Any]) -> dict[str, str]:
+    """Name, version and build of an image ARN; a version-only ARN (`x.x.x`, which WorkSpaces
+    accepts) names no build: `*` stands for it."""
+    parts = str(params["Arn"]).split(":image/", 1)[-1].split("/")
+    parts += ["*"] * (3 - len(parts))
+    return dict(zip(("ImageName", "ImageVersion", "ImageBuildVersion"), parts[:3], strict=True))
+
+
+def _custom_import_dependents(call: Call) -> list[Check]:
+    """ImportCustomWorkspaceImage: what the caller is taken to need beyond its own action. No
+    source documents any: the stricter reading requires reading what the call names (the AMI,
+    the Image Builder image, the infrastructure configuration) and tagging (facts doc)."""
+    source = call.params.get("ImageSource") or {}
+    wanted: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "imagebuilder",
+            "GetInfrastructureConfiguration",
+            {"Arn": call.params.get("InfrastructureConfigurationArn", "")},
+        )
+    ]
+    if source.get("Ec2ImageId"):
+        wanted.append(("ec2", "DescribeImages", {"ImageIds": [source["Ec2ImageId"]]}))
+    if source.get("ImageBuildVersionArn"):
+        wanted.append(("imagebuilder", "GetImage", {"Arn": source["ImageBuildVersionArn"]}))
+    if call.params.get("Tags"):
+        wanted.append(("workspaces", "CreateTags", {"ResourceId": "", "Tags": call.params["Tags"]}))
+    needed_by = "workspaces:ImportCustomWorkspaceImage"
+    checks = [
+        _primary(Call(svc, op, p, call.region, call.account, call.partition, call.tags))
+        for svc, op, p in wanted
+    ]
+    return [Check(c.action, c.resources, needed_by) for c in checks]
+
+
 def _dependents(call: Call) -> list[Check]:
     """Documented permissions a call needs beyond its own action (docs/byol-api-facts.md)."""
+    if (call.service, call.operation) == ("workspaces", "ImportCustomWorkspaceImage"):
+        return _custom_import_dependents(call)
     if (call.service, call.operation) != ("workspaces", "ImportWorkspaceImage"):
         return []
     needed_by = "workspaces:ImportWorkspaceImage"

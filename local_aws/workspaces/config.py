@@ -28,10 +28,13 @@ class Timings:
     modification_seconds: float = 4 * HOUR  # "several hours"
     import_seconds: float = 2 * HOUR  # "at least 90 minutes"
     import_with_office_seconds: float = 3.5 * HOUR  # "at least 3 hours with Office"
+    # ImportCustomWorkspaceImage (EC2 Image Builder path): no documented duration (facts doc)
+    custom_import_seconds: float = 4 * HOUR
     # (low, high): when set, each modification or import draws its own duration from it
     modification_range: tuple[float, float] | None = None
     import_range: tuple[float, float] | None = None
     import_with_office_range: tuple[float, float] | None = None
+    custom_import_range: tuple[float, float] | None = None
     seed: int = DEFAULT_SEED
     # DescribeAccount still says DISABLED this long after the modification COMPLETED
     account_lag_seconds: float = 0.0
@@ -50,6 +53,7 @@ class Timings:
             modification_range=(2 * HOUR, 8 * HOUR),
             import_range=(1.5 * HOUR, 4 * HOUR),
             import_with_office_range=(3 * HOUR, 6 * HOUR),
+            custom_import_range=(2 * HOUR, 8 * HOUR),
             seed=seed,
             account_lag_seconds=15 * 60.0,
             image_visibility_lag_seconds=60.0,
@@ -94,6 +98,9 @@ class Timings:
     def draw_modification(self) -> float:
         return self._draw(self.modification_seconds, self.modification_range)
 
+    def draw_custom_import(self) -> float:
+        return self._draw(self.custom_import_seconds, self.custom_import_range)
+
     def draw_import(self, with_office: bool) -> float:
         if with_office:
             return self._draw(self.import_with_office_seconds, self.import_with_office_range)
@@ -105,6 +112,18 @@ class ImportFault:
     error_code: str = "ImportFailed"
     error_message: str = "The image failed the BYOL validation."
     error_details: tuple[str, ...] = ("AppXPackagesInstalled", "ZeroRearmCount")
+
+
+@dataclass
+class CustomImportFault:
+    """How an ImportCustomWorkspaceImage ends in ERROR: the State it fails in and what
+    DescribeCustomWorkspaceImageImport then reports (codes are free text in the model)."""
+
+    failed_state: str = "IMAGE_COMPATIBILITY_CHECKING"
+    state_message: str = "The image failed the compatibility check."
+    error_details: tuple[tuple[str, str], ...] = (
+        ("AppXPackagesInstalled", "AppX packages are installed for a user profile."),
+    )
 
 
 class FaultBudget:
@@ -138,6 +157,9 @@ class Faults(FaultBudget):
     modification_failure: tuple[str, str] | None = None
     # AMI id (or "*") -> the ERROR the import ends in
     import_errors: dict[str, ImportFault] = field(default_factory=dict)
+    # ImportCustomWorkspaceImage source (AMI id, build version ARN, import task id) or "*" ->
+    # the ERROR the import ends in
+    custom_import_errors: dict[str, CustomImportFault] = field(default_factory=dict)
     delete_error: str | None = None
     # /16s AWS itself reports as unavailable ("availability changes often")
     unavailable_cidrs: set[str] = field(default_factory=set)

@@ -15,6 +15,7 @@ import botocore.session
 from moto.core.exceptions import JsonRESTError
 
 _MODEL: Final = botocore.session.get_session().get_service_model("workspaces")
+MODEL: Final = _MODEL  # for the modules that read further shapes (custom_import)
 
 
 def _enum(shape: str) -> frozenset[str]:

@@ -6,10 +6,11 @@ from local_aws.clock import VirtualClock
 from local_aws.workspaces.account import AccountOps
 from local_aws.workspaces.bundles import BundleOps
 from local_aws.workspaces.config import Faults, Timings
+from local_aws.workspaces.custom_import import CustomImportOps
 from local_aws.workspaces.images import ImageOps
 
 
-class ByolAccount(AccountOps, ImageOps, BundleOps):
+class ByolAccount(AccountOps, CustomImportOps, ImageOps, BundleOps):
     """One account and Region: the account rules, its images and its bundles."""
 
     def _settle(self) -> None:

@@ -13,6 +13,7 @@ from local_aws.workspaces.rules import WorkSpacesError
 if TYPE_CHECKING:
     from local_aws.workspaces.account import Modification
     from local_aws.workspaces.bundles import Bundle
+    from local_aws.workspaces.custom_import import CustomImport
     from local_aws.workspaces.images import ImportedImage
 
 
@@ -37,6 +38,11 @@ class AccountBase:
         self.released_bundle_names: dict[str, datetime] = {}
         self.imports_accepted = 0
         self.import_log: list[ImportedImage] = []  # every accepted import, deleted or not
+        # ImportCustomWorkspaceImage: the import behind each image id, and what the account holds
+        # in EC2 Image Builder / VM Import that moto does not model (source id -> AMI id)
+        self.custom_imports: dict[str, CustomImport] = {}
+        self.infrastructure_configurations: set[str] = set()
+        self.image_builder_sources: dict[str, str] = {}
         self.lock = threading.RLock()
 
     def _check_eligible(self) -> None:

@@ -102,6 +102,8 @@ _OPERATIONS: dict[str, Callable[[ByolAccount, dict[str, Any]], dict[str, Any]]] 
         p.get("NextToken")
     ),
     "import_workspace_image": lambda a, p: a.import_image(p),
+    "import_custom_workspace_image": lambda a, p: a.import_custom_image(p),
+    "describe_custom_workspace_image_import": lambda a, p: a.describe_custom_import(p),
     "delete_workspace_image": _delete_image,
     "create_workspace_bundle": lambda a, p: a.create_bundle(p),
     "describe_workspace_bundles": lambda a, p: a.describe_bundles(p),
