@@ -6,6 +6,18 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+
+def operation_of(request: Any) -> str:
+    """The operation of a moto request (its response object), worked out once per request:
+    moto routes a REST request (Lambda's Invoke) by matching its URL against every route, and
+    each step of the pipeline asks."""
+    memo = request.__dict__
+    if "_local_aws_operation" not in memo:
+        memo["_local_aws_operation"] = request._get_action()
+    operation: str = memo["_local_aws_operation"]
+    return operation
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,18 @@ class VirtualClock:
         with self._cond:
             self._active -= 1
             self._maybe_advance()
+            if self._active <= 0:
+                self._cond.notify_all()  # wakes wait_while_busy at once
+
+    def wait_while_busy(self, timeout: float) -> bool:
+        """Block (in wall time) until no participant is left, or `timeout` seconds pass; False at
+        once, without waiting, if none is there now. For an outside thread waiting for the
+        executions to end: woken when the last one ends, not at its next poll."""
+        with self._cond:
+            if self._active <= 0:
+                return False
+            self._cond.wait_for(lambda: self._active <= 0, timeout)
+            return True
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

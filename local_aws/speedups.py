@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import types
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,8 @@ def install(set_attr: SetAttr) -> None:
     step_functions_clients_reused(set_attr)
     json_paths_parsed_once(set_attr)
     state_data_copied_as_json(set_attr)
+    handler_signatures_read_once(set_attr)
+    response_methods_listed_once(set_attr)
 
 
 class _SearchPaths(list[str]):
@@ -132,3 +135,46 @@ def state_data_copied_as_json(set_attr: SetAttr) -> None:
 
     for module in (result_path, string_expression, execute_state, states):
         set_attr(module, "copy", _JsonCopyModule())
+
+
+def handler_signatures_read_once(set_attr: SetAttr) -> None:
+    """botocore checks that each event handler takes **kwargs with inspect.getfullargspec at
+    every registration: a Session registers ~130 built-in handlers (each Lambda environment
+    makes its own Session). A function's signature is fixed: it is read once per function."""
+    from botocore import hooks
+
+    original = hooks.accepts_kwargs
+    known: dict[Any, bool] = {}
+
+    def accepts_kwargs(func: Any) -> bool:
+        code = func.__func__ if isinstance(func, types.MethodType) else func
+        if not isinstance(code, types.FunctionType):
+            return bool(original(func))
+        found = known.get(code)
+        if found is None:
+            found = known[code] = bool(original(func))
+        return found
+
+    set_attr(hooks, "accepts_kwargs", accepts_kwargs)
+
+
+def response_methods_listed_once(set_attr: SetAttr) -> None:
+    """moto lists a response class's methods with inspect.getmembers at every request, to find
+    the action's handler. The list is kept per class while the class's (and its bases')
+    attributes stay the same in number; a handler added or removed lists it afresh."""
+    from moto.core import responses
+
+    original = responses.method_names_from_class
+    known: dict[tuple[Any, ...], list[str]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        mro = getattr(clazz, "__mro__", None)
+        if mro is None:
+            return list(original(clazz))
+        key = (clazz, *(len(vars(base)) for base in mro))
+        found = known.get(key)
+        if found is None:
+            found = known[key] = list(original(clazz))
+        return list(found)
+
+    set_attr(responses, "method_names_from_class", method_names_from_class)

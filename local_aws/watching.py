@@ -237,7 +237,9 @@ class Watching:
                     continue
             except Exception:  # noqa: BLE001 - the mock may already be gone on exit
                 return
-            time.sleep(0.01)
+            # Woken as the last execution ends; the timeout only bounds a missed wake-up.
+            if not self.clock.wait_while_busy(0.25):
+                time.sleep(0.01)  # running, but not yet on the clock: a moment to get there
         if raise_on_timeout:
             raise TimeoutError(f"executions still RUNNING after {timeout_seconds}s wall time")
 
