@@ -25,6 +25,13 @@ def install(set_attr: SetAttr) -> None:
     response_methods_listed_once(set_attr)
 
 
+# Kept across LocalAws instances (a test process makes hundreds): the files do not change.
+_LOADERS: dict[str | None, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+_PARSERS: dict[Any, Any] = {}  # moto's JSONPath parse function -> its cached version
+_SIGNATURES: dict[Any, bool] = {}  # function -> whether it takes **kwargs
+
+
 class _SearchPaths(list[str]):
     """A shared loader's search paths: boto3 appends its own data path once per Session."""
 
@@ -42,16 +49,14 @@ def sdk_models_loaded_once(set_attr: SetAttr) -> None:
     import botocore.session
 
     original = botocore.session.create_loader
-    loaders: dict[str | None, Any] = {}
-    lock = threading.Lock()
 
     def create_loader(search_path_string: str | None = None) -> Any:
-        with lock:
-            loader = loaders.get(search_path_string)
+        with _LOADERS_LOCK:
+            loader = _LOADERS.get(search_path_string)
             if loader is None:
                 loader = original(search_path_string)
                 loader._search_paths = _SearchPaths(loader.search_paths)
-                loaders[search_path_string] = loader
+                _LOADERS[search_path_string] = loader
             return loader
 
     set_attr(botocore.session, "create_loader", create_loader)
@@ -95,8 +100,9 @@ def json_paths_parsed_once(set_attr: SetAttr) -> None:
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
-    set_attr(json_path, "parse", lru_cache(maxsize=1024)(json_path.parse))
-    set_attr(result_path, "parse", lru_cache(maxsize=1024)(result_path.parse))
+    for module in (json_path, result_path):
+        parse = module.parse
+        set_attr(module, "parse", _PARSERS.setdefault(parse, lru_cache(maxsize=1024)(parse)))
 
 
 _ATOMS = frozenset((str, int, float, bool, type(None)))
@@ -144,7 +150,7 @@ def handler_signatures_read_once(set_attr: SetAttr) -> None:
     from botocore import hooks
 
     original = hooks.accepts_kwargs
-    known: dict[Any, bool] = {}
+    known = _SIGNATURES
 
     def accepts_kwargs(func: Any) -> bool:
         code = func.__func__ if isinstance(func, types.MethodType) else func
