@@ -14,9 +14,11 @@ def operation_of(request: Any) -> str:
     moto routes a REST request (Lambda's Invoke) by matching its URL against every route, and
     each step of the pipeline asks."""
     memo = request.__dict__
-    if "_local_aws_operation" not in memo:
-        memo["_local_aws_operation"] = request._get_action()
-    operation: str = memo["_local_aws_operation"]
+    served = memo.get("normalized_request")  # moto makes a response object per request
+    known = memo.get("_local_aws_operation")
+    if known is None or known[0] is not served:
+        known = memo["_local_aws_operation"] = (served, request._get_action())
+    operation: str = known[1]
     return operation
 
 

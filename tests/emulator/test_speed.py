@@ -15,6 +15,7 @@ from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 
 from local_aws import speedups
+from local_aws.calls import operation_of
 from local_aws.clock import VirtualClock
 
 
@@ -162,3 +163,26 @@ def test_participants_still_stop_time_while_one_works():
     assert not slept.is_alive()
     assert clock.elapsed().total_seconds() == 3600
     clock.participant_finished()
+
+
+def test_a_request_is_routed_once_however_many_steps_ask():
+    # Given a moto response object whose routing is counted
+    class Response:
+        routed = 0
+
+        def __init__(self, request: object) -> None:
+            self.normalized_request = request
+
+        def _get_action(self) -> str:
+            Response.routed += 1
+            return "Invoke"
+
+    response = Response(object())
+
+    # When throttling, IAM and CloudTrail each ask for its operation
+    operations = {operation_of(response) for _ in range(3)}
+
+    # Then it was routed once; a new request on the same object is routed afresh
+    assert (operations, Response.routed) == ({"Invoke"}, 1)
+    response.normalized_request = object()
+    assert operation_of(response) == "Invoke" and Response.routed == 2
