@@ -6,6 +6,20 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+
+def operation_of(request: Any) -> str:
+    """The operation of a moto request (its response object), worked out once per request:
+    moto routes a REST request (Lambda's Invoke) by matching its URL against every route, and
+    each step of the pipeline asks."""
+    memo = request.__dict__
+    served = memo.get("normalized_request")  # moto makes a response object per request
+    known = memo.get("_local_aws_operation")
+    if known is None or known[0] is not served:
+        known = memo["_local_aws_operation"] = (served, request._get_action())
+    operation: str = known[1]
+    return operation
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class VirtualClock:
         self._ids = itertools.count()
         self._active = 0
         self._asleep = 0
+        self._finished = 0  # participants that finished, ever (wait_while_busy)
         self._local = threading.local()
         self.total_sleep_requested = 0.0
 
@@ -69,7 +70,20 @@ class VirtualClock:
     def participant_finished(self) -> None:
         with self._cond:
             self._active -= 1
+            self._finished += 1
             self._maybe_advance()
+            self._cond.notify_all()  # wakes wait_while_busy at once
+
+    def wait_while_busy(self, timeout: float) -> bool:
+        """Block (in wall time) until a participant finishes, or `timeout` seconds pass; False at
+        once, without waiting, if there is none. For an outside thread waiting for executions to
+        end: woken as each one ends, not at its next poll."""
+        with self._cond:
+            if self._active <= 0:
+                return False
+            finished = self._finished
+            self._cond.wait_for(lambda: self._finished != finished, timeout)
+            return True
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from local_aws.calls import operation_of
+
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 # The CreateTags requests CloudTrail turns into events here (EC2 only: the trigger's source).
 RECORDED = frozenset({("ec2", "CreateTags")})
@@ -81,7 +83,7 @@ class CloudTrail:
     def record(self, request: Any, response: Any) -> dict[str, Any] | None:
         """Called after every request (`request` is moto's response object); returns the detail
         when CloudTrail records this one."""
-        service, operation = request.service_name, request._get_action()
+        service, operation = request.service_name, operation_of(request)
         if (service, operation) not in RECORDED:
             return None
         params = getattr(request, "params", None) or {}

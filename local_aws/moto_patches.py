@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from local_aws import speedups
 from local_aws.calls import CallLog
 from local_aws.clock import VirtualClock
 from local_aws.event_patterns import flatten_like_eventbridge
@@ -70,6 +71,7 @@ class Patches:
         self.history_clock()
         self.abort_semantics()
         self.asl_parsed_once()
+        speedups.install(self._set)
 
     def remove(self) -> None:
         while self._undo:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_aws import aws_errors
 from local_aws.aws_errors import ErrorSpec
-from local_aws.calls import ApiCall, CallLog
+from local_aws.calls import ApiCall, CallLog, operation_of
 from local_aws.clock import VirtualClock
 from local_aws.throttling import TokenBuckets
 from local_aws.workspaces_byol import Faults
@@ -67,7 +67,7 @@ class RequestPipeline:
         return response
 
     def _serve(self, request: Any, serve: Serve) -> Any:
-        operation, service = request._get_action(), request.service_name
+        operation, service = operation_of(request), request.service_name
         throttled = self.buckets is not None and not self.buckets.take(
             request.current_account,
             request.region,

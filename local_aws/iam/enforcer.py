@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from local_aws.calls import operation_of
 from local_aws.iam import identity
 from local_aws.iam.evaluator import Decision, Request, evaluate, evaluate_with_resource_policy
 from local_aws.iam.policies import STATE_MACHINE, Place, Policies
@@ -82,7 +83,7 @@ class IamEnforcer:
             return None
         call = Call(
             response.service_name,
-            response._get_action(),
+            operation_of(response),
             _params(response),
             self.place.region,
             self.place.account,
@@ -222,7 +223,7 @@ def _params(response: Any) -> dict[str, Any]:
 
     request = response.normalized_request
     model = get_service_model(response.boto3_service_name)
-    operation = model.operation_model(response._get_action())
+    operation = model.operation_model(operation_of(response))
     protocol = determine_request_protocol(model, request.content_type)
     parser = PROTOCOL_PARSERS[protocol](operation, map_type=dict)
     parsed = parser.parse(
