@@ -3,14 +3,14 @@ timing profile; one parse of botocore's service models per process; the longest 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
+
+from local_aws import speedups
 
 os.environ.update(
     {
@@ -33,8 +33,8 @@ os.environ.update(
 import aws_xray_sdk.core  # noqa: F401
 
 # moto gives every mock a fresh boto3 session, whose loader would parse the service models' JSON
-# again (over a second per LocalAws); the models are read-only, so the loader is shared.
-botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+# again (over a second per mock): the whole test process shares one, as LocalAws does.
+speedups.sdk_models_loaded_once(setattr)
 
 DATA = Path(__file__).parent / "data"
 

@@ -50,6 +50,17 @@ def enablement_calls(aws: LocalAws) -> int:
     return sum(n for op, n in ws_calls(aws).items() if op in ENABLEMENT_CALLS)
 
 
+def task_retries(aws: LocalAws) -> int:
+    """Task attempts that failed with our transient error (and so were retried by the ASL)."""
+    return sum(
+        1
+        for e in aws.executions()
+        for event in aws._history(e["executionArn"])
+        if event["type"] == "LambdaFunctionFailed"
+        and event["lambdaFunctionFailedEventDetails"].get("error") == "TransientAwsError"
+    )
+
+
 def call_times(aws: LocalAws, service: str, operation: str) -> list[datetime]:
     return sorted(c.at for c in aws.calls.calls if (c.service, c.operation) == (service, operation))
 
@@ -73,7 +84,10 @@ def test_waiting_imports_cost_little_more_than_one() -> None:
         # account once before and once after: within 1.5 times the calls of a single import
         many = enablement_calls(fleet)
         assert many <= 1.5 * one, (many, one)
-        assert many == one + 2 * (FLEET - 1)
+        # (a step the throttled SDK gave up on is retried whole by its Task: its served calls
+        # are made again, so each such retry may add one)
+        retried = task_retries(fleet)
+        assert one + 2 * (FLEET - 1) <= many <= one + 2 * (FLEET - 1) + retried, (many, retried)
         # ... and every waiter notices the release within one lock poll (plus its own steps)
         [released] = call_times(fleet, "dynamodb", "DeleteItem")[:1]
         imports = call_times(fleet, "workspaces", "ImportWorkspaceImage")
