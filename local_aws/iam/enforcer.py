@@ -85,7 +85,8 @@ class IamEnforcer:
             response.service_name,
             operation_of(response),
             _params(response),
-            self.place.region,
+            # the Region called: a copy is asked in its target Region, not the stack's
+            getattr(response, "region", None) or self.place.region,
             self.place.account,
             self.place.partition,
             self.tags,
@@ -247,15 +248,17 @@ class LocalTags:
         self.world, self.account, self.region = world, account, region
 
     def resource_tags(
-        self, service: str, resource_type: str, resource_id: str
+        self, service: str, resource_type: str, resource_id: str, region: str | None = None
     ) -> dict[str, str] | None:
+        region = region or self.region
         if (service, resource_type) == ("ec2", "image"):
             from moto.ec2.models import ec2_backends
 
-            return dict(ec2_backends[self.account][self.region].tags.get(resource_id, {}))
-        if (service, resource_type) == ("workspaces", "workspaceimage"):
-            image = self.world.account(self.account, self.region).images.get(resource_id)
-            return {t["Key"]: t["Value"] for t in image.tags} if image else None
+            return dict(ec2_backends[self.account][region].tags.get(resource_id, {}))
+        if service == "workspaces" and resource_type in ("workspaceimage", "workspacebundle"):
+            account = self.world.account(self.account, region)
+            found = account.images.get(resource_id) or account.bundles.get(resource_id)
+            return {t["Key"]: t["Value"] for t in found.tags} if found else None
         return None
 
 

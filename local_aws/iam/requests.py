@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from local_aws.iam import sar
+from local_aws.iam.workspaces_resources import WORKSPACES_PLACERS, WORKSPACES_REQUEST_TAGS
 
 
 class UnmappedOperation(LookupError):
@@ -23,7 +24,7 @@ class UnmappedOperation(LookupError):
 
 class TagSource(Protocol):
     def resource_tags(
-        self, service: str, resource_type: str, resource_id: str
+        self, service: str, resource_type: str, resource_id: str, region: str | None = None
     ) -> dict[str, str] | None: ...
 
 
@@ -101,9 +102,7 @@ PLACERS: dict[tuple[str, str], Placer] = {
     ("ec2", "CreateTags"): _ec2_resources,
     ("ec2", "DeleteTags"): _ec2_resources,
     ("ec2", "ModifyImageAttribute"): lambda p: [("image", {"ImageId": str(p["ImageId"])})],
-    ("workspaces", "DeleteWorkspaceImage"): lambda p: [
-        ("workspaceimage", {"ImageId": str(p["ImageId"])})
-    ],
+    **WORKSPACES_PLACERS,
     ("dynamodb", "PutItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("dynamodb", "GetItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
     ("dynamodb", "DeleteItem"): lambda p: [("table", {"TableName": str(p["TableName"])})],
@@ -134,6 +133,7 @@ REQUEST_TAGS: dict[tuple[str, str], Callable[[Mapping[str, Any]], dict[str, str]
     ("workspaces", "ImportWorkspaceImage"): lambda p: _key_value_tags(p.get("Tags")),
     ("workspaces", "ImportCustomWorkspaceImage"): lambda p: _key_value_tags(p.get("Tags")),
     ("workspaces", "CreateTags"): lambda p: _key_value_tags(p.get("Tags")),
+    **{key: lambda p: _key_value_tags(p.get("Tags")) for key in WORKSPACES_REQUEST_TAGS},
 }
 
 
@@ -165,11 +165,14 @@ def _primary(call: Call) -> Check:
         rtype = by_name.get(type_name.lower())
         if rtype is None:
             raise UnmappedOperation(f"{name} does not list the resource type {type_name}")
+        # A placer names another Region (a copy's source) with a "Region" variable.
         arn = sar.build_arn(rtype, call.partition, call.region, call.account, **variables)
         context = dict(base)
-        resource_id = next(iter(variables.values()))
+        resource_id, region = next(iter(variables.values())), variables.get("Region")
         tags = (
-            call.tags.resource_tags(rtype.service, rtype.name, resource_id) if call.tags else None
+            call.tags.resource_tags(rtype.service, rtype.name, resource_id, region or call.region)
+            if call.tags
+            else None
         )
         for key, value in (tags or {}).items():
             context[f"aws:ResourceTag/{key}"] = [value]
@@ -216,52 +219,43 @@ def _custom_import_dependents(call: Call) -> list[Check]:
     return [Check(c.action, c.resources, needed_by) for c in checks]
 
 
+# What a call is taken to need beyond its own action: (service, operation) -> params ->
+# [(service, operation, params)] of the dependent calls (docs/byol-api-facts.md, "IAM").
+def _import_dependents(p: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    ami = str(p.get("Ec2ImageId", ""))
+    return [
+        ("ec2", "DescribeImages", {"ImageIds": [ami]}),
+        ("ec2", "ModifyImageAttribute", {"ImageId": ami}),
+        *_tagging(p),
+    ]
+
+
+def _tagging(p: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    tags = p.get("Tags")
+    return [("workspaces", "CreateTags", {"ResourceId": "", "Tags": tags})] if tags else []
+
+
+DEPENDENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], list[Any]]] = {
+    ("workspaces", "ImportWorkspaceImage"): _import_dependents,
+    # "the user must have workspaces:DescribeWorkspaceImages and workspaces:CopyWorkspaceImage"
+    # (admin guide, copy-custom-image); CreateTags with Tags: unconfirmed, the stricter reading
+    ("workspaces", "CopyWorkspaceImage"): lambda p: [
+        ("workspaces", "DescribeWorkspaceImages", {}),
+        *_tagging(p),
+    ],
+}
+
+
 def _dependents(call: Call) -> list[Check]:
     """Documented permissions a call needs beyond its own action (docs/byol-api-facts.md)."""
     if (call.service, call.operation) == ("workspaces", "ImportCustomWorkspaceImage"):
         return _custom_import_dependents(call)
-    if (call.service, call.operation) != ("workspaces", "ImportWorkspaceImage"):
-        return []
-    needed_by = "workspaces:ImportWorkspaceImage"
-    ami = str(call.params.get("Ec2ImageId", ""))
+    wanted = DEPENDENTS.get((call.service, call.operation), lambda _p: [])(call.params)
+    needed_by = action_name(call.service, call.operation)
     checks = [
-        _primary(
-            Call(
-                "ec2",
-                "DescribeImages",
-                {"ImageIds": [ami]},
-                call.region,
-                call.account,
-                call.partition,
-                call.tags,
-            )
-        ),
-        _primary(
-            Call(
-                "ec2",
-                "ModifyImageAttribute",
-                {"ImageId": ami},
-                call.region,
-                call.account,
-                call.partition,
-                call.tags,
-            )
-        ),
+        _primary(Call(svc, op, p, call.region, call.account, call.partition, call.tags))
+        for svc, op, p in wanted
     ]
-    if call.params.get("Tags"):
-        checks.append(
-            _primary(
-                Call(
-                    "workspaces",
-                    "CreateTags",
-                    {"ResourceId": "", "Tags": call.params["Tags"]},
-                    call.region,
-                    call.account,
-                    call.partition,
-                    call.tags,
-                )
-            )
-        )
     return [Check(c.action, c.resources, needed_by) for c in checks]
 
 

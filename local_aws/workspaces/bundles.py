@@ -26,7 +26,8 @@ from local_aws.workspaces.rules import (
 from local_aws.workspaces.state import AccountBase
 
 BUNDLE_QUOTA: Final = 50  # unconfirmed: stricter than no limit
-NAME_REUSE_SECONDS: Final = 2 * 3600.0  # unconfirmed: stricter than immediate reuse
+# "wait at least 2 hours after deleting a bundle before creating a new bundle with the same name"
+NAME_REUSE_SECONDS: Final = 2 * 3600.0
 DEFAULT_ROOT_GB: Final = 80
 # (root, user) GB the admin guide allows: root 80 with user 10, 50 or 100; or both 175+/100+
 _SMALL_COMBINATIONS: Final = frozenset({(80, 10), (80, 50), (80, 100)})

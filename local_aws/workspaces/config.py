@@ -30,11 +30,14 @@ class Timings:
     import_with_office_seconds: float = 3.5 * HOUR  # "at least 3 hours with Office"
     # ImportCustomWorkspaceImage (EC2 Image Builder path): no documented duration (facts doc)
     custom_import_seconds: float = 4 * HOUR
+    # CopyWorkspaceImage: no documented duration (facts doc, "Delivering an image")
+    copy_seconds: float = 1 * HOUR
     # (low, high): when set, each modification or import draws its own duration from it
     modification_range: tuple[float, float] | None = None
     import_range: tuple[float, float] | None = None
     import_with_office_range: tuple[float, float] | None = None
     custom_import_range: tuple[float, float] | None = None
+    copy_range: tuple[float, float] | None = None
     seed: int = DEFAULT_SEED
     # DescribeAccount still says DISABLED this long after the modification COMPLETED
     account_lag_seconds: float = 0.0
@@ -54,6 +57,7 @@ class Timings:
             import_range=(1.5 * HOUR, 4 * HOUR),
             import_with_office_range=(3 * HOUR, 6 * HOUR),
             custom_import_range=(2 * HOUR, 8 * HOUR),
+            copy_range=(0.5 * HOUR, 3 * HOUR),
             seed=seed,
             account_lag_seconds=15 * 60.0,
             image_visibility_lag_seconds=60.0,
@@ -69,6 +73,7 @@ class Timings:
             modification_range=(10 * 60.0, 30 * 60.0),
             import_range=(1.5 * HOUR, 1.5 * HOUR + 10 * 60),
             import_with_office_range=(3 * HOUR, 3 * HOUR + 10 * 60),
+            copy_range=(10 * 60.0, 20 * 60.0),
             seed=seed,
             account_lag_seconds=15 * 60.0,
             image_visibility_lag_seconds=60.0,
@@ -100,6 +105,9 @@ class Timings:
 
     def draw_custom_import(self) -> float:
         return self._draw(self.custom_import_seconds, self.custom_import_range)
+
+    def draw_copy(self) -> float:
+        return self._draw(self.copy_seconds, self.copy_range)
 
     def draw_import(self, with_office: bool) -> float:
         if with_office:
@@ -161,5 +169,7 @@ class Faults(FaultBudget):
     # the ERROR the import ends in
     custom_import_errors: dict[str, CustomImportFault] = field(default_factory=dict)
     delete_error: str | None = None
+    # CopyWorkspaceImage source image id (or "*") -> the ERROR the copy ends in
+    copy_errors: dict[str, ImportFault] = field(default_factory=dict)
     # /16s AWS itself reports as unavailable ("availability changes often")
     unavailable_cidrs: set[str] = field(default_factory=set)

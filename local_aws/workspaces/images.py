@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,11 @@ class ImportedImage:
     ready_at: datetime
     fault: ImportFault | None
     state: str = "PENDING"
+    # UpdateWorkspaceImagePermission: the accounts that may copy it, in the order shared
+    shared_with: list[str] = field(default_factory=list)
+    # CopyWorkspaceImage: where the copy came from (DescribeWorkspaceImages has no field for it)
+    source_region: str | None = None
+    source_image_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -203,6 +208,12 @@ class ImageOps(AccountBase):
                 raise WorkSpacesError(
                     "ResourceAssociatedException",
                     f"The image {image_id} is used by bundles {', '.join(using)}.",
+                )
+            if image.shared_with:
+                # "To delete a shared image, you must unshare the image before you can delete it"
+                raise WorkSpacesError(
+                    "ResourceAssociatedException",
+                    f"The image {image_id} is shared with {', '.join(image.shared_with)}.",
                 )
             if image.state == "PENDING":
                 raise WorkSpacesError(

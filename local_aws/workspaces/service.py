@@ -37,3 +37,7 @@ class ByolWorld:
                 account_id, region, self.clock, self.timings, self.faults
             )
         return self._accounts[key]
+
+    def accounts_in(self, region: str) -> list[ByolAccount]:
+        """Every account that has BYOL state in the Region (sharing and copies read them)."""
+        return [a for (_, r), a in list(self._accounts.items()) if r == region]

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from local_aws.workspaces import delivery
 from local_aws.workspaces.rules import WorkSpacesError, validation
 from local_aws.workspaces.service import ByolAccount, ByolWorld
 
@@ -54,11 +55,25 @@ def _wrap_describe_images(original: Callable[[Any], str]) -> Callable[[Any], str
     def describe_workspace_images(self: Any) -> str:
         # moto's own images (CreateWorkspaceImage) keep working beside imported ones.
         backend = self.workspaces_backend
+        account = _account(self)
         others = [i.to_desc_dict() for i in backend.workspace_images.values()]
-        return json.dumps(_account(self).describe_images(_params(self), others))
+        others += delivery.shared_images(world(), account)
+        return json.dumps(account.describe_images(_params(self), others))
 
     describe_workspace_images.__wrapped__ = original  # type: ignore[attr-defined]
     return describe_workspace_images
+
+
+def _wrap_permissions(name: str, original: Callable[[Any], str]) -> Callable[[Any], str]:
+    ours = _op(_PERMISSION_OPERATIONS[name])
+
+    def method(self: Any) -> str:
+        if _params(self).get("ImageId") in self.workspaces_backend.workspace_images:
+            return original(self)
+        return ours(self)
+
+    method.__wrapped__ = original  # type: ignore[attr-defined]
+    return method
 
 
 def _tagged(account: ByolAccount, resource_id: str) -> Any:
@@ -109,6 +124,12 @@ _OPERATIONS: dict[str, Callable[[ByolAccount, dict[str, Any]], dict[str, Any]]] 
     "describe_workspace_bundles": lambda a, p: a.describe_bundles(p),
     "update_workspace_bundle": lambda a, p: a.update_bundle(p),
     "delete_workspace_bundle": lambda a, p: a.delete_bundle(p),
+    "copy_workspace_image": lambda a, p: delivery.copy_image(world(), a, p),
+}
+# moto models sharing for its own images (CreateWorkspaceImage): those stay with moto.
+_PERMISSION_OPERATIONS: dict[str, Callable[[ByolAccount, dict[str, Any]], dict[str, Any]]] = {
+    "update_workspace_image_permission": lambda a, p: delivery.update_permission(world(), a, p),
+    "describe_workspace_image_permissions": lambda a, p: delivery.describe_permissions(a, p),
 }
 _ORIGINALS: dict[str, Any] = {}
 
@@ -120,7 +141,12 @@ def install(world_: ByolWorld) -> None:
     global _world
     _world = world_
     if not _ORIGINALS:
-        for name in ("describe_workspace_images", "create_tags", "describe_tags"):
+        for name in (
+            "describe_workspace_images",
+            "create_tags",
+            "describe_tags",
+            *_PERMISSION_OPERATIONS,
+        ):
             _ORIGINALS[name] = getattr(WorkSpacesResponse, name)
     create_tags, describe_tags = _wrap_tags(_ORIGINALS["create_tags"], _ORIGINALS["describe_tags"])
     methods: dict[str, Callable[..., str]] = {name: _op(call) for name, call in _OPERATIONS.items()}
@@ -133,6 +159,7 @@ def install(world_: ByolWorld) -> None:
             "describe_tags": describe_tags,
         }
     )
+    methods.update({n: _wrap_permissions(n, _ORIGINALS[n]) for n in _PERMISSION_OPERATIONS})
     for name, method in methods.items():
         setattr(WorkSpacesResponse, name, method)
 
