@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import click
 
@@ -14,8 +14,6 @@ from byol_cli.gateway import CliError, Gateway
 from byol_cli.status import collect
 from byol_cli.watch import retry, watch_until_done
 from stacks import config as project_config
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -81,14 +79,20 @@ def _fresh_world(what: str) -> None:
 @cli.command()
 @click.argument("ami", required=False)
 @click.option("--limit", default=50, show_default=True, help="Executions to read, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="JSON (imports and pending decision).")
 @click.pass_obj
-def status(obj: Context, ami: str | None, limit: int) -> None:
+def status(obj: Context, ami: str | None, limit: int, as_json: bool) -> None:
     """Every import: AMI, phase, since, expected finish, WorkSpaces image, error, what to do."""
     if obj.local:
         _fresh_world("status")
     gateway = obj.gateway()
-    render.status_table(collect(gateway, obj.config, ami, limit))
+    rows = collect(gateway, obj.config, ami, limit)
     waiting = approval.pending(gateway)
+    if as_json:
+        pending = None if waiting is None else {**asdict(waiting), "token": "(on the lock item)"}
+        click.echo(json.dumps({"imports": [r.to_json() for r in rows], "pending": pending}))
+        return
+    render.status_table(rows)
     if waiting is not None:
         render.pending_approval(waiting)
 

@@ -26,6 +26,28 @@ class ImportStatus:
     cause: str | None
     next_step: str
 
+    def to_json(self) -> dict[str, object]:
+        def iso(at: datetime | None) -> str | None:
+            return at.isoformat() if at else None
+
+        return {
+            "ami": self.ami,
+            "phase": self.phase,
+            "since": iso(self.since),
+            "expectedFinish": {
+                "earliest": iso(self.expected.earliest),
+                "latest": iso(self.expected.latest),
+                "deadline": iso(self.expected.deadline),
+                "note": self.expected.note,
+            },
+            "workspacesImage": self.workspaces_image,
+            "error": self.error,
+            "cause": self.cause,
+            "next": self.next_step,
+            "execution": self.execution_arn,
+            "executionStatus": self.execution_status,
+        }
+
 
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
