@@ -1,5 +1,5 @@
 """The BYOL enablement decision: the pending approval on the account lock item, answered with
-the task token it holds (docs/decisions.md, "Approval contract")."""
+the task token it holds (README, "The CLI")."""
 
 from __future__ import annotations
 

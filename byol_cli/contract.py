@@ -1,5 +1,5 @@
 """The names the CLI shares with the workflow: tag keys, phases and the pending approval's
-attributes on the account lock item (docs/decisions.md, "Approval contract").
+attributes on the account lock item (README, "The CLI").
 
 Read from `byol_import.settings` where it defines them; the approval workflow adds the newer
 ones, and until it does the contract's values stand in (the same strings).
