@@ -16,8 +16,10 @@ def test_every_state_of_the_asl_has_a_phase():
     # Given the deployed definition's states
     states = set(asl_definition()["States"])
 
-    # Then each is in the table (a new state must be given its phase), and nothing else is
-    assert states == set(STATE_PHASE)
+    # Then each has a phase (a new state must be given one in byol_cli/phases.py), and the
+    # table names no state the workflow does not have
+    assert {s for s in states if phase_of_state(s, None) is None} == set()
+    assert set(STATE_PHASE) <= states
 
 
 def test_an_unknown_state_keeps_the_phase_and_approval_states_wait_for_approval():
