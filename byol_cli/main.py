@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from byol_cli import approval, local_commands, render
+from byol_cli import approval, render, start_command
 from byol_cli.demo import SCENARIOS, run, run_all
 from byol_cli.gateway import CliError, Gateway
 from byol_cli.status import collect
@@ -160,7 +160,7 @@ def demo(obj: Context, scenario: str, every: bool, quiet: bool) -> None:
         raise CliError("an outcome differs from what its scenario expects")
 
 
-cli.add_command(local_commands.start)
+cli.add_command(start_command.start)
 
 
 def main() -> None:

@@ -309,3 +309,11 @@ def test_watch_prints_a_line_per_import_and_stops_when_none_runs(aws: Aws):
     assert f"{AMI}  AVAILABLE" in result.output
     assert "No import is running." in result.output
     aws.verify()
+
+
+def test_local_only_options_are_refused_against_a_deployed_stack(aws: Aws):
+    result = invoke("start", AMI, "--approve")
+
+    assert result.exit_code == 2
+    assert "are for --local runs" in result.output
+    aws.verify()

@@ -73,6 +73,11 @@ def start(
             requests.check_tag_value(trigger_tag, config)
         requests.check(raw, config)
     if not obj.local:
+        if ami_os or byol_enabled or approve_flag or reject_reason is not None:
+            raise click.UsageError(
+                "--ami-os, --byol-enabled, --approve and --reject are for --local runs; "
+                "a deployed import's decision is `byol-import approve` / `reject`"
+            )
         _start_deployed(obj.gateway(), raw, trigger_tag, config.trigger_tag_key)
         return
     failed = _start_local(
