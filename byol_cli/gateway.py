@@ -4,7 +4,7 @@ its CloudFormation outputs) and against the embedded local AWS (names from the h
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,23 +95,38 @@ class Gateway:
             )
         )
 
-    def recent_states(self, execution_arn: str, events: int = 200) -> list[tuple[str, datetime]]:
-        """The states the execution entered last, newest first, with when."""
-        page = self._call(
-            "stepfunctions",
-            "get_execution_history",
-            f"reading the history of {execution_arn}",
-            executionArn=execution_arn,
-            reverseOrder=True,
-            maxResults=events,
-        )
-        # newest first by event id, whatever order the page came in (moto ignores reverseOrder)
-        newest = sorted(page["events"], key=lambda e: int(e["id"]), reverse=True)[:events]
-        return [
-            (e["stateEnteredEventDetails"]["name"], e["timestamp"])
-            for e in newest
-            if e["type"].endswith("StateEntered")
-        ]
+    def state_pages(
+        self, execution_arn: str, events: int = 1000
+    ) -> Iterator[list[tuple[str, datetime]]]:
+        """The states the execution entered, newest first, with when: a page at a time (the
+        caller stops reading once it has gone back far enough)."""
+        kwargs: dict[str, Any] = {
+            "executionArn": execution_arn,
+            "reverseOrder": True,
+            "maxResults": events,
+        }
+        while True:
+            page = self._call(
+                "stepfunctions",
+                "get_execution_history",
+                f"reading the history of {execution_arn}",
+                **kwargs,
+            )
+            # newest first by event id, whatever order the page came in (moto ignores
+            # reverseOrder and maxResults: it answers the whole history at once)
+            newest = sorted(page["events"], key=lambda e: int(e["id"]), reverse=True)
+            yield [
+                (e["stateEnteredEventDetails"]["name"], e["timestamp"])
+                for e in newest[:events]
+                if e["type"].endswith("StateEntered")
+            ]
+            if not page.get("nextToken"):
+                return
+            kwargs["nextToken"] = page["nextToken"]
+
+    def recent_states(self, execution_arn: str, events: int = 10) -> list[tuple[str, datetime]]:
+        """The states among the execution's last `events` events, newest first."""
+        return next(self.state_pages(execution_arn, events))
 
     def start_execution(self, name: str, payload: Any) -> str:
         try:

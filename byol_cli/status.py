@@ -85,6 +85,17 @@ def running_phase(states: list[tuple[str, datetime]]) -> tuple[str, datetime | N
     return str(current), since
 
 
+def _phase_from_history(gateway: Gateway, arn: str) -> tuple[str, datetime | None]:
+    """Read the history back, a page at a time, until the current phase's first state."""
+    states: list[tuple[str, datetime]] = []
+    for page in gateway.state_pages(arn):
+        states += page
+        _, since = running_phase(states)
+        if since is not None and states and since > states[-1][1]:
+            break  # a state of an earlier phase is in view: `since` is where this one began
+    return running_phase(states)
+
+
 def next_step(phase: str, ami: str, error: str | None, image: str | None) -> str:
     if phase == c.AWAITING_APPROVAL:
         return 'byol-import approve  (or: byol-import reject --reason "...")'
@@ -131,11 +142,11 @@ def collect(
             if tagged in c.PHASES and tagged_since is not None:
                 phase, since = str(tagged), tagged_since
             else:
-                phase, since = running_phase(gateway.recent_states(arn))
+                phase, since = _phase_from_history(gateway, arn)
         else:
             phase = _ended(status, ami_tags if ours else {})
             # the last state's time (the stop date is wall time in a local run)
-            last = gateway.recent_states(arn, events=10)
+            last = gateway.recent_states(arn)
             stop = last[0][1] if last else described.get("stopDate")
             since = tagged_since or (stop if isinstance(stop, datetime) else None)
         error = described.get("error")

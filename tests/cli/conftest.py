@@ -120,24 +120,36 @@ class Aws:
                 executionArn=execution_arn(name),
             )
 
-    def history(self, name: str, *states: tuple[str, datetime], max_results: int = 200) -> None:
+    def history(
+        self,
+        name: str,
+        *states: tuple[str, datetime],
+        max_results: int = 1000,
+        first_id: int = 1,
+        next_token: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """One GetExecutionHistory page (newest first) holding `states`."""
         events = [
             {
-                "id": i + 1,
+                "id": first_id + i,
                 "timestamp": at,
                 "type": "TaskStateEntered",
                 "stateEnteredEventDetails": {"name": state},
             }
             for i, (state, at) in enumerate(states)
         ]
-        self.expect(
-            "stepfunctions",
-            "get_execution_history",
-            {"events": list(reversed(events))},
-            executionArn=execution_arn(name),
-            reverseOrder=True,
-            maxResults=max_results,
-        )
+        response: dict[str, Any] = {"events": list(reversed(events))}
+        if next_token:
+            response["nextToken"] = next_token
+        params: dict[str, Any] = {
+            "executionArn": execution_arn(name),
+            "reverseOrder": True,
+            "maxResults": max_results,
+        }
+        if token:
+            params["nextToken"] = token
+        self.expect("stepfunctions", "get_execution_history", response, **params)
 
     def images(self, ids: list[str], tags: dict[str, dict[str, str]]) -> None:
         self.expect(

@@ -317,3 +317,30 @@ def test_local_only_options_are_refused_against_a_deployed_stack(aws: Aws):
     assert result.exit_code == 2
     assert "are for --local runs" in result.output
     aws.verify()
+
+
+def test_status_reads_the_history_back_until_the_phase_began(aws: Aws):
+    # Given an import polling its image for hours: the newest page holds only import states
+    name = f"{AMI}-1a2b3c4d"
+    aws.stack()
+    aws.executions((name, "RUNNING", {"ImageId": AMI}, {}))
+    aws.images([AMI], {})
+    polls = [("PollImage", T0 + timedelta(hours=2, minutes=2 * i)) for i in range(5)]
+    aws.history(name, *polls, first_id=100, next_token="page-2")
+    aws.history(
+        name,
+        ("CheckAccount", T0),
+        ("ImportImage", T0 + timedelta(minutes=1)),
+        first_id=1,
+        token="page-2",
+    )
+    aws.lock_item()
+
+    # When the operator asks for the status
+    result = invoke("status", "--json")
+
+    # Then the phase began at ImportImage, found on the older page
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["imports"]
+    assert (row["phase"], row["since"]) == ("IMPORTING", "2026-11-30T08:01:00+00:00")
+    aws.verify()
