@@ -9,6 +9,7 @@ command, by a flag or at a prompt, through the same code `byol-import approve` r
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byol_cli import approval
+from byol_cli import contract as c
 from byol_cli.gateway import CliError, Gateway, StackResources
 from byol_cli.render import PhaseLog
 from local_aws.harness import LocalAws
@@ -62,24 +64,47 @@ class LocalSession:
         )
         return True
 
-    def run(self, decide: Decide) -> bool:
-        """Deliver events and run executions until the account is quiet; answer each pending
-        enablement decision with `decide`. False when one was left waiting."""
-        answered: set[str] = set()
+    def run(self, decide: Decide, left_waiting: Callable[[], None] = lambda: None) -> bool:
+        """Deliver events and run executions until the account is quiet. An operator (a
+        participant of the virtual clock, so a Task waiting hours for them does not time out
+        while they read) answers each enablement decision with `decide`; when it gives no
+        answer, `left_waiting` runs at that moment (time waits for it) and the run stops there:
+        False."""
+        stopped = threading.Event()
+        self._operator(decide, left_waiting, stopped, answered=set())
         deadline = time.monotonic() + WALL_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
+            if stopped.is_set():
+                return False
             try:
                 self.aws.wait_for_executions(timeout_seconds=0.3)
-                return True
             except TimeoutError:
-                pass
+                continue
+            return not stopped.is_set()
+        raise CliError(f"the local run did not end within {WALL_TIMEOUT_SECONDS:.0f} s wall time")
+
+    def _operator(
+        self,
+        decide: Decide,
+        left_waiting: Callable[[], None],
+        stopped: threading.Event,
+        answered: set[str],
+    ) -> None:
+        people = getattr(self.aws, "people", None)
+        if people is None:  # an embedded AWS without people: no task token can wait
+            return
+
+        def act() -> None:
             waiting = approval.pending(self.gateway)
             if waiting is None or waiting.token in answered:
-                continue
+                self._operator(decide, left_waiting, stopped, answered)
+                return
             answered.add(waiting.token)
             decision = decide(waiting)
             if decision is None:
-                return False
+                left_waiting()
+                stopped.set()
+                return
             if decision is True:
                 approval.approve(self.gateway, waiting.cidr)
                 self.decisions.append(f"approved enabling BYOL with {waiting.cidr}")
@@ -87,7 +112,23 @@ class LocalSession:
                 approval.reject(self.gateway, str(decision))
                 self.decisions.append(f"rejected enabling BYOL: {decision}")
             self.log.note(self.decisions[-1])
-        raise CliError(f"the local run did not end within {WALL_TIMEOUT_SECONDS:.0f} s wall time")
+            self._operator(decide, left_waiting, stopped, answered)  # another may ask later
+
+        people.when(lambda: self._token_waiting(answered), act, name="operator")
+
+    def _token_waiting(self, answered: set[str]) -> bool:
+        """A new task token on the lock item: read in memory, as the clock's condition must be
+        quick and take no lock (not through the API)."""
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        try:
+            table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(self.aws.lock_table)
+        except Exception:  # noqa: BLE001 - no table yet (or any more): nothing waits
+            return False
+        item = table.get_item(DynamoType({"S": c.ACCOUNT_LOCK_ID}))
+        token = item.attrs.get(c.APPROVAL_TOKEN_ATTR) if item is not None else None
+        return token is not None and token.value not in answered
 
     def management_cidr(self) -> str | None:
         account = self.aws.world.account(ACCOUNT_ID, REGION)

@@ -106,14 +106,10 @@ def _decide(approve_flag: bool, reason: str | None) -> local.Decide:
             return True
         if reason is not None:
             return reason
-        if sys.stdin.isatty() and click.confirm("Approve?", default=False):
-            return True
-        if sys.stdin.isatty():
+        if sys.stdin.isatty():  # the run's virtual time waits for the answer
+            if click.confirm("Approve?", default=False):
+                return True
             return str(click.prompt("Reason for rejecting"))
-        render.say(
-            "Left waiting: this local account ends with the command. Run it again with "
-            '--approve or --reject "reason" (or in a terminal, answer the prompt).'
-        )
         return None
 
     return decide
@@ -147,11 +143,20 @@ def _start_local(
         else:
             arn = s.gateway.start_execution(requests.execution_name(raw), raw)
             render.say(f"  * started {arn.rsplit(':', 1)[-1]}")
-        ended = s.run(_decide(approve_flag, reason))
-        rows = collect(s.gateway, config)
-        render.status_table(rows)
+
+        def left_waiting() -> None:
+            render.status_table(collect(s.gateway, config))
+            render.say(
+                "Left waiting for the decision: this local account ends with the command. Run "
+                'it again with --approve or --reject "reason" (or answer the prompt in a '
+                "terminal)."
+            )
+
+        ended = s.run(_decide(approve_flag, reason), left_waiting)
         if not ended:
             return False
+        rows = collect(s.gateway, config)
+        render.status_table(rows)
         cidr = s.management_cidr()
         render.say(f"Management CIDR: {cidr or 'none (BYOL not enabled)'}")
         for subject, message in s.notifications():

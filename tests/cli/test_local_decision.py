@@ -1,9 +1,11 @@
-"""A `--local` run that meets the enablement decision answers it in the same command, through
-the same approve/reject code as the deployed commands (Stubber: the exact requests)."""
+"""A `--local` run that meets the enablement decision answers it in the same command: an
+operator (a participant of the virtual clock) answers through the same approve/reject code as
+the deployed commands (Stubber: the exact requests)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from byol_cli.local import LocalSession
@@ -13,18 +15,36 @@ from tests.cli.conftest import CALLER, LOCK_TABLE, SM_ARN, TOPIC, Aws
 TOKEN = "token-1"
 
 
+class People:
+    """The harness's people: here each scheduled act runs when the run next looks."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Callable[[], Any]] = []
+
+    def when(self, ready: Any, action: Callable[[], Any], name: str = "") -> None:
+        del ready, name
+        self.waiting.append(action)
+
+
 class Harness:
-    """What LocalSession uses of LocalAws: clients, names, and a run that ends after a while."""
+    """What LocalSession uses of LocalAws: clients, names, people, and a run that ends after
+    `busy` looks; people act at the first look only (one decision is asked)."""
 
     def __init__(self, aws: Aws, busy: int) -> None:
-        self.aws, self.busy = aws, busy
+        self.aws, self.busy, self.people = aws, busy, People()
         self.state_machine_arn, self.lock_table, self.topic_arn = SM_ARN, LOCK_TABLE, TOPIC
+        self.acted = False
 
     def client(self, service: str) -> Any:
         return self.aws.clients[service]
 
     def wait_for_executions(self, timeout_seconds: float) -> None:
         del timeout_seconds
+        if not self.acted:
+            self.acted = True
+            for act in list(self.people.waiting):
+                self.people.waiting.remove(act)
+                act()
         self.busy -= 1
         if self.busy >= 0:
             raise TimeoutError("still running")
@@ -41,23 +61,28 @@ def pending(aws: Aws) -> None:
     )
 
 
-def test_approve_flag_answers_the_pending_decision_once(aws: Aws):
-    # Given a run that waits for the decision while polled twice (the token stays on the item):
-    # seen, read again by approve, then seen once more after the answer
+def session(aws: Aws, busy: int) -> tuple[LocalSession, Harness]:
+    harness = Harness(aws, busy)
+    return LocalSession(harness, PhaseLog(out=lambda _: None)), harness  # type: ignore[arg-type]
+
+
+def test_approve_answers_the_pending_decision_and_the_operator_stays_for_the_next(aws: Aws):
+    # Given a run that waits for the decision (read by the operator, then again by approve)
     pending(aws)
     pending(aws)
     aws.caller()
     output = {"decision": "approve", "approvedBy": CALLER, "cidr": "10.0.0.0/16"}
     aws.expect("stepfunctions", "send_task_success", {}, taskToken=TOKEN, output=json.dumps(output))
-    pending(aws)
-    session = LocalSession(Harness(aws, busy=2), PhaseLog(out=lambda _: None))  # type: ignore[arg-type]
+    run, harness = session(aws, busy=2)
 
     # When it runs with a decision that approves
-    ended = session.run(lambda waiting: True)
+    ended = run.run(lambda waiting: True)
 
-    # Then one SendTaskSuccess with the CIDR asked about, and the run goes on to its end
+    # Then one SendTaskSuccess with the CIDR asked about, the run goes on to its end, and an
+    # operator waits for any later decision (another import may ask after a rejection)
     assert ended is True
-    assert session.decisions == ["approved enabling BYOL with 10.0.0.0/16"]
+    assert run.decisions == ["approved enabling BYOL with 10.0.0.0/16"]
+    assert len(harness.people.waiting) == 1
     aws.verify()
 
 
@@ -73,17 +98,24 @@ def test_reject_reason_fails_the_task(aws: Aws):
         error="EnablementRejected",
         cause=f"Rejected by {CALLER}: not this quarter",
     )
-    session = LocalSession(Harness(aws, busy=1), PhaseLog(out=lambda _: None))  # type: ignore[arg-type]
+    run, _ = session(aws, busy=1)
 
-    assert session.run(lambda waiting: "not this quarter") is True
-    assert session.decisions == ["rejected enabling BYOL: not this quarter"]
+    assert run.run(lambda waiting: "not this quarter") is True
+    assert run.decisions == ["rejected enabling BYOL: not this quarter"]
     aws.verify()
 
 
-def test_no_decision_leaves_it_waiting_and_ends_the_command(aws: Aws):
+def test_no_decision_shows_the_account_at_that_moment_and_ends_the_run(aws: Aws):
+    # Given a decision nobody gives (no SendTask* stubbed)
     pending(aws)
-    session = LocalSession(Harness(aws, busy=5), PhaseLog(out=lambda _: None))  # type: ignore[arg-type]
+    shown: list[str] = []
+    run, _ = session(aws, busy=5)
 
-    assert session.run(lambda waiting: None) is False
-    assert session.decisions == []
+    # When the run meets it
+    ended = run.run(lambda waiting: None, left_waiting=lambda: shown.append("status"))
+
+    # Then the status is shown while the decision waits, and the run stops there
+    assert ended is False
+    assert shown == ["status"]
+    assert run.decisions == []
     aws.verify()
