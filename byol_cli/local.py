@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
+
 from byol_cli import approval
 from byol_cli import contract as c
 from byol_cli.gateway import CliError, Gateway, StackResources
@@ -118,10 +121,7 @@ class LocalSession:
 
     def _token_waiting(self, answered: set[str]) -> bool:
         """A new task token on the lock item: read in memory, as the clock's condition must be
-        quick and take no lock (not through the API)."""
-        from moto.dynamodb.models import dynamodb_backends
-        from moto.dynamodb.models.dynamo_type import DynamoType
-
+        quick and take no lock (not through the API, nor an import)."""
         try:
             table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(self.aws.lock_table)
         except Exception:  # noqa: BLE001 - no table yet (or any more): nothing waits
