@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from byol_cli import local, render
 from byol_cli.status import collect
+from byol_cli.watch import retry
 from local_aws.workspaces_byol import Faults, ImportFault
 from stacks.config import ProjectConfig
 
@@ -25,6 +26,7 @@ class Scenario:
     byol_enabled: bool = False
     faults: Callable[[], Faults] = Faults
     amis: int = 1
+    retry: bool = False  # after the run, `byol-import retry` each AMI and run again
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -45,6 +47,15 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "many-amis": Scenario(
         "Five AMIs tagged in one CreateTags call on an account with BYOL disabled", None, amis=5
+    ),
+    "retry": Scenario(
+        "The import is refused once (image quota); `byol-import retry` resumes it",
+        None,
+        byol_enabled=True,
+        faults=lambda: Faults(
+            errors={"ImportWorkspaceImage": {"ResourceLimitExceededException": 1}}
+        ),
+        retry=True,
     ),
 }
 
@@ -80,6 +91,12 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
         out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={TAG_VALUE}")
         s.aws.tag_ami(amis, value=TAG_VALUE)
         s.run(lambda _waiting: True)  # the demo approves what the workflow asks
+        if scenario.retry:
+            for ami in amis:
+                (row,) = collect(s.gateway, config, ami)
+                out(f"  * {ami} {row.phase} ({row.error}); quota raised: byol-import retry {ami}")
+                out(f"  * started {retry(s.gateway, config, ami).rsplit(':', 1)[-1]}")
+            s.run(lambda _waiting: True)
         rows = collect(s.gateway, config)
         results = {r.ami: r for r in rows}
         got = [
@@ -111,10 +128,11 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             out(f"  {line}")
         notes = s.notifications()
         out(f"  notifications: {len(notes)}")
-        for subject, message in notes[:1]:
+        for i, (subject, message) in enumerate(notes):
             out(f"  --- {subject}")
-            for text in message.splitlines():
-                out(f"  | {text}")
+            if i == len(notes) - 1:  # the last one's text: the outcome a person reads
+                for text in message.splitlines():
+                    out(f"  | {text}")
     return Outcome(name, as_expected, lines)
 
 

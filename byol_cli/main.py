@@ -131,7 +131,11 @@ def reject(obj: Context, reason: str) -> None:
 def retry_command(obj: Context, ami: str) -> None:
     """Retry the AMI's failed import: its input again, under the deterministic retry name."""
     if obj.local:
-        _fresh_world("retry")
+        raise CliError(
+            "--local retry: a local account lives for one command, so nothing failed there "
+            "yet; `byol-import demo --scenario retry` fails an import, then retries it with "
+            "this command's code"
+        )
     arn = retry(obj.gateway(), obj.config, ami)
     render.say(f"Retry started: {arn}\nFollow it: byol-import watch {ami}")
 

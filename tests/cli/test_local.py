@@ -75,3 +75,14 @@ def test_demo_exits_non_zero_when_an_outcome_differs_from_the_expectation(monkey
     assert result.exit_code == 1
     assert "NOT AS EXPECTED" in result.output
     assert "an outcome differs from what its scenario expects" in result.output
+
+
+def test_demo_retry_resumes_a_failed_import_with_the_retry_command():
+    # When the retry scenario runs (the import refused once for the image quota)
+    result = invoke("demo", "--scenario", "retry", "--quiet")
+
+    # Then `byol-import retry` started the notification's retry, which imported the AMI
+    assert result.exit_code == 0, result.output
+    assert "FAILED (ImageQuotaExceeded); quota raised: byol-import retry ami-" in result.output
+    assert "-retry1" in result.output
+    assert "outcome: AVAILABLE; expected AVAILABLE: as expected" in result.output
