@@ -58,7 +58,7 @@ def phase_of_state(state: str, previous: str | None) -> str | None:
     workflow) count as AWAITING_APPROVAL, and any other unknown state keeps `previous`."""
     if state in STATE_PHASE:
         return STATE_PHASE[state]
-    if "Approv" in state:
+    if "Approv" in state or "Decision" in state:
         return c.AWAITING_APPROVAL
     return previous
 

@@ -8,6 +8,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+from moto import mock_aws
+
 from byol_cli.local import LocalSession
 from byol_cli.render import PhaseLog
 from tests.cli.conftest import CALLER, LOCK_TABLE, SM_ARN, TOPIC, Aws
@@ -119,3 +122,29 @@ def test_no_decision_shows_the_account_at_that_moment_and_ends_the_run(aws: Aws)
     assert shown == ["status"]
     assert run.decisions == []
     aws.verify()
+
+
+def test_the_operator_sees_a_new_token_on_the_lock_item_in_memory():
+    # Given the local account's lock table (moto), with a pending approval's token on the item
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="eu-west-1")
+        ddb.create_table(
+            TableName=LOCK_TABLE,
+            KeySchema=[{"AttributeName": "LockId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "LockId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        harness = Harness(Aws.__new__(Aws), busy=0)
+        run = LocalSession(harness, PhaseLog(out=lambda _: None))  # type: ignore[arg-type]
+        key = {"LockId": {"S": "account-byol-enablement"}}
+        ddb.put_item(TableName=LOCK_TABLE, Item={**key, "Owner": {"S": "exec-1"}})
+        assert run._token_waiting(set()) is False  # a lock with no question
+
+        ddb.put_item(
+            TableName=LOCK_TABLE,
+            Item={**key, "Owner": {"S": "exec-1"}, "ApprovalToken": {"S": TOKEN}},
+        )
+
+        # Then a token not yet answered wakes the operator, an answered one does not
+        assert run._token_waiting(set()) is True
+        assert run._token_waiting({TOKEN}) is False
