@@ -124,7 +124,7 @@ def test_no_decision_shows_the_account_at_that_moment_and_ends_the_run(aws: Aws)
     aws.verify()
 
 
-def test_the_operator_sees_a_new_token_on_the_lock_item_in_memory():
+def test_the_operator_sees_a_new_token_on_the_lock_item_in_memory() -> None:
     # Given the local account's lock table (moto), with a pending approval's token on the item
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="eu-west-1")
