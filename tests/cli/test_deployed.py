@@ -344,3 +344,19 @@ def test_status_reads_the_history_back_until_the_phase_began(aws: Aws):
     (row,) = json.loads(result.output)["imports"]
     assert (row["phase"], row["since"]) == ("IMPORTING", "2026-11-30T08:01:00+00:00")
     aws.verify()
+
+
+def test_a_misspelt_setting_is_refused_with_the_schema_message(aws: Aws):
+    result = invoke("--set", "imageDeadlineHour=3", "status")
+
+    assert result.exit_code == 2
+    assert "imageDeadlineHour" in result.output
+    aws.verify()
+
+
+def test_local_status_says_a_local_account_lives_for_one_command(aws: Aws):
+    result = invoke("--local", "status")
+
+    assert result.exit_code == 1
+    assert "each --local command runs in a fresh account of its own" in result.output
+    aws.verify()
