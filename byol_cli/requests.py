@@ -1,5 +1,5 @@
 """What `start` sends, built from options or `--input`, and checked with the workflow's own
-rules (byol_import.logic.request) before anything is started."""
+rules (byol_import.logic.request, logic.tag_value) before anything is started."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from byol_cli.gateway import CliError
 from byol_import.errors import InvalidRequest
-from byol_import.logic.request import ImportRequest, normalise_request, parse_tag_value
+from byol_import.logic.request import ImportRequest, normalise_request
+from byol_import.logic.tag_value import parse_tag_value
 from stacks.config import ProjectConfig
 
 

@@ -13,7 +13,7 @@ from byol_cli.gateway import Gateway
 from byol_cli.status import collect
 from byol_import.errors import InvalidRequest
 from byol_import.logic.ids import AMI_ID_PATTERN
-from byol_import.logic.request import parse_tag_value
+from byol_import.logic.tag_value import parse_tag_value
 
 
 @click.command()
