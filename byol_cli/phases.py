@@ -17,9 +17,12 @@ from stacks.config import ProjectConfig
 _STATE_PHASES: Final = {
     c.QUEUED: ("Start", "ValidateRequest", "CheckImage", "CheckAccount", "AccountChoice"),
     c.WAITING_FOR_LOCK: ("AcquireLock", "LockChoice", "WaitForLock", "CheckLock", "LockWaitChoice"),
+    c.AWAITING_APPROVAL: ("AwaitApproval",),
     c.ENABLING_BYOL: (
         "EnableByol",
         "EnabledChoice",
+        "ModifyAccount",
+        "ModifiedChoice",
         "WaitForModification",
         "PollModification",
         "ModificationChoice",
@@ -35,6 +38,7 @@ _STATE_PHASES: Final = {
     ),
     c.AVAILABLE: ("ReportSuccess", "Imported"),
     c.FAILED: (
+        "ApprovalTimedOut",
         "LockTimedOut",
         "ModificationTimedOut",
         "ImageTimedOut",
@@ -54,11 +58,13 @@ IMPORT_TYPICAL: Final = (timedelta(minutes=90), timedelta(hours=4))
 
 
 def phase_of_state(state: str, previous: str | None) -> str | None:
-    """The phase a state belongs to; the approval step's states (named by the approval
-    workflow) count as AWAITING_APPROVAL, and any other unknown state keeps `previous`."""
+    """The phase a state belongs to. A state not in the table: a loop's `...TimedOut` is FAILED,
+    an approval state AWAITING_APPROVAL, any other keeps `previous`."""
     if state in STATE_PHASE:
         return STATE_PHASE[state]
-    if "Approv" in state or "Decision" in state:
+    if state.endswith("TimedOut"):
+        return c.FAILED
+    if "Approv" in state:
         return c.AWAITING_APPROVAL
     return previous
 
