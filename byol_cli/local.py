@@ -153,4 +153,7 @@ def session(
     with LocalAws(**kwargs) as aws:
         if byol_enabled:
             aws.enable_byol_directly()
-        yield LocalSession(aws, log)
+        try:
+            yield LocalSession(aws, log)
+        finally:
+            log.close()

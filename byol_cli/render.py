@@ -82,6 +82,11 @@ class PhaseLog:
         self._origin: datetime | None = None
         self.lines: list[str] = []
 
+    def close(self) -> None:
+        """No more lines: what executions do while the local account is torn down is not news
+        (a decision left waiting times out then)."""
+        self._out = lambda _line: None
+
     def on_state(self, execution: str, state: str, at: datetime) -> None:
         phase = phase_of_state(state, self._phases.get(execution))
         if phase is None or phase == self._phases.get(execution):
