@@ -8,6 +8,7 @@ import json
 import pytest
 
 from byol_cli import demo
+from stacks.config import asl_definition
 from tests.cli.conftest import invoke
 
 pytestmark = pytest.mark.scenario
@@ -86,3 +87,25 @@ def test_demo_retry_resumes_a_failed_import_with_the_retry_command():
     assert "FAILED (ImageQuotaExceeded); quota raised: byol-import retry ami-" in result.output
     assert "-retry1" in result.output
     assert "outcome: AVAILABLE; expected AVAILABLE: as expected" in result.output
+
+
+@pytest.mark.skipif(
+    "AwaitApproval" not in asl_definition()["States"],
+    reason="the workflow asks for no enablement decision before the approval workflow lands",
+)
+def test_approve_locally_end_to_end_on_an_account_with_byol_disabled():
+    # Given an account with BYOL disabled (the workflow asks before enabling it)
+    # When the import is started locally with --approve
+    result = invoke("--local", "start", AMI, "--approve")
+
+    # Then the run stopped at the decision, the operator approved the range it named, and the
+    # import went on through the enablement to a WorkSpaces image
+    assert result.exit_code == 0, result.output
+    phases = [line.split()[3] for line in result.output.splitlines() if "virtual]" in line]
+    assert "AWAITING_APPROVAL" in phases
+    assert phases[phases.index("AWAITING_APPROVAL") + 1] == "ENABLING_BYOL"
+    assert phases[-1] == "AVAILABLE"
+    (approved,) = [line for line in result.output.splitlines() if "approved enabling BYOL" in line]
+    cidr = approved.rsplit(" ", 1)[-1]
+    assert f"Management CIDR: {cidr}" in result.output
+    assert f"byol-import: approve enabling BYOL with {cidr}" in result.output
