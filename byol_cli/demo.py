@@ -17,6 +17,7 @@ from local_aws.workspaces_byol import Faults, ImportFault
 from stacks.config import ProjectConfig
 
 TAG_VALUE = "BYOL_REGULAR_WSP"
+OPERATOR_DELAY = 600.0
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,14 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
         ]
         out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={TAG_VALUE}")
         s.aws.tag_ami(amis, value=TAG_VALUE)
-        s.run(lambda _waiting: True)  # the demo approves what the workflow asks
+        # the demo's operator approves what the workflow asks, 10 minutes after the email
+        s.run(lambda _waiting: True, answer_after_seconds=OPERATOR_DELAY)
         if scenario.retry:
             for ami in amis:
                 (row,) = collect(s.gateway, config, ami)
                 out(f"  * {ami} {row.phase} ({row.error}); quota raised: byol-import retry {ami}")
                 out(f"  * started {retry(s.gateway, config, ami).rsplit(':', 1)[-1]}")
-            s.run(lambda _waiting: True)
+            s.run(lambda _waiting: True, answer_after_seconds=OPERATOR_DELAY)
         rows = collect(s.gateway, config)
         results = {r.ami: r for r in rows}
         got = [

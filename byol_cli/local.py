@@ -43,6 +43,7 @@ class LocalSession:
     aws: LocalAws
     log: PhaseLog
     decisions: list[str] = field(default_factory=list)
+    _after: float = 0
 
     @property
     def gateway(self) -> Gateway:
@@ -67,13 +68,19 @@ class LocalSession:
         )
         return True
 
-    def run(self, decide: Decide, left_waiting: Callable[[], None] = lambda: None) -> bool:
+    def run(
+        self,
+        decide: Decide,
+        left_waiting: Callable[[], None] = lambda: None,
+        answer_after_seconds: float = 0,
+    ) -> bool:
         """Deliver events and run executions until the account is quiet. An operator (a
         participant of the virtual clock, so a Task waiting hours for them does not time out
         while they read) answers each enablement decision with `decide`; when it gives no
         answer, `left_waiting` runs at that moment (time waits for it) and the run stops there:
-        False."""
+        False. The operator answers `answer_after_seconds` (virtual) after being asked."""
         stopped = threading.Event()
+        self._after = answer_after_seconds
         self._operator(decide, left_waiting, stopped, answered=set())
         deadline = time.monotonic() + WALL_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -117,7 +124,12 @@ class LocalSession:
             self.log.note(self.decisions[-1])
             self._operator(decide, left_waiting, stopped, answered)  # another may ask later
 
-        people.when(lambda: self._token_waiting(answered), act, name="operator")
+        people.when(
+            lambda: self._token_waiting(answered),
+            act,
+            delay_seconds=self._after,
+            name="operator",
+        )
 
     def _token_waiting(self, answered: set[str]) -> bool:
         """A new task token on the lock item: read in memory, as the clock's condition must be

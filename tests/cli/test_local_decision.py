@@ -24,8 +24,10 @@ class People:
     def __init__(self) -> None:
         self.waiting: list[Callable[[], Any]] = []
 
-    def when(self, ready: Any, action: Callable[[], Any], name: str = "") -> None:
-        del ready, name
+    def when(
+        self, ready: Any, action: Callable[[], Any], delay_seconds: float = 0, name: str = ""
+    ) -> None:
+        del ready, delay_seconds, name
         self.waiting.append(action)
 
 
