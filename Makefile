@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# pyproject.toml too: it declares the `byol-import` console script scripts/venv installs.
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # jsii names Node majors past end-of-life whose banner it may skip (Node 20 here).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -11,16 +12,17 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: demo test lint unit reliability bench synth deploy clean
 
 # scripts/venv installs .venv and writes this stamp; cdk.json's app runs through it too.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	PYTHON="$(PYTHON)" sh scripts/venv
 
 node_modules/.bin/cdk: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-## The main job: a whole BYOL import on the embedded local AWS (ARGS="--scenario import-error").
+## The main job: a whole BYOL import on the embedded local AWS (ARGS="--scenario import-error",
+## ARGS=--all), through the CLI (`byol-import demo`; `byol-import --local ...` tries any input).
 demo: $(STAMP)
-	$(BIN)/python -m local_aws.demo $(ARGS)
+	$(BIN)/byol-import demo $(ARGS)
 
 ## Every check: ruff, then mypy alongside the whole pytest suite (unit, infra, ASL, emulator,
 ## scenarios) on $(PYTEST_WORKERS) workers, with the coverage floor of functions/ and stacks/.

@@ -42,12 +42,14 @@ class WorldSetup:
         checker_findings: tuple[str, ...] = (),
         license_included: bool = False,
         tpm_support: str | None = None,
+        image_id: str | None = None,
     ) -> str:
         """An AMI and what it really is. The defaults make a valid Windows 11 BYOL AMI; `os`
         (windows-10, windows-11, windows-server-2022, linux) and the rest are the truth the
         import judges, whatever the name says. `platform=None` alone makes a Linux AMI.
         `license_included` makes an AWS-licensed Windows AMI (billing "Windows"); DescribeImages
-        shows TpmSupport only when `tpm_support` ("v2.0") is given, as EC2 does."""
+        shows TpmSupport only when `tpm_support` ("v2.0") is given, as EC2 does. `image_id`
+        gives it a chosen id (the CLI's `--local` makes the AMI a person names)."""
         if platform is None and os.startswith("windows"):
             os = "linux"
         profile = AmiProfile(
@@ -73,7 +75,13 @@ class WorldSetup:
         )
         from moto.ec2.models import ec2_backends
 
-        ami = ec2_backends[ACCOUNT_ID][REGION].amis[ami_id]
+        amis = ec2_backends[ACCOUNT_ID][REGION].amis
+        if image_id is not None and image_id != ami_id:
+            if image_id in amis:
+                raise ValueError(f"{image_id} exists already")
+            amis[image_id] = amis.pop(ami_id)
+            amis[image_id].id = ami_id = image_id
+        ami = amis[ami_id]
         ami.byol_profile = profile  # type: ignore[attr-defined]
         # What DescribeImages shows of it
         ami.platform = profile.platform

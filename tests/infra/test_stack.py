@@ -675,7 +675,7 @@ def test_the_cdk_app_runs_in_the_project_venv_from_a_bare_shell() -> None:
     # Given cdk.json's app command, which installs .venv under the same stamp as make,
     app = json.loads((ROOT / "cdk.json").read_text())["app"]
     assert app == "sh scripts/venv python app.py"
-    stamp = "cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1"
+    stamp = "cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1"
     assert stamp in (ROOT / "scripts" / "venv").read_text()
     assert stamp in (ROOT / "Makefile").read_text()
     checksum = subprocess.run(

@@ -1,0 +1,5 @@
+"""`python -m byol_cli` is the `byol-import` console script."""
+
+from byol_cli.main import main
+
+main()
