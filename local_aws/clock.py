@@ -11,7 +11,7 @@ import contextlib
 import heapq
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 # How often a sleeper re-checks in wall time, in case it missed a notification.
@@ -24,6 +24,9 @@ class VirtualClock:
         self._now = self._start
         self._cond = threading.Condition()
         self._sleepers: list[tuple[datetime, int]] = []
+        # Sleepers that wake early when their condition holds (a task token answered): time
+        # must not jump past one whose condition already holds but which has not noticed yet.
+        self._conditions: dict[int, Callable[[], bool]] = {}
         self._ids = itertools.count()
         self._active = 0
         self._asleep = 0
@@ -97,8 +100,22 @@ class VirtualClock:
             self.participant_finished()
 
     def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            return
+        if seconds > 0:
+            self.sleep_until(seconds)
+
+    def wake(self) -> None:
+        """Let sleepers re-check their conditions now (something they wait for happened)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def sleep_until(self, seconds: float | None, ready: Callable[[], bool] | None = None) -> bool:
+        """Sleep `seconds` of virtual time, or until `ready()` holds; True if `ready` ended it.
+        With `seconds` None the sleeper sets no wake-up of its own: time moves on only for the
+        others, and it wakes when `ready` holds (a person waiting for an email). `ready` is
+        also called under the clock's lock: it must be quick and take no lock of its own that a
+        caller of the clock may hold."""
+        if seconds is None and ready is None:
+            raise ValueError("an untimed sleep needs a condition to wake on")
         if getattr(self._local, "external", False):
             # An outside thread that sleeps (an SDK backoff) is busy once, not once per hold it
             # keeps: a holder waiting for time to pass must not stop time.
@@ -108,32 +125,43 @@ class VirtualClock:
             self._local.external, self._local.holds = False, 0
             try:
                 with self.hold():
-                    self.sleep(seconds)
+                    return self.sleep_until(seconds, ready)
             finally:
                 self._local.external, self._local.holds = True, holds
                 with self._cond:
                     self._active += holds
-            return
         with self._cond:
-            self.total_sleep_requested += seconds
-            wake = self._now + timedelta(seconds=seconds)
-            entry = (wake, next(self._ids))
-            heapq.heappush(self._sleepers, entry)
+            sid = next(self._ids)
+            entry: tuple[datetime, int] | None = None
+            if seconds is not None:
+                self.total_sleep_requested += seconds
+                entry = (self._now + timedelta(seconds=seconds), sid)
+                heapq.heappush(self._sleepers, entry)
+            if ready is not None:
+                self._conditions[sid] = ready
             self._asleep += 1
             try:
-                while self._now < wake:
+                while entry is None or self._now < entry[0]:
+                    if ready is not None and ready():
+                        return True
                     self._maybe_advance()
-                    if self._now >= wake:
+                    if entry is not None and self._now >= entry[0]:
                         break
                     self._cond.wait(_RECHECK_SECONDS)
+                return False
             finally:
                 self._asleep -= 1
-                self._sleepers.remove(entry)
-                heapq.heapify(self._sleepers)
+                self._conditions.pop(sid, None)
+                if entry is not None:
+                    self._sleepers.remove(entry)
+                    heapq.heapify(self._sleepers)
 
     def _maybe_advance(self) -> None:
         # Only when nobody is doing work may time jump: work in progress happens "now".
         if self._sleepers and self._asleep >= self._active:
+            if any(ready() for ready in self._conditions.values()):
+                self._cond.notify_all()  # that sleeper is awake in all but name
+                return
             earliest = self._sleepers[0][0]
             if earliest > self._now:
                 self._now = earliest

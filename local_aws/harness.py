@@ -32,6 +32,7 @@ from local_aws.deployment import DeployedStack
 from local_aws.iam.policies import Policies
 from local_aws.lambda_runtime import LocalLambdaRuntime
 from local_aws.moto_patches import Patches
+from local_aws.people import People
 from local_aws.place import ACCOUNT_ID, ENV, PREFIX, REGION
 from local_aws.stack_facts import StackFacts
 from local_aws.throttling import Throttling, TokenBuckets
@@ -86,6 +87,8 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
             cloudtrail=self.cloudtrail,
         )
         self._outside: contextlib.AbstractContextManager[None] | None = None
+        # Operators acting in virtual time (an approval answered an hour after its email).
+        self.people = People(self.clock)
         self._mock = mock_aws(
             config={
                 "stepfunctions": {"execute_state_machine": True},
@@ -124,6 +127,7 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
 
     def __exit__(self, *exc: object) -> None:
         self.wait_for_executions(timeout_seconds=5, raise_on_timeout=False)
+        self.people.stop()
         clients.reset()
         app_clock.set_source(None)
         self._patches.remove()

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from local_aws import speedups
+from local_aws.callbacks import TaskTokens
 from local_aws.calls import CallLog
 from local_aws.clock import VirtualClock
 from local_aws.event_patterns import flatten_like_eventbridge
@@ -72,6 +73,7 @@ class Patches:
         self.abort_semantics()
         self.asl_parsed_once()
         speedups.install(self._set)
+        self.task_token_callbacks()
 
     def remove(self) -> None:
         while self._undo:
@@ -250,6 +252,14 @@ class Patches:
             return Preprocessor().visit(tree), tree
 
         self._set(AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+    def task_token_callbacks(self) -> None:
+        """moto waits for a task token's answer in wall time; here a `.waitForTaskToken` Task
+        sleeps on the virtual clock until its TimeoutSeconds and wakes when SendTaskSuccess or
+        SendTaskFailure arrives, and late or malformed answers get AWS's errors
+        (local_aws/callbacks.py)."""
+        for owner, name, value in TaskTokens(self.clock).patches():
+            self._set(owner, name, value)
 
 
 # Definition text -> its ANTLR syntax tree (read-only once built), across LocalAws instances.
