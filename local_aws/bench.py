@@ -29,7 +29,7 @@ from local_aws.bench_processes import (
     suite_figure,
 )
 from local_aws.bench_report import Figure, exit_code, format_table
-from local_aws.harness import LocalAws, Timings
+from local_aws.harness import LocalAws, Timings, unattended
 
 HOUR = 3600.0
 # Task results in a history: a Lambda task's, or an SDK integration's.
@@ -112,7 +112,11 @@ class Run:
 
 def run_import(amis: int = 1, timings: Timings | None = None) -> Run:
     """Tag `amis` AMIs at once; time only the run (tagging to the last execution's end)."""
-    with LocalAws(timings=timings) if timings else LocalAws() as aws:
+    with (
+        LocalAws(config=unattended(), timings=timings)
+        if timings
+        else LocalAws(config=unattended()) as aws
+    ):
         ami_ids = [aws.create_windows_ami(name=f"Windows-11-Bench-{i}") for i in range(amis)]
         virtual_start, wall_start = aws.clock.now(), time.perf_counter()
         aws.tag_ami(ami_ids)

@@ -8,6 +8,7 @@ watches the run (local_aws/watching.py); this module holds its lifecycle and SDK
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -50,6 +51,7 @@ __all__ = [
     "Notification",
     "Timings",
     "local_aws",
+    "unattended",
 ]
 
 
@@ -162,6 +164,13 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
                     ),
                 )
             return self._clients[key]
+
+
+def unattended(**changes: Any) -> project_config.ProjectConfig:
+    """The deployment's configuration with byolEnablement auto: BYOL is enabled without asking
+    a person (runs that are not about the approval; the default asks, local_aws/operators.py
+    answers as a person would)."""
+    return dataclasses.replace(project_config.default_config(), byol_enablement="auto", **changes)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from byol_import import settings
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from local_aws.reliability_checks import EC2_OPS, WORKSPACES_OPS, Row, finish, tag_each
 from local_aws.workspaces_byol import Faults, ImportFault
 
@@ -20,7 +20,7 @@ from local_aws.workspaces_byol import Faults, ImportFault
 def throttling_everywhere(burst: int = 3) -> Row:
     row = Row(f"faults: {burst} throttles on every WorkSpaces and EC2 call")
     faults = Faults(throttle={op: burst for op in (*WORKSPACES_OPS, *EC2_OPS)})
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         ami = aws.create_windows_ami()
         faults.throttle["ec2:CreateTags"] = 0  # the person's own tagging is not ours to retry
         tag_each(aws, [ami])
@@ -44,7 +44,7 @@ def server_errors() -> Row:
         },
         lost_response={"ModifyAccount": 1, "ImportWorkspaceImage": 1},
     )
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         ami = aws.create_windows_ami()
         tag_each(aws, [ami])
         faults.server_error["ec2:CreateTags"] = 1
@@ -53,7 +53,7 @@ def server_errors() -> Row:
 
 def lambda_crashes() -> Row:
     row = Row("faults: every workflow Lambda crashes once")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         for spec in settings.WORKFLOW_FUNCTIONS:
             aws.lambdas.faults.crash_before[spec.key] = 1
         ami = aws.create_windows_ami()
@@ -87,7 +87,7 @@ TERMINAL_CASES: dict[str, tuple[Callable[[], Faults], str, bool]] = {
 def terminal_failure(name: str) -> Row:
     make_faults, error, enabled = TERMINAL_CASES[name]
     row = Row(name)
-    with LocalAws(faults=make_faults()) as aws:
+    with LocalAws(config=unattended(), faults=make_faults()) as aws:
         if enabled:
             aws.enable_byol_directly()
         ami = aws.create_windows_ami()
@@ -106,7 +106,7 @@ def terminal_failures() -> list[Row]:
 
 def stale_lock() -> Row:
     row = Row("faults: lock left by a dead holder, lease expired")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.client("dynamodb").put_item(
             TableName=aws.lock_table,
             Item={
@@ -122,7 +122,7 @@ def stale_lock() -> Row:
 
 def aborted_holder() -> Row:
     row = Row("faults: the lock holder is aborted; the janitor frees it")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         first = aws.create_windows_ami(name="win11-first")
         second = aws.create_windows_ami(name="win11-second")
         with aws.clock.hold():

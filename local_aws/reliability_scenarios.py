@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from byol_import import settings
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from local_aws.reliability_checks import Row, finish, tag_each
 from local_aws.reliability_faults import (
     aborted_holder,
@@ -27,7 +27,7 @@ from local_aws.reliability_faults import (
 
 def concurrency(count: int = 20) -> Row:
     row = Row(f"concurrency: {count} AMIs tagged in one second, BYOL disabled")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         with aws.clock.hold():
             amis = [aws.create_windows_ami(name=f"win11-{i}") for i in range(count)]
             tag_each(aws, amis)
@@ -39,7 +39,7 @@ def concurrency(count: int = 20) -> Row:
 
 def duplicate_events() -> Row:
     row = Row("duplicates: same event x3, same tag rewritten, status tags")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         ami = aws.create_windows_ami()
         with aws.clock.hold():
             aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
@@ -59,7 +59,7 @@ def duplicate_events() -> Row:
 
 def many_resources() -> Row:
     row = Row("duplicates: one CreateTags naming 3 AMIs among 40 other resources")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         amis = [aws.create_windows_ami(name=f"win11-{i}") for i in range(3)]
         # CreateTags names existing resources only (AWS refuses unknown ids): 20 instances and
@@ -84,7 +84,7 @@ def many_resources() -> Row:
 
 def retried_import_adopts() -> Row:
     row = Row("duplicates: ImportImage Lambda dies after its call, retry adopts")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         aws.lambdas.faults.crash_after["ImportImage"] = 1
         ami = aws.create_windows_ami()
@@ -99,7 +99,7 @@ def retried_import_adopts() -> Row:
 
 def name_taken_by_another() -> Row:
     row = Row("duplicates: image name taken by an image that is not ours")
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold")
         other = aws.create_windows_ami(name="other")
@@ -138,7 +138,7 @@ def _hostile_values(rng: random.Random) -> Any:
 def hostile_input(count: int = 40, seed: int = 2026) -> Row:
     row = Row(f"hostile input: {count} fuzzed console inputs and events")
     rng = random.Random(seed)
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         for i in range(count):
             fields = [

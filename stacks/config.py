@@ -39,9 +39,16 @@ class ProjectConfig(settings.DeploymentSettings):
     @property
     def lock_max_waits(self) -> int:
         """A waiting import waits out the holder's whole enablement (its deadline), then
-        lockMaxWaitMinutes more."""
+        lockMaxWaitMinutes more, and the holder's wait for a person's approval, during which
+        it looks only every APPROVAL_LOCK_LOOK_SECONDS."""
         seconds = self.modification_deadline_hours * 3600 + self.lock_max_wait_minutes * 60
-        return max(1, math.ceil(seconds / self.lock_retry_interval_seconds))
+        return max(1, math.ceil(seconds / self.lock_retry_interval_seconds)) + math.ceil(
+            self.approval_timeout_seconds / settings.APPROVAL_LOCK_LOOK_SECONDS
+        )
+
+    @property
+    def approval_timeout_seconds(self) -> int:
+        return self.approval_timeout_hours * 3600
 
     @property
     def modification_max_polls(self) -> int:
@@ -56,14 +63,16 @@ class ProjectConfig(settings.DeploymentSettings):
 
     @property
     def lock_lease_seconds(self) -> int:
-        """Held through BYOL enablement; a holder that died frees it after this."""
-        return self.modification_deadline_hours * 3600 + 3600
+        """Held through the approval and BYOL enablement; a holder that died frees it after
+        this."""
+        return self.approval_timeout_seconds + self.modification_deadline_hours * 3600 + 3600
 
     def workflow_substitutions(self) -> dict[str, str]:
         """The ASL's non-ARN substitutions (bounds and timings)."""
         return {
             "LockRetryIntervalSeconds": str(self.lock_retry_interval_seconds),
             "LockMaxWaits": str(self.lock_max_waits),
+            "ApprovalTimeoutSeconds": str(self.approval_timeout_seconds),
             "ModificationPollIntervalSeconds": str(self.modification_poll_interval_seconds),
             "ModificationMaxPolls": str(self.modification_max_polls),
             "ImageFirstPollDelaySeconds": str(self.image_first_poll_delay_minutes * 60),
@@ -72,9 +81,12 @@ class ProjectConfig(settings.DeploymentSettings):
         }
 
     def worst_case_seconds(self) -> int:
-        """Longest a run can take by its loop bounds, before retries."""
+        """Longest a run can take by its loop bounds, before retries: waiting out another
+        import's approval and enablement, then asking its own approval and enabling BYOL."""
         return (
-            self.lock_max_waits * self.lock_retry_interval_seconds
+            self.modification_deadline_hours * 3600
+            + self.lock_max_wait_minutes * 60
+            + 2 * self.approval_timeout_seconds
             + self.modification_max_polls * self.modification_poll_interval_seconds
             + self.image_first_poll_delay_minutes * 60
             + (self.image_max_polls - 1) * self.image_poll_interval_seconds

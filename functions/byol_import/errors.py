@@ -104,6 +104,24 @@ class ByolEnablementTimedOut(ByolImportError):
     pass
 
 
+class ByolDisabled(ByolImportError):
+    """BYOL is not enabled and byolEnablement is off: the workflow does not enable it."""
+
+
+class ManagementCidrUnavailable(ByolImportError):
+    """The pinned or approved management /16 is not offered (any more), or overlaps a VPC CIDR
+    block or an excluded range."""
+
+
+class EnablementRejected(ByolImportError):
+    """A person rejected the BYOL enablement (SendTaskFailure), or answered with something that
+    is not an approval of the range asked about."""
+
+
+class ApprovalTimedOut(ByolImportError):
+    """Nobody answered the approval request within approvalTimeoutHours (the ASL names it)."""
+
+
 class LockNotAcquired(ByolImportError):
     """Another execution held the account lock for longer than our wait bound."""
 

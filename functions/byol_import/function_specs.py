@@ -81,6 +81,22 @@ WORKFLOW_FUNCTIONS: Final[tuple[FunctionSpec, ...]] = (
         "Pick a management CIDR and enable BYOL",
     ),
     FunctionSpec(
+        "RequestApproval",
+        "handlers.request_approval.handler",
+        "RequestApprovalFunctionArn",
+        30,
+        256,
+        "Ask a person to approve the management CIDR; keep the task token on the lock",
+    ),
+    FunctionSpec(
+        "ModifyAccount",
+        "handlers.modify_account.handler",
+        "ModifyAccountFunctionArn",
+        60,
+        256,
+        "Enable BYOL with the approved management CIDR",
+    ),
+    FunctionSpec(
         "PollModification",
         "handlers.poll_modification.handler",
         "PollModificationFunctionArn",

@@ -9,13 +9,23 @@ from typing import Final
 
 __all__ = [
     "ACCOUNT_LOCK_ID",
+    "APPROVAL_AMI_ATTR",
+    "APPROVAL_CIDR_ATTR",
+    "APPROVAL_EXECUTION_ATTR",
+    "APPROVAL_LOCK_LOOK_SECONDS",
+    "APPROVAL_REQUESTED_AT_ATTR",
+    "APPROVAL_TOKEN_ATTR",
+    "BYOL_ENABLEMENT_MODES",
     "CONTEXT_KEY",
+    "ENV_BYOL_ENABLEMENT",
     "ENV_CIDR_CONSTRAINTS",
     "ENV_CIDR_EXCLUSIONS",
     "ENV_CLEANUP_FAILED_IMAGES",
     "ENV_DEFAULT_INGESTION_PROCESS",
     "ENV_LOCK_LEASE_SECONDS",
     "ENV_LOCK_TABLE",
+    "ENV_MANAGEMENT_CIDR",
+    "ENV_NOTIFY_ON_START",
     "ENV_STATE_MACHINE_ARN",
     "ENV_TOPIC_ARN",
     "ENV_TRIGGER_TAG_KEY",
@@ -25,9 +35,18 @@ __all__ = [
     "MANAGED_BY_TAG_KEY",
     "MANAGED_BY_TAG_VALUE",
     "METRICS_NAMESPACE",
+    "PHASE_AVAILABLE",
+    "PHASE_AWAITING_APPROVAL",
+    "PHASE_ENABLING_BYOL",
+    "PHASE_FAILED",
+    "PHASE_IMPORTING",
+    "PHASE_OF_HANDLER",
+    "PHASE_QUEUED",
+    "PHASE_WAITING_FOR_LOCK",
     "PROJECT",
     "SERVICE_NAME",
     "SOURCE_AMI_TAG_KEY",
+    "STATUS_SINCE_TAG_KEY",
     "STATUS_TAG_KEY",
     "TAG_NAMESPACE",
 ]
@@ -44,6 +63,46 @@ STATUS_TAG_KEY: Final = f"{TAG_NAMESPACE}status"
 IMAGE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}workspaces-image-id"
 ERROR_TAG_KEY: Final = f"{TAG_NAMESPACE}error"
 EXECUTION_TAG_KEY: Final = f"{TAG_NAMESPACE}execution"
+STATUS_SINCE_TAG_KEY: Final = f"{TAG_NAMESPACE}status-since"
+
+# The phases the AMI's status tag follows (each written by the step that enters it).
+PHASE_QUEUED: Final = "QUEUED"
+PHASE_WAITING_FOR_LOCK: Final = "WAITING_FOR_LOCK"
+PHASE_AWAITING_APPROVAL: Final = "AWAITING_APPROVAL"
+PHASE_ENABLING_BYOL: Final = "ENABLING_BYOL"
+PHASE_IMPORTING: Final = "IMPORTING"
+PHASE_AVAILABLE: Final = "AVAILABLE"
+PHASE_FAILED: Final = "FAILED"
+# The phase each handler's log lines carry (module name -> phase).
+PHASE_OF_HANDLER: Final = {
+    "validate_request": PHASE_QUEUED,
+    "check_image": PHASE_QUEUED,
+    "check_account": PHASE_QUEUED,
+    "acquire_lock": PHASE_WAITING_FOR_LOCK,
+    "check_lock": PHASE_WAITING_FOR_LOCK,
+    "enable_byol": PHASE_ENABLING_BYOL,
+    "request_approval": PHASE_AWAITING_APPROVAL,
+    "modify_account": PHASE_ENABLING_BYOL,
+    "poll_modification": PHASE_ENABLING_BYOL,
+    "release_lock": PHASE_ENABLING_BYOL,
+    "import_image": PHASE_IMPORTING,
+    "poll_image": PHASE_IMPORTING,
+    "cleanup_image": PHASE_IMPORTING,
+    "report": "REPORTING",
+}
+
+# byolEnablement: approve (a person approves the /16), auto (no one asked), off (never enable).
+BYOL_ENABLEMENT_MODES: Final = ("approve", "auto", "off")
+
+# Where a pending approval lives: on the account lock item, written by RequestApproval while
+# its execution holds the lock (the CLI reads it there).
+APPROVAL_TOKEN_ATTR: Final = "ApprovalToken"
+APPROVAL_CIDR_ATTR: Final = "ManagementCidr"
+APPROVAL_REQUESTED_AT_ATTR: Final = "ApprovalRequestedAt"
+APPROVAL_EXECUTION_ATTR: Final = "ApprovalExecution"
+APPROVAL_AMI_ATTR: Final = "ApprovalAmi"
+# While the lock holder waits for a person, a waiting import looks at the lock this often.
+APPROVAL_LOCK_LOOK_SECONDS: Final = 7200
 
 METRICS_NAMESPACE: Final = "ByolImport"
 SERVICE_NAME: Final = PROJECT
@@ -61,6 +120,9 @@ ENV_TOPIC_ARN: Final = "BYOL_TOPIC_ARN"
 ENV_LOCK_TABLE: Final = "BYOL_LOCK_TABLE"
 ENV_LOCK_LEASE_SECONDS: Final = "BYOL_LOCK_LEASE_SECONDS"
 ENV_STATE_MACHINE_ARN: Final = "BYOL_STATE_MACHINE_ARN"
+ENV_BYOL_ENABLEMENT: Final = "BYOL_ENABLEMENT"
+ENV_MANAGEMENT_CIDR: Final = "BYOL_MANAGEMENT_CIDR"
+ENV_NOTIFY_ON_START: Final = "BYOL_NOTIFY_ON_START"
 
 # The single account-wide lock name: enabling BYOL is one change per account and Region.
 ACCOUNT_LOCK_ID: Final = "account-byol-enablement"

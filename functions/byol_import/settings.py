@@ -8,6 +8,7 @@ named here; each function checks them again, against the same rules, when it rea
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,11 +19,15 @@ from byol_import.logic.choices import INGESTION_PROCESSES
 # The names and tag keys (re-exported: settings is where names are read).
 from byol_import.names import *  # noqa: F403
 from byol_import.names import (
+    BYOL_ENABLEMENT_MODES,
     CONTEXT_KEY,
+    ENV_BYOL_ENABLEMENT,
     ENV_CIDR_CONSTRAINTS,
     ENV_CIDR_EXCLUSIONS,
     ENV_CLEANUP_FAILED_IMAGES,
     ENV_DEFAULT_INGESTION_PROCESS,
+    ENV_MANAGEMENT_CIDR,
+    ENV_NOTIFY_ON_START,
     ENV_TRIGGER_TAG_KEY,
     TAG_NAMESPACE,
 )
@@ -46,6 +51,16 @@ def _trigger_tag_key(value: str) -> bool:
 
 _STACK_NAME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _cidr16_or_empty(value: str) -> bool:
+    if value == "":
+        return True
+    try:
+        network = ipaddress.IPv4Network(value)  # strict: no host bits
+    except ValueError:
+        return False
+    return network.prefixlen == 16
 
 
 def context_name(key: str) -> str:
@@ -89,6 +104,23 @@ class FunctionSettings:
     )
     cleanup_failed_images: bool = _setting(
         "cleanupFailedImages", True, "true or false", env=ENV_CLEANUP_FAILED_IMAGES
+    )
+    byol_enablement: str = _setting(
+        "byolEnablement",
+        "approve",
+        "approve (a person approves the management CIDR), auto or off",
+        env=ENV_BYOL_ENABLEMENT,
+        check=lambda v: v in BYOL_ENABLEMENT_MODES,
+    )
+    management_cidr: str = _setting(
+        "managementCidr",
+        "",
+        "empty, or the management CIDR to use: an IPv4 /16 network such as 10.200.0.0/16",
+        env=ENV_MANAGEMENT_CIDR,
+        check=_cidr16_or_empty,
+    )
+    notify_on_start: bool = _setting(
+        "notifyOnStart", False, "true or false", env=ENV_NOTIFY_ON_START
     )
 
     def __post_init__(self) -> None:
@@ -154,6 +186,9 @@ class DeploymentSettings(FunctionSettings):
     )
     image_deadline_hours: int = _setting(
         "imageDeadlineHours", 12, "from 2 to 48", check=_between(2, 48)
+    )
+    approval_timeout_hours: int = _setting(
+        "approvalTimeoutHours", 24, "from 1 to 24", check=_between(1, 24)
     )
     notification_email: str = _setting(
         "notificationEmail",

@@ -2,7 +2,8 @@
 
 Step Functions hands every Task the whole state: `Input` (the raw request), `Context`
 (execution id and start time), then what earlier steps stored at their ResultPath: `Request`,
-`Ami`, `Account`, `Lock`, `Modification`, `Import`, `Poll`, `Error`. The ASL reads those JSON
+`Ami`, `Account`, `Lock`, `Approval`, `Modification`, `Import`, `Poll`, `Error`; `Limits` are
+the ASL's loop bounds and timings. The ASL reads those JSON
 paths, so the steps keep writing them as they are; this module only reads them. A section is
 None until its step has run; `need_*` says which one a step cannot do without.
 """
@@ -53,6 +54,20 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class Account:
+    """The `Account` section EnableByol (or ModifyAccount) wrote: the decided /16 and how."""
+
+    status: str | None
+    management_cidr: str | None
+    approval_needed: bool = False
+    pinned: bool = False
+    vpc_cidrs: tuple[str, ...] = ()
+    exclusions: tuple[str, ...] = ()
+    decision: str | None = None  # how BYOL was enabled: approved by whom, pinned, or auto
+    modified: bool = False  # this execution's ModifyAccount enabled BYOL
+
+
+@dataclass(frozen=True)
 class Error:
     error: str  # the error name the ASL caught
     cause: Any  # as caught: text, a Lambda error's JSON text, or anything
@@ -76,6 +91,30 @@ def _loop(section: Mapping[str, Any] | None) -> Loop | None:
     if section is None:
         return None
     return Loop(_text(section.get("state")), _count(section), _text(section.get("cidr")))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+def _account(section: Mapping[str, Any] | None) -> Account | None:
+    if section is None:
+        return None
+    return Account(
+        _text(section.get("status")),
+        _text(section.get("management_cidr")),
+        section.get("approval_needed") is True,
+        section.get("pinned") is True,
+        _texts(section.get("vpc_cidrs")),
+        _texts(section.get("exclusions")),
+        _text(section.get("decision")),
+        section.get("modified") is True,
+    )
+
+
+def _seconds(limits: Mapping[str, Any] | None, key: str) -> int | None:
+    value = limits.get(key) if limits is not None else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def need(value: _T | None, path: str) -> _T:
@@ -102,6 +141,10 @@ class WorkflowState:
     error: Error | None = None
     lock: Loop | None = None
     modification: Loop | None = None
+    account: Account | None = None
+    approval: Any = None  # the person's answer (SendTaskSuccess output), when one was asked
+    lock_retry_interval_seconds: int | None = None  # from the ASL's Limits
+    approval_timeout_seconds: int | None = None
 
     @classmethod
     def parse(cls, event: Any) -> WorkflowState:
@@ -146,6 +189,12 @@ class WorkflowState:
             else Error(str(error.get("Error", "Unknown")), error.get("Cause")),
             lock=_loop(_mapping(event, "Lock")),
             modification=_loop(_mapping(event, "Modification")),
+            account=_account(_mapping(event, "Account")),
+            approval=event.get("Approval"),
+            lock_retry_interval_seconds=_seconds(
+                _mapping(event, "Limits"), "LockRetryIntervalSeconds"
+            ),
+            approval_timeout_seconds=_seconds(_mapping(event, "Limits"), "ApprovalTimeoutSeconds"),
         )
 
     # -- what a step cannot do without --------------------------------------------------------
@@ -157,6 +206,9 @@ class WorkflowState:
 
     def need_ami(self) -> Ami:
         return need(self.ami, "Ami")
+
+    def need_account(self) -> Account:
+        return need(self.account, "Account")
 
     def need_poll(self) -> Poll:
         return need(self.poll, "Poll")

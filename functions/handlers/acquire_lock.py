@@ -1,10 +1,11 @@
-"""Take the account-wide lease lock before changing the account."""
+"""Take the account-wide lease lock before changing the account (WAITING_FOR_LOCK if refused)."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
+from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.gateways.lock import LockGateway
 from byol_import.observability import instrumented
 from byol_import.settings import runtime_config
@@ -16,5 +17,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = runtime_config()
     state = WorkflowState.parse(event)
     return steps.acquire_lock(
-        state, LockGateway(clients.client("dynamodb"), config.lock_table), config
+        state,
+        LockGateway(clients.client("dynamodb"), config.lock_table),
+        config,
+        Ec2Gateway(clients.client("ec2")),
     )

@@ -33,10 +33,13 @@ def suppress_findings(
 ) -> None:
     """cdk-nag findings that are by design, each with its reason."""
     reasons = {
-        "CheckImage": EC2_DESCRIBE_NO_RESOURCE,
+        "CheckImage": f"{EC2_DESCRIBE_NO_RESOURCE}; {IMAGE_WILDCARD}",
+        "AcquireLock": IMAGE_WILDCARD,
+        "RequestApproval": IMAGE_WILDCARD,
         "Starter": EC2_DESCRIBE_NO_RESOURCE,
         "CheckAccount": WORKSPACES_NO_RESOURCE,
-        "EnableByol": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}",
+        "EnableByol": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}; {IMAGE_WILDCARD}",
+        "ModifyAccount": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}; {IMAGE_WILDCARD}",
         "PollModification": WORKSPACES_NO_RESOURCE,
         "PollImage": WORKSPACES_NO_RESOURCE,
         "ImportImage": (

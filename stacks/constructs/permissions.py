@@ -52,6 +52,19 @@ def grant_permissions(
         ["*"],
     )
     _allow(functions, "EnableByol", ["ec2:DescribeVpcs"], ["*"])
+    # Once a person approved: the same re-check and ModifyAccount (EnableByol does it at once
+    # for byolEnablement auto or a pinned range).
+    _allow(
+        functions,
+        "ModifyAccount",
+        [
+            *read_account,
+            "workspaces:ListAvailableManagementCidrRanges",
+            "workspaces:ModifyAccount",
+        ],
+        ["*"],
+    )
+    _allow(functions, "ModifyAccount", ["ec2:DescribeVpcs"], ["*"])
     _allow(functions, "PollModification", read_account, ["*"])
     _allow(
         functions,
@@ -91,13 +104,23 @@ def grant_permissions(
         [wsi_arn],
         {"StringEquals": managed},
     )
-    _allow(
-        functions,
+    # The AMI's status tags: each step that enters a phase writes them, in our namespace only.
+    for key in (
+        "CheckImage",
+        "AcquireLock",
+        "EnableByol",
+        "RequestApproval",
+        "ModifyAccount",
+        "ImportImage",
         "Report",
-        ["ec2:CreateTags"],
-        [image_arn],
-        {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
-    )
+    ):
+        _allow(
+            functions,
+            key,
+            ["ec2:CreateTags"],
+            [image_arn],
+            {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+        )
     _allow(functions, "Starter", ["ec2:DescribeImages"], ["*"])
     _allow(
         functions,
@@ -111,6 +134,11 @@ def grant_permissions(
     lock_table.grant(functions["CheckLock"].function, "dynamodb:GetItem")
     for key in ("ReleaseLock", "Report", "LockJanitor"):
         lock_table.grant(functions[key].function, "dynamodb:DeleteItem")
-    for key in ("Report", "LockJanitor"):
+    # The pending approval (its task token) is kept on the lock item, and removed once used.
+    for key in ("RequestApproval", "ModifyAccount"):
+        lock_table.grant(functions[key].function, "dynamodb:UpdateItem")
+    # CheckImage sends the "started" notification when notifyOnStart is set (granted always:
+    # the setting is read at run time, and the local runs enforce one synthesized template).
+    for key in ("Report", "LockJanitor", "RequestApproval", "CheckImage"):
         topic.grant_publish(functions[key].function)
     workflow.grant_start(functions["Starter"].function)

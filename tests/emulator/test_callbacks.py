@@ -260,9 +260,12 @@ def test_an_untimed_sleeper_sets_no_time_of_its_own() -> None:
     clock = VirtualClock()
     stop = threading.Event()
     clock.participant_started()
-    thread = threading.Thread(
-        target=lambda: (clock.sleep_until(None, stop.is_set), clock.participant_finished())
-    )
+
+    def sleeper() -> None:
+        clock.sleep_until(None, stop.is_set)
+        clock.participant_finished()
+
+    thread = threading.Thread(target=sleeper)
     thread.start()
     clock.participant_started()
     clock.sleep(60)  # the only timed sleeper: time goes to it, not beyond

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from byol_import import errors, settings
-from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws, unattended
 from local_aws.lambda_runtime import FakeLambdaContext
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 
 EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"
+LIMITS = {"LockRetryIntervalSeconds": 120, "ApprovalTimeoutSeconds": 86400}
 
 
 def call(key: str, event: Any) -> Any:
@@ -27,7 +28,7 @@ def call(key: str, event: Any) -> Any:
 @pytest.fixture
 def aws() -> Iterator[LocalAws]:
     # fixed Timings: these steps advance the clock by exact durations
-    with LocalAws(faults=Faults(import_errors={}), timings=Timings()) as env:
+    with LocalAws(config=unattended(), faults=Faults(import_errors={}), timings=Timings()) as env:
         yield env
 
 
@@ -36,6 +37,7 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
     state: dict[str, Any] = {
         "Input": {"ImageId": ami},
         "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
+        "Limits": LIMITS,
     }
     state["Request"] = call("ValidateRequest", state)
     assert state["Request"]["ingestion_process"] == "BYOL_REGULAR_WSP"
@@ -47,6 +49,7 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
         "acquired": False,
         "holder": EXEC,
         "count": 1,
+        "wait_seconds": 120,
     }
     enabled = call("EnableByol", state)
     assert enabled["status"] == "PENDING" and enabled["modified"] is True
@@ -62,6 +65,42 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
     report = call("Report", state)
     assert report["Outcome"] == "SUCCEEDED"
     assert aws.ami_tags(ami)["byol-import:status"] == "AVAILABLE"
+
+
+def test_the_approval_handlers_keep_the_token_on_the_lock_then_enable() -> None:
+    # Given byolEnablement approve (the default) and the lock held by this execution
+    with LocalAws(faults=Faults(import_errors={}), timings=Timings()) as aws:
+        ami = aws.create_windows_ami()
+        state: dict[str, Any] = {
+            "Input": {"ImageId": ami},
+            "Context": {"ExecutionId": EXEC},
+            "Limits": LIMITS,
+        }
+        state["Request"] = call("ValidateRequest", state)
+        assert call("AcquireLock", state)["acquired"] is True
+        # When EnableByol decides, Then it asks for approval and changes nothing
+        state["Account"] = call("EnableByol", state)
+        assert state["Account"]["approval_needed"] is True
+        assert "ModifyAccount" not in aws.workspaces_calls()
+        # When RequestApproval runs with its task token, Then the token waits on the lock item
+        call("RequestApproval", {"Token": "token-1", "State": state})
+        item = aws.client("dynamodb").get_item(
+            TableName=aws.lock_table, Key={"LockId": {"S": settings.ACCOUNT_LOCK_ID}}
+        )["Item"]
+        assert item[settings.APPROVAL_TOKEN_ATTR]["S"] == "token-1"
+        cidr = item[settings.APPROVAL_CIDR_ATTR]["S"]
+        assert cidr == state["Account"]["management_cidr"]
+        assert aws.ami_tags(ami)["byol-import:status"] == "AWAITING_APPROVAL"
+        # When the approval comes back, Then ModifyAccount enables BYOL and the token is gone
+        state["Approval"] = {"decision": "approve", "approvedBy": "arn:ops", "cidr": cidr}
+        modified = call("ModifyAccount", state)
+        assert (modified["status"], modified["approved_by"]) == ("PENDING", "arn:ops")
+        assert aws.ami_tags(ami)["byol-import:status"] == "ENABLING_BYOL"
+        assert aws.lock_holder() == EXEC
+        item = aws.client("dynamodb").get_item(
+            TableName=aws.lock_table, Key={"LockId": {"S": settings.ACCOUNT_LOCK_ID}}
+        )["Item"]
+        assert settings.APPROVAL_TOKEN_ATTR not in item
 
 
 def test_cleanup_handler_deletes_our_failed_image(aws: LocalAws) -> None:

@@ -229,7 +229,8 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
     ("key", "expected"),
     [
         ("ValidateRequest", set()),
-        ("CheckImage", {"ec2:DescribeImages"}),
+        # (ec2:CreateTags: each step that enters a phase writes the AMI's status tags)
+        ("CheckImage", {"ec2:DescribeImages", "ec2:CreateTags", "sns:Publish", *TOPIC_KEY_ACTIONS}),
         ("CheckAccount", {"workspaces:DescribeAccount"}),
         ("CheckLock", {"dynamodb:GetItem"}),
         (
@@ -240,6 +241,23 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
                 "workspaces:ListAvailableManagementCidrRanges",
                 "workspaces:ModifyAccount",
                 "ec2:DescribeVpcs",
+                "ec2:CreateTags",
+            },
+        ),
+        (
+            "RequestApproval",
+            {"dynamodb:UpdateItem", "ec2:CreateTags", "sns:Publish", *TOPIC_KEY_ACTIONS},
+        ),
+        (
+            "ModifyAccount",
+            {
+                "workspaces:DescribeAccount",
+                "workspaces:DescribeAccountModifications",
+                "workspaces:ListAvailableManagementCidrRanges",
+                "workspaces:ModifyAccount",
+                "ec2:DescribeVpcs",
+                "ec2:CreateTags",
+                "dynamodb:UpdateItem",
             },
         ),
         (
@@ -251,11 +269,12 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
                 "workspaces:DescribeTags",
                 "ec2:DescribeImages",
                 "ec2:ModifyImageAttribute",
+                "ec2:CreateTags",
             },
         ),
         ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
         ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish", *TOPIC_KEY_ACTIONS}),
-        ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem"}),
+        ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem", "ec2:CreateTags"}),
         # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ)
         ("Starter", {"ec2:DescribeImages", "states:StartExecution", "sqs:SendMessage"}),
         (
@@ -282,13 +301,14 @@ def test_each_function_may_do_only_its_own_job(
     assert actions(template_json, key) - baseline == expected
 
 
-def test_only_enable_byol_may_modify_the_account(template_json: dict[str, Any]) -> None:
+def test_only_the_enablement_steps_may_modify_the_account(template_json: dict[str, Any]) -> None:
+    # EnableByol (auto, or a pinned range) and ModifyAccount (once a person approved)
     holders = [
         s.key
         for s in settings.ALL_FUNCTIONS
         if "workspaces:ModifyAccount" in actions(template_json, s.key)
     ]
-    assert holders == ["EnableByol"]
+    assert holders == ["EnableByol", "ModifyAccount"]
 
 
 def test_delete_is_limited_to_images_we_tagged(template_json: dict[str, Any]) -> None:
@@ -546,7 +566,7 @@ def test_cloudwatch_may_publish_to_alarm_topics_for_this_account_only(
         assert ":alarm:*" in json.dumps(publish["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
-@pytest.mark.parametrize("key", ["Report", "LockJanitor"])
+@pytest.mark.parametrize("key", ["Report", "LockJanitor", "RequestApproval", "CheckImage"])
 def test_publishers_may_use_the_topic_key(template_json: dict[str, Any], key: str) -> None:
     (topic_id,) = resources(template_json, "AWS::SNS::Topic")
     key_id = _ref(template_json["Resources"][topic_id]["Properties"]["KmsMasterKeyId"])

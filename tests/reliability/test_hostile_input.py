@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from byol_import import errors, steps
 from byol_import.logic.request import AMI_ID_PATTERN, normalise_request
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from tests.unit.fakes import FakeEc2, FakeStarter
 
 pytestmark = pytest.mark.reliability
@@ -135,7 +135,7 @@ class _AllTagged(FakeEc2):
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalAws]:
-    with LocalAws() as env:
+    with LocalAws(config=unattended()) as env:
         env.enable_byol_directly()
         yield env
 

@@ -12,7 +12,7 @@ from functools import cache
 
 import pytest
 
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from local_aws.logs_filters import Predicate, compile_pattern, step_functions_log_event
 from stacks.config import asl_definition
 from tests.scenarios.conftest import stop_while_running
@@ -57,7 +57,7 @@ def run_console(aws: LocalAws, errors: dict[str, dict[str, int]]) -> tuple[str, 
 
 
 def test_a_failed_import_sends_one_email_the_notification() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an import that fails (the image quota is reached)
         arn, ami = run_console(aws, {"ImportWorkspaceImage": {"ResourceLimitExceededException": 1}})
         assert aws.result(arn, history=False).status == "FAILED"
@@ -70,7 +70,7 @@ def test_a_failed_import_sends_one_email_the_notification() -> None:
 
 
 def test_a_failure_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an import that fails, and a Report step that may not publish
         arn, ami = run_console(
             aws,
@@ -88,7 +88,7 @@ def test_a_failure_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
 
 
 def test_a_success_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an import that succeeds, and a Report step that may not publish
         arn, ami = run_console(aws, {"sns:Publish": {"AuthorizationError": 1}})
         assert aws.result(arn, history=False).status == "FAILED"
@@ -101,7 +101,7 @@ def test_a_success_the_report_could_not_send_is_the_alarm_s_one_email() -> None:
 
 
 def test_a_succeeded_import_sends_one_email_the_notification() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         arn, ami = run_console(aws, {})
         assert aws.result(arn, history=False).status == "SUCCEEDED"
         assert emails(aws, arn, ami) == {
@@ -112,7 +112,7 @@ def test_a_succeeded_import_sends_one_email_the_notification() -> None:
 
 
 def test_an_aborted_import_sends_one_email_the_janitor_s() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an import a person stops while its EnableByol task runs
         ami = aws.create_windows_ami()
         arn = stop_while_running(aws, "EnableByol", ami)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from local_aws.stack_facts import RuleFacts, StackFacts
 from tests.scenarios.conftest import run_tagged
 
@@ -24,7 +24,7 @@ def _starter_callers(aws: LocalAws) -> list[str]:
 
 
 def test_the_workflows_status_tags_reach_no_trigger() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         # When a person tags the AMI and the import runs to its end
@@ -49,7 +49,7 @@ def test_the_workflows_status_tags_reach_no_trigger() -> None:
 
 
 def test_a_failed_create_tags_is_recorded_with_its_error_and_starts_nothing() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         # When a person tags an AMI that does not exist
         with pytest.raises(ClientError):
@@ -67,7 +67,7 @@ def test_a_failed_create_tags_is_recorded_with_its_error_and_starts_nothing() ->
 
 
 def test_the_status_tags_of_a_failed_import_reach_no_trigger_either() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(encrypted=True)
         [result] = run_tagged(aws, [ami])
@@ -94,21 +94,21 @@ def test_a_trigger_that_matches_our_status_tags_is_caught(monkeypatch: pytest.Mo
     # Given a stack whose trigger rule also matches the byol-import: status tags
     deployed = StackFacts.rules
     monkeypatch.setattr(StackFacts, "rules", lambda self: [_too_broad(r) for r in deployed(self)])
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         # When an import runs to its end
         [result] = run_tagged(aws, [ami])
         assert result.status == "SUCCEEDED", result.cause
-        # Then the run shows the workflow triggering itself: the Report's own CreateTags reached
-        # the starter (the check every scenario can make)
+        # Then the run shows the workflow triggering itself: each status tag write (QUEUED by
+        # CheckImage, IMPORTING by ImportImage, AVAILABLE by Report) reached the starter (the
+        # check every scenario can make)
         looped = aws.self_triggered()
-        assert len(looped) == 1
-        assert looped[0]["Event"]["detail"]["userIdentity"]["arn"].endswith(
-            f"/{aws.function_names['Report']}"
-        )
+        callers = [e["Event"]["detail"]["userIdentity"]["arn"].rsplit("/", 1)[-1] for e in looped]
+        assert callers == [aws.function_names[k] for k in ("CheckImage", "ImportImage", "Report")]
         # ... where only the starter's own check (the event must write the trigger tag) kept it
         # from starting anything: that second line of defence is all that was left
-        assert looped[0]["Result"]["Started"] == []
-        assert "did not write the trigger tag" in looped[0]["Result"]["Ignored"][0]["Reason"]
+        for event in looped:
+            assert event["Result"]["Started"] == []
+            assert "did not write the trigger tag" in event["Result"]["Ignored"][0]["Reason"]
         assert len(aws.results(history=False)) == 1

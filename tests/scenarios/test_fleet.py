@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from local_aws.workspaces_byol import Timings
 from tests.scenarios.conftest import assert_no_leftovers, ws_calls
 
@@ -67,13 +67,13 @@ def call_times(aws: LocalAws, service: str, operation: str) -> list[datetime]:
 
 def test_waiting_imports_cost_little_more_than_one() -> None:
     # Given one import on a BYOL-disabled account
-    with LocalAws(timings=timings()) as single:
+    with LocalAws(config=unattended(), timings=timings()) as single:
         run_imports(single, 1)
         [alone] = single.results(history=False)
         assert alone.status == "SUCCEEDED", alone.cause
         one = enablement_calls(single)
     # When a fleet of imports starts at once on another such account
-    with LocalAws(timings=timings()) as fleet:
+    with LocalAws(config=unattended(), timings=timings()) as fleet:
         run_imports(fleet, FLEET)
         results = fleet.results(history=False)
         # Then all of them import, BYOL is enabled once ...
@@ -97,7 +97,9 @@ def test_waiting_imports_cost_little_more_than_one() -> None:
 
 def test_one_import_polls_within_two_minutes_at_a_third_of_the_cost_of_a_60_second_poll() -> None:
     # Given a 4 h enablement and a 2 h import (no read lags)
-    with LocalAws(timings=Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR)) as aws:
+    with LocalAws(
+        config=unattended(), timings=Timings(modification_seconds=4 * HOUR, import_seconds=2 * HOUR)
+    ) as aws:
         # When one AMI is imported
         run_imports(aws, 1)
         [result] = aws.results()
@@ -115,7 +117,7 @@ def test_an_end_that_falls_just_after_a_poll_is_noticed_within_two_minutes(late:
     # Given an enablement and an import that end `late` seconds past 4 h and 2 h (no read lags):
     # with 120 s polls an end 1 s after a poll was seen 121 s later
     timings = Timings(modification_seconds=4 * HOUR + late, import_seconds=2 * HOUR + late)
-    with LocalAws(timings=timings) as aws:
+    with LocalAws(config=unattended(), timings=timings) as aws:
         # When one AMI is imported
         run_imports(aws, 1)
         [result] = aws.results(history=False)

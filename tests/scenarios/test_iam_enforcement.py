@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.harness import ACCOUNT_ID, PREFIX, ExecutionResult, LocalAws
+from local_aws.harness import ACCOUNT_ID, PREFIX, ExecutionResult, LocalAws, unattended
 from local_aws.iam import identity
 from local_aws.iam.policies import Policies, cached_extract
 
@@ -36,7 +36,7 @@ def policies() -> Policies:
 
 def retried_import(policies: Policies) -> tuple[LocalAws, list[ExecutionResult]]:
     """The ImportImage Lambda dies after its call: the retry must find and adopt its image."""
-    aws = LocalAws(policies=policies)
+    aws = LocalAws(config=unattended(), policies=policies)
     with aws:
         aws.enable_byol_directly()
         aws.lambdas.faults.crash_after["ImportImage"] = 1
@@ -106,7 +106,7 @@ def test_import_needs_the_dependent_ec2_permissions(policies: Policies) -> None:
 
 
 def test_each_service_answers_a_denial_in_its_own_protocol(policies: Policies) -> None:
-    with LocalAws(policies=policies) as aws:
+    with LocalAws(config=unattended(), policies=policies) as aws:
         topic = aws.topic_arn
         # Given calls made as the Report function, whose role has no such grants
         with identity.acting_as("Report", f"{PREFIX}-Report"):
@@ -215,7 +215,7 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(
 
 
 def test_conditions_read_the_request_tags_and_the_resources_own_tags(policies: Policies) -> None:
-    with LocalAws(policies=policies) as aws:
+    with LocalAws(config=unattended(), policies=policies) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         ws = aws.client("workspaces")
@@ -266,7 +266,7 @@ def test_conditions_read_the_request_tags_and_the_resources_own_tags(policies: P
 
 def test_an_operation_the_request_table_cannot_place_fails_loudly(policies: Policies) -> None:
     with (
-        LocalAws(policies=policies) as aws,
+        LocalAws(config=unattended(), policies=policies) as aws,
         identity.acting_as("AcquireLock", f"{PREFIX}-AcquireLock"),
         pytest.raises(Exception, match="PLACERS"),
     ):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from local_aws.harness import LocalAws
+from local_aws.harness import LocalAws, unattended
 from tests.scenarios.conftest import assert_no_leftovers, assert_reported, run_tagged, ws_calls
 
 pytestmark = pytest.mark.scenario
 
 
 def test_a_windows_11_ami_named_otherwise_is_refused_pcoip_before_any_import() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given a Windows 11 AMI (UEFI, as EC2 reports) whose name says nothing of Windows 11
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold-2026-11", description="gold image")
@@ -29,7 +29,7 @@ def test_a_windows_11_ami_named_otherwise_is_refused_pcoip_before_any_import() -
 
 
 def test_a_license_included_windows_server_ami_is_refused_before_any_import() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an AWS license-included Windows Server AMI
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(
@@ -48,7 +48,7 @@ def test_a_license_included_windows_server_ami_is_refused_before_any_import() ->
 
 
 def test_os_version_windows_10_with_pcoip_on_a_legacy_bios_ami_imports() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given a Windows 10 AMI on legacy BIOS, and a tag that says so and asks for PCoIP
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold-2026-11", os="windows-10", boot_mode="legacy-bios")
@@ -64,7 +64,7 @@ def test_os_version_windows_10_with_pcoip_on_a_legacy_bios_ami_imports() -> None
 
 
 def test_a_wrong_tag_value_is_refused_naming_the_tag_key() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an AMI tagged with a value whose case is wrong
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()

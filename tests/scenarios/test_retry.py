@@ -4,7 +4,6 @@ is what a person is told to do."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 from datetime import timedelta
@@ -12,11 +11,10 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws, unattended
 from local_aws.workspaces.images import ImportedImage
 from local_aws.workspaces.rules import IMAGE_QUOTA
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
-from stacks.config import default_config
 from tests.scenarios.conftest import run_tagged, ws_calls
 
 pytestmark = pytest.mark.scenario
@@ -52,7 +50,7 @@ def run_command(aws: LocalAws, options: dict[str, str]) -> str:
 def test_a_timed_out_import_is_resumed_by_adopting_our_pending_image() -> None:
     # Given a short image deadline (2 h) and an import that takes 3 h, on an account without BYOL
     # (its enablement takes 30 min)
-    config = dataclasses.replace(default_config(), image_deadline_hours=2)
+    config = unattended(image_deadline_hours=2)
     timings = Timings(modification_seconds=1800, import_seconds=3 * 3600)
     with LocalAws(config=config, timings=timings) as aws:
         ami = aws.create_windows_ami()
@@ -107,7 +105,7 @@ def _fill_image_quota(aws: LocalAws, ami: str) -> list[str]:
 
 
 def test_a_failure_after_enablement_is_resumed_without_enabling_again() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an account without BYOL whose image quota is full
         ami = aws.create_windows_ami()
         others = _fill_image_quota(aws, aws.create_windows_ami(name="other"))
@@ -129,7 +127,7 @@ def test_a_failure_after_enablement_is_resumed_without_enabling_again() -> None:
 
 
 def test_bad_input_is_not_offered_a_retry() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         ami = aws.create_windows_ami()
         aws.start_manual({"ImageId": ami, "ImageName": "has spaces"})
         aws.wait_for_executions()
@@ -140,7 +138,7 @@ def test_bad_input_is_not_offered_a_retry() -> None:
 def test_our_image_left_in_error_is_adopted_reported_and_cleaned_up_by_the_retry() -> None:
     # Given an import that ended in ERROR and whose cleanup failed: our image stays, in ERROR
     faults = Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException")
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [failed] = run_tagged(aws, [ami])

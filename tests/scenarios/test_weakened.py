@@ -3,7 +3,6 @@ fail. If it still passed, the embedded AWS would be kinder than AWS on that rule
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,8 +10,7 @@ import pytest
 
 from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.logic import image as image_logic
-from local_aws.harness import LocalAws
-from stacks.config import default_config
+from local_aws.harness import LocalAws, unattended
 from tests.scenarios.test_workflow import (
     EXCLUDED,
     check_cidr_avoids_vpcs_and_exclusions,
@@ -38,7 +36,7 @@ def test_without_the_ami_checks_the_import_itself_refuses(monkeypatch: pytest.Mo
     # Given CheckImage accepts any AMI
     monkeypatch.setattr(image_logic, "check_ami", _no_ami_checks)
     monkeypatch.setattr(image_logic, "check_combination", lambda request, facts: None)
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # When the encrypted and the oversized AMI are tagged
         # Then the scenario fails: the embedded AWS refused them in its own way
         with pytest.raises(AssertionError):
@@ -52,9 +50,7 @@ def test_without_the_ami_checks_the_import_itself_refuses(monkeypatch: pytest.Mo
 def test_without_the_vpc_filter_the_cidr_overlaps_a_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the workflow no longer reads the account's VPCs
     monkeypatch.setattr(Ec2Gateway, "vpc_cidrs", lambda self: [])
-    config = dataclasses.replace(
-        default_config(), cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,)
-    )
+    config = unattended(cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,))
     with LocalAws(config=config) as aws:
         # Then the scenario fails: AWS listed and accepted a /16 that overlaps a VPC
         with pytest.raises(AssertionError, match="overlaps"):

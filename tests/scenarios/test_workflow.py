@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 from collections import Counter
 
 import pytest
 
-from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws, unattended
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
-from stacks.config import default_config
 from tests.scenarios.conftest import (
     assert_no_leftovers,
     assert_reported,
@@ -30,7 +28,7 @@ STATUS = "byol-import:status"
 
 
 def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an account with BYOL disabled and a Windows 11 AMI
         ami = aws.create_windows_ami()
         # When a person tags the AMI
@@ -67,7 +65,7 @@ def test_byol_disabled_is_enabled_then_the_ami_is_imported() -> None:
 
 
 def test_an_enabled_account_is_not_modified() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
@@ -85,7 +83,7 @@ def test_an_enabled_account_is_not_modified() -> None:
 
 
 def test_a_console_request_runs_the_same_workflow() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.start_manual(
@@ -116,7 +114,7 @@ def test_a_console_request_runs_the_same_workflow() -> None:
 
 
 def test_a_pending_modification_is_adopted_not_repeated() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given a person already started enabling BYOL in the console
         aws.client("workspaces").modify_account(
             DedicatedTenancySupport="ENABLED", DedicatedTenancyManagementCidrRange="10.50.0.0/16"
@@ -144,7 +142,7 @@ def test_a_pending_modification_is_adopted_not_repeated() -> None:
 
 def test_a_failed_modification_fails_with_aws_reason() -> None:
     faults = Faults(modification_failure=("IncompatibleNetwork", "The CIDR overlaps a route"))
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolEnablementFailed")
@@ -165,7 +163,7 @@ def test_a_failed_modification_fails_with_aws_reason() -> None:
 
 
 def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
-    with LocalAws(faults=Faults(not_eligible=True)) as aws:
+    with LocalAws(config=unattended(), faults=Faults(not_eligible=True)) as aws:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
         assert (result.status, result.error) == ("FAILED", "ByolNotEligible")
@@ -182,7 +180,7 @@ def test_an_account_not_approved_for_byol_stops_with_what_to_do() -> None:
 
 
 def test_no_free_management_cidr_is_terminal() -> None:
-    config = dataclasses.replace(default_config(), cidr_constraints=("192.168.0.0/16",))
+    config = unattended(cidr_constraints=("192.168.0.0/16",))
     with LocalAws(config=config) as aws:
         aws.create_vpc("192.168.0.0/16")
         ami = aws.create_windows_ami()
@@ -204,7 +202,7 @@ def test_an_import_error_is_reported_and_our_image_removed() -> None:
     fault = ImportFault(
         "ImportFailed", "BYOL validation failed", ("AppXPackagesInstalled", "ZeroRearmCount")
     )
-    with LocalAws(faults=Faults(import_errors={"*": fault})) as aws:
+    with LocalAws(config=unattended(), faults=Faults(import_errors={"*": fault})) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
@@ -225,7 +223,7 @@ def test_an_import_error_is_reported_and_our_image_removed() -> None:
 
 def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
     faults = Faults(import_errors={"*": ImportFault()}, delete_error="ResourceAssociatedException")
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
@@ -246,7 +244,7 @@ def test_a_failing_cleanup_does_not_hide_the_import_error() -> None:
 
 def test_the_image_poll_deadline_ends_the_loop() -> None:
     # A 2-hour deadline (the least allowed): the same loop as the default's, with fewer polls
-    config = dataclasses.replace(default_config(), image_deadline_hours=2)
+    config = unattended(image_deadline_hours=2)
     with LocalAws(config=config, timings=Timings(import_seconds=30 * 3600)) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
@@ -265,7 +263,7 @@ def test_the_image_poll_deadline_ends_the_loop() -> None:
 
 def test_the_modification_deadline_ends_the_loop() -> None:
     # A 1-hour deadline (the least allowed): the same loop as the default's, with fewer polls
-    config = dataclasses.replace(default_config(), modification_deadline_hours=1)
+    config = unattended(modification_deadline_hours=1)
     with LocalAws(config=config, timings=Timings(modification_seconds=48 * 3600)) as aws:
         ami = aws.create_windows_ami()
         [result] = run_tagged(aws, [ami])
@@ -284,7 +282,7 @@ def test_the_modification_deadline_ends_the_loop() -> None:
 
 
 def test_bad_console_input_fails_first_and_changes_nothing() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         ami = aws.create_windows_ami()
         aws.calls.calls.clear()
         aws.start_manual({"ImageId": ami, "ImageName": "has spaces"})
@@ -301,7 +299,7 @@ def test_bad_console_input_fails_first_and_changes_nothing() -> None:
 
 
 def test_the_same_event_delivered_twice_starts_one_import() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
@@ -325,7 +323,7 @@ def test_the_same_event_delivered_twice_starts_one_import() -> None:
 
 
 def test_our_status_tags_start_nothing() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         run_tagged(aws, [ami])
@@ -336,7 +334,7 @@ def test_our_status_tags_start_nothing() -> None:
 
 
 def test_an_ami_tagged_at_creation_starts_on_its_state_change() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()
         # Tags given at creation travel in CreateImage's tagSpecificationSet: no CreateTags call
@@ -354,7 +352,7 @@ def test_an_ami_tagged_at_creation_starts_on_its_state_change() -> None:
 
 
 def test_an_execution_stopped_mid_task_ends_aborted_and_is_reported() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         # Given an import whose EnableByol task is running when a person stops the execution
         ami = aws.create_windows_ami()
         # When it is stopped, and the task it was running finishes afterwards
@@ -386,7 +384,7 @@ def check_refused_amis(aws: LocalAws) -> None:
 
 
 def test_amis_byol_refuses_are_stopped_before_any_import() -> None:
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         check_refused_amis(aws)
 
 
@@ -409,9 +407,7 @@ def check_cidr_avoids_vpcs_and_exclusions(aws: LocalAws) -> str:
 
 
 def test_the_management_cidr_avoids_vpcs_and_exclusions() -> None:
-    config = dataclasses.replace(
-        default_config(), cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,)
-    )
+    config = unattended(cidr_constraints=("10.0.0.0/8",), cidr_exclusions=(EXCLUDED,))
     with LocalAws(config=config) as aws:
         listed = aws.client("workspaces").list_available_management_cidr_ranges(
             ManagementCidrRangeConstraint="10.0.0.0/8"
@@ -423,7 +419,7 @@ def test_the_management_cidr_avoids_vpcs_and_exclusions() -> None:
 def test_windows_11_declared_windows_10_with_pcoip_ends_in_error() -> None:
     """An explicit OsVersion wins where EC2 says nothing (an AMI without BootMode); when it is
     wrong, the import finds what CheckImage could not (the OS itself is not in DescribeImages)."""
-    with LocalAws() as aws:
+    with LocalAws(config=unattended()) as aws:
         aws.enable_byol_directly()
         ami = aws.create_windows_ami(name="gold", description="gold image")
         from moto.ec2.models import ec2_backends
@@ -442,7 +438,7 @@ def test_windows_11_declared_windows_10_with_pcoip_ends_in_error() -> None:
 def test_a_lost_import_answer_is_adopted_once_the_image_is_listed() -> None:
     # Given ImportWorkspaceImage's answer is lost and the new image is listed only a minute later
     faults = Faults(lost_response={"ImportWorkspaceImage": 1})
-    with LocalAws(faults=faults) as aws:
+    with LocalAws(config=unattended(), faults=faults) as aws:
         assert aws.timings.image_visibility_lag_seconds > 0
         aws.enable_byol_directly()
         ami = aws.create_windows_ami()

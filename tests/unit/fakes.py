@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byol_import import errors
+from byol_import.gateways.lock import Lease
 from byol_import.gateways.protocols import (
     Ec2Api,
     LockApi,
@@ -111,9 +112,22 @@ class FakeLock:
     holder: str | None = None
     released: list[str] = field(default_factory=list)
     expires_at: int = 2**31
+    approval: dict[str, str] = field(default_factory=dict)
 
-    def lease(self, lock_id: str) -> tuple[str, int] | None:
-        return None if self.holder is None else (self.holder, self.expires_at)
+    def lease(self, lock_id: str) -> Lease | None:
+        if self.holder is None:
+            return None
+        return Lease(self.holder, self.expires_at, bool(self.approval))
+
+    def record_approval(self, lock_id: str, owner: str, attributes: Mapping[str, str]) -> bool:
+        if self.holder != owner:
+            return False
+        self.approval = dict(attributes)
+        return True
+
+    def clear_approval(self, lock_id: str, owner: str) -> None:
+        if self.holder == owner:
+            self.approval = {}
 
     def try_acquire(self, lock_id: str, owner: str, now: int, lease_seconds: int) -> str | None:
         if self.holder in (None, owner):

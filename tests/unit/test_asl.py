@@ -15,6 +15,9 @@ ASL: dict[str, Any] = asl_definition()
 YAML_TEXT = ASL_FILE.read_text()
 STATES: dict[str, dict[str, Any]] = ASL["States"]
 TASKS = {n: s for n, s in STATES.items() if s["Type"] == "Task"}
+# The callback Task that waits for a person: its timeout is the approval's, not a function's.
+CALLBACK = "AwaitApproval"
+FUNCTION_TASKS = {n: s for n, s in TASKS.items() if n != CALLBACK}
 # AWS's recommended Lambda retry set (Step Functions developer guide, "Handling errors": "Best
 # practices for handling Lambda service exceptions"), plus throttling.
 LAMBDA_SERVICE_ERRORS = {
@@ -67,7 +70,10 @@ def test_a_missing_substitution_is_refused() -> None:
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_every_task_has_timeout_retry_and_catch(name: str) -> None:
     task = TASKS[name]
-    assert 0 < task["TimeoutSeconds"] <= 900
+    if name == CALLBACK:
+        assert task["TimeoutSecondsPath"] == "$.Limits.ApprovalTimeoutSeconds"
+    else:
+        assert 0 < task["TimeoutSeconds"] <= 900
     retried = {e for r in task["Retry"] for e in r["ErrorEquals"]}
     assert set(errors.RETRYABLE_ERROR_NAMES) <= retried
     assert LAMBDA_SERVICE_ERRORS <= retried
@@ -77,7 +83,7 @@ def test_every_task_has_timeout_retry_and_catch(name: str) -> None:
     assert any("States.ALL" in c["ErrorEquals"] for c in task["Catch"])
 
 
-@pytest.mark.parametrize("name", sorted(TASKS))
+@pytest.mark.parametrize("name", sorted(FUNCTION_TASKS))
 def test_every_task_timeout_is_its_function_timeout_plus_the_margin(name: str) -> None:
     # Given the task timer also runs through the invoke call and a cold start,
     # when a Task's timeout equalled its function's, States.Timeout could fire first and the
@@ -175,20 +181,41 @@ def test_every_cycle_goes_through_a_bounded_poll() -> None:
 
 
 def test_the_retry_and_catch_policies_are_written_once() -> None:
-    # Given the YAML source, Then one retry anchor and one catch anchor, and every Task names
-    # the retry policy; every Task but the three on the reporting path names the catch policy.
+    # Given the YAML source, Then one retry anchor and one catch anchor, and every Task but the
+    # approval's names the retry policy; every Task but the three on the reporting path and the
+    # approval's names the catch policy.
     assert YAML_TEXT.count("&retry") == 1 and YAML_TEXT.count("&catch") == 1
-    assert YAML_TEXT.count("Retry: *retry") == len(TASKS)
+    assert YAML_TEXT.count("Retry: *retry") == len(TASKS) - 1
     assert YAML_TEXT.count("Retry:") == len(TASKS)
-    assert YAML_TEXT.count("Catch: *catch") == len(TASKS) - 3
+    assert YAML_TEXT.count("Catch: *catch") == len(TASKS) - 4
     policy = TASKS["CheckAccount"]["Retry"]
-    assert all(task["Retry"] == policy for task in TASKS.values())
+    assert all(task["Retry"] == policy for task in FUNCTION_TASKS.values())
     retried = {e for r in policy for e in r["ErrorEquals"]}
     assert {"TransientAwsError", "ImageNotListedYet"} <= retried
 
 
-def test_the_source_is_about_half_the_old_800_lines() -> None:
-    assert len(YAML_TEXT.splitlines()) < 420
+def test_the_source_stays_within_300_lines() -> None:
+    assert len(YAML_TEXT.splitlines()) <= 300
+
+
+def test_the_approval_waits_its_own_timeout_and_is_never_asked_twice_for_one_silence() -> None:
+    # Given the callback Task that waits for a person
+    task = TASKS[CALLBACK]
+    assert task["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert task["Parameters"]["Payload"]["Token.$"] == "$$.Task.Token"
+    # Then no answer is not retried (that would ask again) but caught as ApprovalTimedOut
+    retried = {e for r in task["Retry"] for e in r["ErrorEquals"]}
+    assert "States.Timeout" not in retried and "States.ALL" not in retried
+    first, *_ = task["Catch"]
+    assert (first["ErrorEquals"], first["Next"]) == (["States.Timeout"], "ApprovalTimedOut")
+    assert STATES["ApprovalTimedOut"]["Parameters"]["Error"] == "ApprovalTimedOut"
+    # And a rejection (any other error) is reported with its own error and cause
+    assert task["Catch"][-1] == {
+        "ErrorEquals": ["States.ALL"],
+        "ResultPath": "$.Error",
+        "Next": "ReportFailure",
+    }
+    assert task["Next"] == "ModifyAccount"
 
 
 def test_worst_case_history_stays_well_below_the_limit() -> None:
@@ -196,7 +223,7 @@ def test_worst_case_history_stays_well_below_the_limit() -> None:
     # Choice (2). A lock wait may also come back through CheckAccount, AccountChoice,
     # AcquireLock and LockChoice (5 + 2 + 5 + 2): a refused AcquireLock counts as a look too,
     # so that way costs 23 events for 2 counts. A waiter can wait out the holder's whole
-    # enablement, then enable BYOL itself, then import.
+    # enablement (and its approval, looked at rarely), then enable BYOL itself, then import.
     config = default_config()
     poll = 2 + 5 + 2
     lock_look = (poll + 5 + 2 + 5 + 2) / 2

@@ -23,7 +23,7 @@ def test_every_key_has_a_default_and_nothing_is_required() -> None:
     assert config.cleanup_failed_images is True
     assert config.cidr_constraints[0] == "10.0.0.0/8"
     assert config.notification_email == ""
-    assert len(KEYS) == len(set(KEYS)) == 15
+    assert len(KEYS) == len(set(KEYS)) == 19
 
 
 def test_the_shipped_cdk_json_configures_the_defaults() -> None:
@@ -82,6 +82,13 @@ def test_a_wrong_type_or_range_is_refused_naming_the_key_and_the_rule(raw: Any) 
         ("notificationEmail", 7),
         ("logRetentionDays", 0),
         ("imageDeadlineHours", 49),
+        ("byolEnablement", "ask"),
+        ("managementCidr", "10.200.0.0/24"),
+        ("managementCidr", "10.200.1.0/16"),
+        ("managementCidr", "not-a-cidr"),
+        ("approvalTimeoutHours", 0),
+        ("approvalTimeoutHours", 25),
+        ("notifyOnStart", "yes"),
     ],
 )
 def test_each_rule_is_enforced(key: str, raw: Any) -> None:
@@ -120,6 +127,16 @@ def test_cidr_lists_are_read_from_json_lists_or_strings(raw: Any) -> None:
 def test_bad_cidr_lists_are_refused(key: str, raw: Any) -> None:
     with pytest.raises(ConfigError, match=rf"^byolImport\.{key} must be .*IPv4 CIDR"):
         from_context({key: raw})
+
+
+def test_the_enablement_settings_default_to_asking_a_person() -> None:
+    config = from_context({})
+    assert (config.byol_enablement, config.management_cidr) == ("approve", "")
+    assert (config.approval_timeout_hours, config.notify_on_start) == (24, False)
+    pinned = from_context({"byolEnablement": "auto", "managementCidr": "10.200.0.0/16"})
+    assert (pinned.byol_enablement, pinned.management_cidr) == ("auto", "10.200.0.0/16")
+    # The lock is held, and waited for, through the approval too
+    assert config.lock_lease_seconds == (24 + 24 + 1) * 3600
 
 
 def test_empty_exclusions_are_allowed() -> None:

@@ -34,7 +34,9 @@ CONFIG = RuntimeConfig(
     lock_table="locks",
     lock_lease_seconds=3600,
     state_machine_arn="arn:sm",
+    byol_enablement="auto",
 )
+LIMITS = {"LockRetryIntervalSeconds": 120, "ApprovalTimeoutSeconds": 86400}
 
 
 def raw_state(**parts: Any) -> dict[str, Any]:
@@ -101,7 +103,12 @@ def test_enable_picks_the_first_range_clear_of_exclusions_and_vpcs() -> None:
     # When BYOL is enabled
     result = steps.enable_byol(ws, ec2, CONFIG)
     # Then 10.2/16 is chosen and ModifyAccount is called once with it
-    assert result == {"status": "PENDING", "management_cidr": "10.2.0.0/16", "modified": True}
+    assert (result["status"], result["management_cidr"], result["modified"]) == (
+        "PENDING",
+        "10.2.0.0/16",
+        True,
+    )
+    assert (result["vpc_cidrs"], result["decision"]) == (["10.0.0.0/16"], "byolEnablement auto")
     assert [c for c in ws.calls if c.startswith("Modify")] == ["ModifyAccount 10.2.0.0/16"]
 
 
@@ -120,11 +127,12 @@ def test_enable_adopts_a_modification_started_meanwhile() -> None:
 
     ws.on_modify = refused
     # When BYOL is enabled, Then their modification is followed, not ours
-    assert steps.enable_byol(ws, FakeEc2(), CONFIG) == {
-        "status": "PENDING",
-        "management_cidr": "10.50.0.0/16",
-        "modified": False,
-    }
+    result = steps.enable_byol(ws, FakeEc2(), CONFIG)
+    assert (result["status"], result["management_cidr"], result["modified"]) == (
+        "PENDING",
+        "10.50.0.0/16",
+        False,
+    )
 
 
 def test_a_refused_modify_with_nothing_visible_yet_is_retried() -> None:
@@ -203,14 +211,27 @@ def test_poll_modification_failed_and_not_listed_yet() -> None:
 def test_check_lock_counts_and_frees_an_expired_lease() -> None:
     # Given another execution holds the lock
     lock = FakeLock(holder="arn:holder")
-    state = WorkflowState.parse({"Lock": {"acquired": False, "holder": "arn:holder", "count": 2}})
+    state = WorkflowState.parse(
+        {"Lock": {"acquired": False, "holder": "arn:holder", "count": 2}, "Limits": LIMITS}
+    )
     # When a waiter looks, Then HELD and its wait counted
     assert steps.check_lock(state, lock) == {
         "acquired": False,
         "state": "HELD",
         "holder": "arn:holder",
         "count": 3,
+        "wait_seconds": 120,
+        "awaiting_approval": False,
     }
+    # Given the holder waits for a person's approval, Then the looks are rarer
+    lock.approval = {"ApprovalToken": "token"}
+    waiting = steps.check_lock(state, lock)
+    assert (waiting["count"], waiting["wait_seconds"], waiting["awaiting_approval"]) == (
+        3,
+        7200,
+        True,
+    )
+    lock.approval = {}
     # Given the holder died and its lease ran out, Then FREE (the account is read again)
     lock.expires_at = 0
     assert steps.check_lock(state, lock)["state"] == "FREE"
@@ -467,3 +488,112 @@ def test_the_report_plan_is_data_decided_before_any_call() -> None:
     assert "Note: released the account lock" in message
     # ... and an untagged plan leaves the AMI alone
     assert plan_report(outcome, EXEC, tag=False, duration=None).ami_tags is None
+
+
+# -- byolEnablement ----------------------------------------------------------------------------
+
+
+def test_approve_returns_the_chosen_range_for_a_person_and_changes_nothing() -> None:
+    ws = ws_(cidrs={"10.0.0.0/8": ["10.0.0.0/16", "10.2.0.0/16"]})
+    config = dataclasses.replace(CONFIG, byol_enablement="approve")
+    result = steps.enable_byol(ws, FakeEc2(vpcs=["10.0.0.0/16"]), config, AMI)
+    assert (result["status"], result["approval_needed"], result["management_cidr"]) == (
+        "DISABLED",
+        True,
+        "10.2.0.0/16",
+    )
+    assert (result["vpc_cidrs"], result["exclusions"]) == (["10.0.0.0/16"], ["10.1.0.0/16"])
+    assert not any(c.startswith("Modify") for c in ws.calls)
+
+
+def test_a_pinned_range_is_enabled_without_approval_once_checked() -> None:
+    ws = ws_(cidrs={"10.200.0.0/16": ["10.200.0.0/16"]})
+    config = dataclasses.replace(CONFIG, byol_enablement="approve", management_cidr="10.200.0.0/16")
+    ec2 = FakeEc2()
+    result = steps.enable_byol(ws, ec2, config, AMI)
+    assert (result["status"], result["pinned"], result["approval_needed"]) == (
+        "PENDING",
+        True,
+        False,
+    )
+    assert "ModifyAccount 10.200.0.0/16" in ws.calls
+    assert ec2.tagged[AMI]["byol-import:status"] == "ENABLING_BYOL"
+
+
+@pytest.mark.parametrize(
+    ("offered", "vpcs", "fragment"),
+    [([], [], "not offered"), (["10.200.0.0/16"], ["10.200.128.0/20"], r"10\.200\.128\.0/20")],
+)
+def test_a_pinned_range_not_offered_or_not_free_is_refused(
+    offered: list[str], vpcs: list[str], fragment: str
+) -> None:
+    ws = ws_(cidrs={"10.200.0.0/16": offered})
+    config = dataclasses.replace(CONFIG, management_cidr="10.200.0.0/16")
+    with pytest.raises(errors.ManagementCidrUnavailable, match=fragment):
+        steps.enable_byol(ws, FakeEc2(vpcs=vpcs), config, AMI)
+    assert not any(c.startswith("Modify") for c in ws.calls)
+
+
+def test_off_refuses_to_enable_but_adopts_a_pending_change() -> None:
+    config = dataclasses.replace(CONFIG, byol_enablement="off")
+    with pytest.raises(errors.ByolDisabled, match="byolEnablement"):
+        steps.enable_byol(ws_(cidrs={"10.0.0.0/8": ["10.2.0.0/16"]}), FakeEc2(), config, AMI)
+    pending = [
+        {"ModificationState": "PENDING", "DedicatedTenancyManagementCidrRange": "10.3.0.0/16"}
+    ]
+    assert steps.enable_byol(ws_(modifications=pending), FakeEc2(), config)["status"] == "PENDING"
+
+
+def _approval_state(answer: Any) -> WorkflowState:
+    return state(
+        Account={"status": "DISABLED", "management_cidr": "10.2.0.0/16", "approval_needed": True},
+        Approval=answer,
+        Limits=LIMITS,
+    )
+
+
+def test_modify_account_enables_the_approved_range_and_says_who() -> None:
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    lock = FakeLock(holder=EXEC, approval={"ApprovalToken": "token"})
+    answer = {"decision": "approve", "approvedBy": "arn:aws:iam::1:user/ops", "cidr": "10.2.0.0/16"}
+    result = steps.modify_account(_approval_state(answer), ws, FakeEc2(), lock, CONFIG)
+    assert (result["status"], result["approved_by"]) == ("PENDING", "arn:aws:iam::1:user/ops")
+    assert "ModifyAccount 10.2.0.0/16" in ws.calls
+    assert lock.approval == {}  # nothing left to answer
+
+
+def test_an_approval_of_another_range_is_refused() -> None:
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    answer = {"decision": "approve", "approvedBy": "ops", "cidr": "10.9.0.0/16"}
+    with pytest.raises(errors.EnablementRejected, match=r"10\.9\.0\.0/16"):
+        steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(holder=EXEC), CONFIG)
+    assert not any(c.startswith("Modify") for c in ws.calls)
+
+
+def test_request_approval_keeps_the_token_on_the_lock_and_asks() -> None:
+    lock, ec2, notifier = FakeLock(holder=EXEC), FakeEc2(), FakeNotifier()
+    event = {
+        "Token": "token-1",
+        "State": raw_state(
+            Account={
+                "status": "DISABLED",
+                "management_cidr": "10.2.0.0/16",
+                "approval_needed": True,
+                "vpc_cidrs": ["10.0.0.0/16"],
+                "exclusions": ["10.1.0.0/16"],
+            },
+            Limits=LIMITS,
+        ),
+    }
+    steps.request_approval(event, lock, ec2, notifier, CONFIG)
+    assert lock.approval["ApprovalToken"] == "token-1"
+    assert lock.approval["ManagementCidr"] == "10.2.0.0/16"
+    assert (lock.approval["ApprovalExecution"], lock.approval["ApprovalAmi"]) == (EXEC, AMI)
+    assert ec2.tagged[AMI]["byol-import:status"] == "AWAITING_APPROVAL"
+    [(subject, message, _)] = notifier.messages
+    assert "10.2.0.0/16" in subject
+    for fragment in ("10.0.0.0/16", "10.1.0.0/16", "can never be changed", "24 h"):
+        assert fragment in message
+    # And without the lock (its lease ran out), nothing is asked
+    with pytest.raises(errors.LockNotAcquired):
+        steps.request_approval(event, FakeLock(holder="arn:other"), ec2, notifier, CONFIG)

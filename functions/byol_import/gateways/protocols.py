@@ -4,7 +4,10 @@ the test fakes in memory, and mypy checks both against these signatures."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from byol_import.gateways.lock import Lease
 
 
 class WorkSpacesApi(Protocol):
@@ -51,7 +54,11 @@ class LockApi(Protocol):
 
     def release(self, lock_id: str, owner: str) -> bool: ...
 
-    def lease(self, lock_id: str) -> tuple[str, int] | None: ...
+    def lease(self, lock_id: str) -> Lease | None: ...
+
+    def record_approval(self, lock_id: str, owner: str, attributes: Mapping[str, str]) -> bool: ...
+
+    def clear_approval(self, lock_id: str, owner: str) -> None: ...
 
 
 class NotifierApi(Protocol):

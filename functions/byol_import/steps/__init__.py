@@ -4,6 +4,8 @@ the JSON the ASL stores at the step's ResultPath.
 
 - request: ValidateRequest, CheckImage
 - account: CheckAccount, AcquireLock, CheckLock, EnableByol, PollModification, ReleaseLock
+- approval: RequestApproval, ModifyAccount (byolEnablement approve)
+- phases: the AMI's status tags, one write per phase entered
 - image: ImportImage, PollImage, CleanupImage
 - report: Report (plan, then apply), and the notification text
 - starter: the EventBridge starter and the lock janitor
@@ -19,6 +21,7 @@ from byol_import.steps.account import (
     poll_modification,
     release_lock,
 )
+from byol_import.steps.approval import modify_account, request_approval
 from byol_import.steps.image import cleanup_image, import_image, poll_image
 from byol_import.steps.report import notification, report
 from byol_import.steps.request import check_image, validate_request
@@ -34,11 +37,13 @@ __all__ = [
     "close_ended_execution",
     "enable_byol",
     "import_image",
+    "modify_account",
     "notification",
     "poll_image",
     "poll_modification",
     "release_lock",
     "report",
+    "request_approval",
     "retry_command",
     "retry_name",
     "start_imports",

@@ -6,13 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 from byol_import import errors
-from byol_import.gateways.protocols import WorkSpacesApi
+from byol_import.gateways.protocols import Ec2Api, WorkSpacesApi
 from byol_import.logic import workspace_image as wsi_logic
-from byol_import.settings import RuntimeConfig
+from byol_import.observability import logger
+from byol_import.settings import PHASE_IMPORTING, RuntimeConfig
 from byol_import.state import WorkflowState, need
+from byol_import.steps.phases import enter_phase
 
 
-def import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
+def import_image(
+    state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None = None
+) -> dict[str, Any]:
+    """Import, or adopt our own image on a retry; the AMI's status becomes IMPORTING (`ec2`:
+    where to tag it)."""
+    result = _import_image(state, ws)
+    logger.info(
+        "image import started",
+        extra={"image_id": result["image_id"], "adopted": result["adopted"]},
+    )
+    if ec2 is not None:
+        enter_phase(ec2, state.need_request().image_id, PHASE_IMPORTING)
+    return result
+
+
+def _import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
     request = state.need_request()
     ami = state.need_ami()
     name = need(ami.import_name, "Ami.import_name")
@@ -55,6 +72,7 @@ def poll_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
     image_id = state.need_image_id()
     seen_before = state.poll is not None and state.poll.seen
     poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)
+    logger.info("image polled", extra={"image_id": image_id, "state": poll.state})
     return {
         **poll.to_json(),
         "reason": poll.failure_reason() if poll.state == "ERROR" else None,

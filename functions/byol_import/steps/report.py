@@ -17,9 +17,11 @@ from byol_import.settings import (
     ERROR_TAG_KEY,
     EXECUTION_TAG_KEY,
     IMAGE_ID_TAG_KEY,
+    STATUS_SINCE_TAG_KEY,
     STATUS_TAG_KEY,
 )
 from byol_import.state import WorkflowState
+from byol_import.steps.phases import since
 
 MAX_TAG_VALUE = 255
 
@@ -33,6 +35,7 @@ class Outcome:
     cause: str | None
     status: str = ""  # the AMI's status tag; derived from `succeeded` when empty
     input: Any = None  # the execution's raw input: a retry starts again from it
+    enablement: str | None = None  # how this import enabled BYOL, if it did
 
     @property
     def status_tag(self) -> str:
@@ -72,7 +75,16 @@ def _outcome(state: WorkflowState) -> Outcome:
         error=error.error if error is not None else None,
         cause=_readable_cause(error.cause) if error is not None else None,
         input=state.input,
+        enablement=_enablement(state),
     )
+
+
+def _enablement(state: WorkflowState) -> str | None:
+    account = state.account
+    if account is None or not account.modified or not account.management_cidr:
+        return None
+    how = f" ({account.decision})" if account.decision else ""
+    return f"BYOL was enabled for this account with management CIDR {account.management_cidr}{how}."
 
 
 def _readable_cause(cause: Any) -> str:
@@ -122,6 +134,7 @@ def plan_report(outcome: Outcome, exec_arn: str, *, tag: bool, duration: int | N
     if tag and outcome.image_id:
         ami_tags = {
             STATUS_TAG_KEY: outcome.status_tag,
+            STATUS_SINCE_TAG_KEY: since(),
             IMAGE_ID_TAG_KEY: outcome.workspaces_image_id or "",
             ERROR_TAG_KEY: ""
             if outcome.succeeded
@@ -229,6 +242,8 @@ def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tupl
                 "Or in the Step Functions console: open this execution, New execution (it",
                 "copies the input), Start execution.",
             ]
+    if outcome.enablement:
+        lines.append(outcome.enablement)
     lines += [f"Note: {n}" for n in notes]
     lines.append(f"Execution: {execution_arn}")
     if execution_arn:

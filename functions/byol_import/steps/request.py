@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from byol_import.gateways.protocols import Ec2Api
+from byol_import.gateways.protocols import Ec2Api, NotifierApi
 from byol_import.logic import image as image_logic
 from byol_import.logic.request import normalise_request
-from byol_import.settings import RuntimeConfig
+from byol_import.observability import logger
+from byol_import.settings import PHASE_QUEUED, STATUS_TAG_KEY, RuntimeConfig
 from byol_import.state import WorkflowState
+from byol_import.steps.phases import enter_phase
 
 
 def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, Any]:
@@ -17,12 +19,29 @@ def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, A
     ).to_json()
 
 
-def check_image(state: WorkflowState, ec2: Ec2Api, account_id: str) -> dict[str, Any]:
+def check_image(
+    state: WorkflowState,
+    ec2: Ec2Api,
+    account_id: str,
+    started: NotifierApi | None = None,
+) -> dict[str, Any]:
+    """Check the AMI; once it passes, its status is QUEUED, and `started` (notifyOnStart) gets
+    a "started" notification."""
     request = state.need_request()
     facts = image_logic.check_ami(
         ec2.describe_image(request.image_id), request.image_id, account_id
     )
     image_logic.check_combination(request, facts)
+    logger.info("AMI checked: it can be imported", extra={"ingestion": request.ingestion_process})
+    enter_phase(ec2, request.image_id, PHASE_QUEUED)
+    if started is not None:
+        execution = state.need_context().execution_id
+        started.publish(
+            f"byol-import: import of {request.image_id} started",
+            f"The import of AMI {request.image_id} as a WorkSpaces BYOL image started.\n"
+            f"Its status is on the AMI's {STATUS_TAG_KEY} tag.\nExecution: {execution}",
+            {"outcome": "STARTED", "ami": request.image_id},
+        )
     return {
         **facts.to_json(),
         "import_name": image_logic.image_name(request, facts),

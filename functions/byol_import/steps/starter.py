@@ -11,6 +11,7 @@ from typing import Any
 from byol_import import triggers
 from byol_import.gateways.protocols import Ec2Api, LockApi, MetricsSink, NotifierApi, StarterApi
 from byol_import.logic import image as image_logic
+from byol_import.observability import logger
 from byol_import.settings import ACCOUNT_LOCK_ID
 from byol_import.state import ami_in
 from byol_import.steps.report import Outcome, apply_plan, plan_report
@@ -29,17 +30,15 @@ def start_imports(
     result: dict[str, Any] = {"Started": [], "AlreadyStarted": [], "Ignored": []}
     if reading.ignored_reason:
         result["Ignored"].append({"Reason": reading.ignored_reason})
+        logger.info("event ignored", extra={"reason": reading.ignored_reason})
         return result
     tags = ec2.image_tags([c.image_id for c in reading.candidates])
     for candidate in reading.candidates:
         value = triggers.trigger_value(tags.get(candidate.image_id), trigger_tag_key)
         if value is None:
-            result["Ignored"].append(
-                {
-                    "ImageId": candidate.image_id,
-                    "Reason": f"not tagged {trigger_tag_key} (any more)",
-                }
-            )
+            reason = f"not tagged {trigger_tag_key} (any more)"
+            result["Ignored"].append({"ImageId": candidate.image_id, "Reason": reason})
+            logger.info("AMI ignored", extra={"ami": candidate.image_id, "reason": reason})
             continue
         name = image_logic.execution_name(candidate.image_id, value)
         payload = json.dumps(
@@ -50,6 +49,10 @@ def start_imports(
         )
         key = "Started" if starter.start(name, payload) else "AlreadyStarted"
         result[key].append({"ImageId": candidate.image_id, "ExecutionName": name})
+        logger.info(
+            "import started" if key == "Started" else "import already started",
+            extra={"ami": candidate.image_id, "execution": name, "source": candidate.source},
+        )
     return result
 
 

@@ -1,0 +1,25 @@
+"""Enable BYOL with the approved management /16, after checking it is still offered and free."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from byol_import import clients, steps
+from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.lock import LockGateway
+from byol_import.gateways.workspaces import WorkSpacesGateway
+from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
+from byol_import.state import WorkflowState
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config = runtime_config()
+    return steps.modify_account(
+        WorkflowState.parse(event),
+        WorkSpacesGateway(clients.client("workspaces")),
+        Ec2Gateway(clients.client("ec2")),
+        LockGateway(clients.client("dynamodb"), config.lock_table),
+        config,
+    )
