@@ -38,6 +38,19 @@ def assert_reported(aws: LocalAws, ami: str, status: str, fragment: str) -> None
     assert fragment in notes[0].subject + notes[0].message
 
 
+def status_history(aws: LocalAws, ami: str) -> list[tuple[str, str]]:
+    """Each status the workflow gave the AMI, in order, with the time it entered it (from
+    CloudTrail's CreateTags events: the AMI itself keeps only the last)."""
+    history = []
+    for event in list(aws.cloudtrail.events):
+        params = event["requestParameters"]
+        tags = {t["key"]: t["value"] for t in params["tagSet"]["items"]}
+        resources = [r["resourceId"] for r in params["resourcesSet"]["items"]]
+        if "errorCode" not in event and ami in resources and "byol-import:status" in tags:
+            history.append((tags["byol-import:status"], tags.get("byol-import:status-since", "")))
+    return history
+
+
 def assert_no_leftovers(aws: LocalAws) -> None:
     """Nothing we created stays PENDING and the lock is free."""
     assert aws.lock_holder() is None
