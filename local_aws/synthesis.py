@@ -4,6 +4,7 @@ that shapes the template, and synthesized (in a subprocess) only when it is stal
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -72,30 +73,35 @@ def cached(cache_dir: Path | None = None) -> dict[str, Any]:
 @functools.lru_cache(maxsize=2)
 def _cached(cache_dir: Path, digest: str) -> str:
     path = cache_dir / f"stack-{digest}.json"
-    if not path.exists():
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")])}
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        done = subprocess.run(
-            [sys.executable, "-m", "local_aws.synthesis", str(temporary)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                "synthesizing the stack failed (the CDK library needs Node.js 20+ on PATH):\n"
-                f"{done.stderr[-4000:]}"
-            )
-        # Another process (a pytest-xdist worker) may be writing the same file: each replaces it
-        # atomically, and only other hashes' files are stale.
-        os.replace(temporary, path)
-        for stale in [*cache_dir.glob("stack-*.json"), *cache_dir.glob("policies-*.json")]:
-            if stale.name != path.name:
-                stale.unlink(missing_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One process synthesizes; the others (pytest-xdist workers) wait for its file.
+    with (cache_dir / "synthesis.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            _synthesize(cache_dir, path)
     return path.read_text()
+
+
+def _synthesize(cache_dir: Path, path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")])}
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    done = subprocess.run(
+        [sys.executable, "-m", "local_aws.synthesis", str(temporary)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            "synthesizing the stack failed (the CDK library needs Node.js 20+ on PATH):\n"
+            f"{done.stderr[-4000:]}"
+        )
+    os.replace(temporary, path)  # atomic: a reader without the lock never sees half
+    for stale in [*cache_dir.glob("stack-*.json"), *cache_dir.glob("policies-*.json")]:
+        if stale.name != path.name:
+            stale.unlink(missing_ok=True)
 
 
 def _write(path: Path) -> None:
