@@ -4,6 +4,8 @@ end (the deployed ASL, the real handlers, IAM enforced), through the console scr
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -14,31 +16,77 @@ from tests.cli.conftest import invoke
 pytestmark = pytest.mark.scenario
 
 AMI = "ami-0abcdef1234567890"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_a_console_input_runs_to_a_workspaces_image_with_status_and_notification():
-    # Given the README's console input with every option, on an account with BYOL enabled
-    payload = {
-        "ImageId": AMI,
-        "IngestionProcess": "BYOL_REGULAR_WSP",
-        "OsVersion": "Windows_11",
-        "ImageName": "win11-gold-2026-11",
-        "ImageDescription": "Windows 11 24H2 gold image",
-        "Tags": {"team": "euc"},
-    }
+def _readme_section(title: str) -> str:
+    text = README.read_text()
+    start = text.index(f"## {title}\n")
+    return text[start : text.index("\n## ", start + 1)]
 
-    # When it is started locally
-    result = invoke("--local", "start", "--input", json.dumps(payload), "--byol-enabled")
 
+def readme_console_inputs() -> list[dict[str, object]]:
+    """Every console input the README's "Start an import" shows (its ```json blocks)."""
+    blocks = re.findall(r"```json\n(.*?)```", _readme_section("Start an import"), re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def readme_tag_values() -> list[str]:
+    """Every trigger tag value the README's "Start an import" shows."""
+    section = _readme_section("Start an import")
+    values = re.findall(r"Key=WorkSpacesByolImport,Value=(\S+)", section)
+    return values + sorted(set(re.findall(r"`((?:OsVersion|IngestionProcess)=[^`]+)`", section)))
+
+
+def _ami_os(os_version: object) -> str:
+    return (
+        "windows-10"
+        if os_version == "Windows_10" or "Windows_10" in str(os_version)
+        else ("windows-11")
+    )
+
+
+def _assert_imported(output: str) -> None:
+    phases = [line.split()[3] for line in output.splitlines() if "virtual]" in line]
+    assert phases == ["QUEUED", "IMPORTING", "AVAILABLE"], output
+    row = next(line for line in output.splitlines() if line.startswith(f"│ {AMI}"))
+    assert "AVAILABLE" in row and "wsi-" in row
+    assert f"Notification: byol-import: {AMI} is WorkSpaces image wsi-" in output
+
+
+@pytest.mark.parametrize("payload", readme_console_inputs(), ids=lambda p: json.dumps(p)[:60])
+def test_every_readme_console_input_runs_to_a_workspaces_image(payload):
+    # Given a console input the README shows, on an account with BYOL enabled
+    assert payload["ImageId"] == AMI
+    # When it is started locally, on an AMI of the OS it names
+    result = invoke(
+        "--local", "start", "--input", json.dumps(payload), "--byol-enabled",
+        "--ami-os", _ami_os(payload.get("OsVersion")),
+    )  # fmt: skip
     # Then the AMI it names was made, the phases show, and the status table ends AVAILABLE
     assert result.exit_code == 0, result.output
-    assert f"made {AMI} (windows-11)" in result.output
-    phases = [line.split()[3] for line in result.output.splitlines() if "virtual]" in line]
-    assert phases == ["QUEUED", "IMPORTING", "AVAILABLE"]
-    row = next(line for line in result.output.splitlines() if line.startswith(f"│ {AMI}"))
-    assert "AVAILABLE" in row and "wsi-" in row
-    assert "Management CIDR: 10.200.0.0/16" in result.output
-    assert f"Notification: byol-import: {AMI} is WorkSpaces image wsi-" in result.output
+    assert f"made {AMI} (" in result.output
+    _assert_imported(result.output)
+
+
+@pytest.mark.parametrize("value", readme_tag_values())
+def test_every_readme_tag_value_imports_through_eventbridge(value):
+    # Given a trigger tag value the README shows
+    # When the AMI is tagged with it locally (CloudTrail -> EventBridge -> the starter)
+    result = invoke(
+        "--local", "start", AMI, "--trigger-tag", value, "--byol-enabled",
+        "--ami-os", _ami_os(value),
+    )  # fmt: skip
+    # Then the import runs to a WorkSpaces image
+    assert result.exit_code == 0, result.output
+    assert f"tagged {AMI} WorkSpacesByolImport={value}" in result.output
+    _assert_imported(result.output)
+
+
+def test_the_readme_shows_console_inputs_and_tag_values():
+    # The parametrized tests above cover what the README shows: it must show some of each
+    assert len(readme_console_inputs()) >= 3
+    assert len(readme_tag_values()) >= 3
 
 
 def test_a_trigger_tag_value_goes_through_eventbridge_and_its_refusal_is_shown():
