@@ -11,87 +11,35 @@ DescribeWorkspaceImages meanwhile, AVAILABLE at COMPLETED, ERROR at ERROR.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from botocore.model import Shape
-from moto.ec2.models import ec2_backends
 from moto.moto_api._internal import mock_random
 
 from local_aws.workspaces import amis
 from local_aws.workspaces.config import CustomImportFault, ImportFault
 from local_aws.workspaces.images import ImageOps, ImportedImage, check_image_id
 from local_aws.workspaces.rules import (
-    DESCRIPTION_PATTERN,
-    IMAGE_QUOTA,
     MODEL,
-    NAME_PATTERN,
-    WorkSpacesError,
-    check_tags,
     invalid,
     not_found,
     validation,
 )
+from local_aws.workspaces.shapes import check_input
 
 IMPORT_OPERATION: Final = MODEL.operation_model("ImportCustomWorkspaceImage")
 DESCRIBE_OPERATION: Final = MODEL.operation_model("DescribeCustomWorkspaceImageImport")
 IMPORT_STATES: Final = tuple(MODEL.shape_for("CustomWorkspaceImageImportState").enum)
 # The order AWS walks them is undocumented: the model's order, every one of them (facts doc).
 PROGRESSION: Final = tuple(s for s in IMPORT_STATES if s not in ("COMPLETED", "ERROR"))
-# The model's ImageName/ImageDescription patterns let a backslash through (a doubled escape);
-# the classic path's stricter patterns apply instead.
-_STRICTER_PATTERNS: Final = {"ImageName": NAME_PATTERN, "ImageDescription": DESCRIPTION_PATTERN}
 _PROTOCOL_SUFFIX: Final = {"PCOIP": "", "DCV": "_WSP", "BYOP": "_BYOP"}
 _OS_OF: Final = {"Windows_10": "windows-10", "Windows_11": "windows-11"}
 
 
-def _check_string(label: str, value: Any, shape: Shape) -> None:
-    if not isinstance(value, str):
-        raise validation(f"{label} must be a string.")
-    allowed = list(getattr(shape, "enum", None) or [])
-    if allowed and value not in allowed:
-        raise validation(f"{label} {value!r} is not one of {', '.join(allowed)}.")
-    low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
-    if len(value) < low or (high is not None and len(value) > high):
-        raise validation(f"{label} must be {low} to {high} characters long.")
-    pattern = _STRICTER_PATTERNS.get(label) or (
-        re.compile(shape.metadata["pattern"]) if "pattern" in shape.metadata else None
-    )
-    if pattern is not None and not pattern.fullmatch(value):
-        raise validation(f"{label} {value!r} does not match {pattern.pattern}.")
-
-
 def check_request(params: dict[str, Any]) -> None:
     """Every constraint of the input shape, as AWS's model states it: ValidationException."""
-    shape = IMPORT_OPERATION.input_shape
-    missing = [name for name in shape.required_members if params.get(name) is None]
-    if missing:
-        raise validation(f"Missing required parameters: {', '.join(missing)}.")
-    unknown = set(params) - set(shape.members)
-    if unknown:
-        raise validation(f"Unknown parameters: {', '.join(sorted(unknown))}.")
-    for name, member in shape.members.items():
-        value = params.get(name)
-        if value is None:
-            continue
-        if name == "Tags":
-            if not isinstance(value, list):
-                raise validation("Tags must be a list.")
-            check_tags(value)
-        elif name == "ImageSource":
-            if not isinstance(value, dict):
-                raise validation("ImageSource must be a structure.")
-            given = {k: v for k, v in value.items() if v is not None}
-            if len(given) != 1 or not set(given) <= set(member.members):
-                raise validation(
-                    f"ImageSource must set exactly one of {', '.join(member.members)}."
-                )
-            ((key, source),) = given.items()
-            _check_string(f"ImageSource.{key}", source, member.members[key])
-        else:
-            _check_string(name, value, member)
+    check_input(IMPORT_OPERATION.name, params)
 
 
 def ingestion_process(compute: str, protocol: str) -> str:
@@ -213,33 +161,12 @@ class CustomImportOps(ImageOps):
         name = params["ImageName"]
         with self.lock:
             self._settle()
-            self._check_eligible()
-            if not self.visibly_enabled():
-                raise WorkSpacesError(
-                    "OperationNotSupportedException",
-                    "BYOL is not enabled for this account: enable it with ModifyAccount first.",
-                )
+            self._require_enabled()
             self._own_arn("InfrastructureConfigurationArn", infrastructure)
             if infrastructure not in self.infrastructure_configurations:
                 raise not_found(f"The infrastructure configuration {infrastructure} was not found.")
             ami_id = self._resolve_source(key, source)
-            image = ec2_backends[self.account_id][self.region].amis.get(ami_id)
-            if image is None:
-                raise not_found(f"The AMI {ami_id} was not found.")
-            if image.owner_id != self.account_id:
-                raise invalid(f"The AMI {ami_id} is not owned by account {self.account_id}.")
-            profile = amis.profile_of(image)
-            amis.refuse_at_once(profile, ami_id, process, self.byop_allowed)
-            if self._name_taken(name):
-                raise WorkSpacesError(
-                    "ResourceAlreadyExistsException",
-                    f"A WorkSpace image with the name {name} already exists.",
-                )
-            if len(self.images) >= IMAGE_QUOTA:
-                raise WorkSpacesError(
-                    "ResourceLimitExceededException",
-                    f"The image quota of {IMAGE_QUOTA} images in this Region is reached.",
-                )
+            profile = self._admit(ami_id, process, name)
             fault = (
                 self.faults.custom_import_errors.get(source)
                 or self.faults.custom_import_errors.get("*")

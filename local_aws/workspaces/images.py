@@ -93,6 +93,37 @@ class ImageOps(AccountBase):
             free_at is not None and self.clock.now() < free_at
         )
 
+    def _require_enabled(self) -> None:
+        """Imports need an approved account whose BYOL reads ENABLED (under the lock)."""
+        self._check_eligible()
+        if not self.visibly_enabled():
+            raise WorkSpacesError(
+                "OperationNotSupportedException",
+                "BYOL is not enabled for this account: enable it with ModifyAccount first.",
+            )
+
+    def _admit(self, ami: str, process: str, name: str) -> amis.AmiProfile:
+        """What every import path refuses at once about its source AMI, its name and the
+        quota (under the lock); the AMI's profile for the checker's findings."""
+        image = ec2_backends[self.account_id][self.region].amis.get(ami)
+        if image is None:
+            raise not_found(f"The AMI {ami} was not found.")
+        if image.owner_id != self.account_id:
+            raise invalid(f"The AMI {ami} is not owned by account {self.account_id}.")
+        profile = amis.profile_of(image)
+        amis.refuse_at_once(profile, ami, process, self.byop_allowed)
+        if self._name_taken(name):
+            raise WorkSpacesError(
+                "ResourceAlreadyExistsException",
+                f"A WorkSpace image with the name {name} already exists.",
+            )
+        if len(self.images) >= IMAGE_QUOTA:
+            raise WorkSpacesError(
+                "ResourceLimitExceededException",
+                f"The image quota of {IMAGE_QUOTA} images in this Region is reached.",
+            )
+        return profile
+
     def import_image(self, params: dict[str, Any]) -> dict[str, Any]:
         ami = params.get("Ec2ImageId")
         name = params.get("ImageName")
@@ -115,29 +146,8 @@ class ImageOps(AccountBase):
         check_tags(tags)
         with self.lock:
             self._settle()
-            self._check_eligible()
-            if not self.visibly_enabled():
-                raise WorkSpacesError(
-                    "OperationNotSupportedException",
-                    "BYOL is not enabled for this account: enable it with ModifyAccount first.",
-                )
-            image = ec2_backends[self.account_id][self.region].amis.get(ami)
-            if image is None:
-                raise not_found(f"The AMI {ami} was not found.")
-            if image.owner_id != self.account_id:
-                raise invalid(f"The AMI {ami} is not owned by account {self.account_id}.")
-            profile = amis.profile_of(image)
-            amis.refuse_at_once(profile, ami, process, self.byop_allowed)
-            if self._name_taken(name):
-                raise WorkSpacesError(
-                    "ResourceAlreadyExistsException",
-                    f"A WorkSpace image with the name {name} already exists.",
-                )
-            if len(self.images) >= IMAGE_QUOTA:
-                raise WorkSpacesError(
-                    "ResourceLimitExceededException",
-                    f"The image quota of {IMAGE_QUOTA} images in this Region is reached.",
-                )
+            self._require_enabled()
+            profile = self._admit(ami, process, name)
             now = self.clock.now()
             duration = self.timings.draw_import(with_office=bool(applications))
             image_id = f"wsi-{mock_random.get_random_hex(9)}"

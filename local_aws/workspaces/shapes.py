@@ -20,7 +20,12 @@ from local_aws.workspaces.rules import (
 
 # The model's name and description patterns let a backslash through (a doubled escape): the
 # stricter patterns of the import path apply instead.
-STRICTER_PATTERNS: Final = {"Name": NAME_PATTERN, "Description": DESCRIPTION_PATTERN}
+STRICTER_PATTERNS: Final = {
+    "Name": NAME_PATTERN,
+    "Description": DESCRIPTION_PATTERN,
+    "ImageName": NAME_PATTERN,
+    "ImageDescription": DESCRIPTION_PATTERN,
+}
 
 
 def check_input(operation: str, params: dict[str, Any]) -> None:
@@ -38,6 +43,10 @@ def _check_structure(prefix: str, value: Any, shape: Shape) -> None:
     unknown = sorted(set(value) - set(members))
     if unknown:
         raise validation(f"Unknown parameters: {', '.join(prefix + u for u in unknown)}.")
+    given = [n for n in members if value.get(n) is not None]
+    if shape.metadata.get("union") and len(given) != 1:
+        label = prefix.rstrip(".") or "The request"
+        raise validation(f"{label} must set exactly one of {', '.join(members)}.")
     for name, member in members.items():
         if value.get(name) is not None:
             _check_value(prefix + name, value[name], member)
