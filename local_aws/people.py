@@ -4,7 +4,9 @@ after its email arrives, or who never answers.
 A person is a participant of the virtual clock, in a thread of their own: while they wait,
 time moves on for the executions; when their moment comes, time waits for them to act (their
 calls are made then, at that virtual time). The harness's own thread cannot do this: it is
-outside the clock, so a Task waiting 24 hours for an answer would time out at once.
+outside the clock, so a Task waiting 24 hours for an answer would time out at once. For the
+same reason, arrange people before starting the work they answer (or under `clock.hold()`): an
+execution started first and waiting alone on the clock reaches its timeout before they exist.
 """
 
 from __future__ import annotations

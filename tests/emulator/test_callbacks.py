@@ -61,6 +61,9 @@ def aws() -> Iterator[LocalAws]:
 
 
 def _start(aws: LocalAws, timeout: dict[str, Any], execution_input: Any = None) -> str:
+    """Start the Task. Its answerers must be arranged (aws.people) before: this thread is outside
+    the clock, so once the Task waits alone on it, time jumps to the Task's timeout or heartbeat
+    deadline before a person scheduled after the start exists."""
     sfn = aws.client("stepfunctions")
     machine = sfn.create_state_machine(
         name=f"{PREFIX}-Probe",
@@ -94,16 +97,16 @@ def _token_ready() -> bool:
 
 
 def test_an_answer_an_hour_later_ends_the_wait_then(aws: LocalAws) -> None:
-    # Given a Task waiting for its token with a 24-hour timeout read from the input
-    arn = _start(
-        aws, {"TimeoutSecondsPath": "$.Limits.Seconds"}, {"Limits": {"Seconds": 24 * HOUR}}
-    )
-    # When a person answers an hour after the token was handed out
+    # Given a person who answers an hour after the token is handed out
     sfn = aws.client("stepfunctions")
     act = aws.people.when(
         _token_ready,
         lambda: sfn.send_task_success(taskToken=TOKENS[0], output='{"decision": "approve"}'),
         delay_seconds=HOUR,
+    )
+    # When a Task waits for its token with a 24-hour timeout read from the input
+    arn = _start(
+        aws, {"TimeoutSecondsPath": "$.Limits.Seconds"}, {"Limits": {"Seconds": 24 * HOUR}}
     )
     # Then the execution succeeds with that output, an hour of virtual time later
     described = _finished(aws, arn)
@@ -129,7 +132,6 @@ def test_no_answer_times_the_task_out_in_virtual_time(aws: LocalAws) -> None:
 
 
 def test_a_failure_answer_keeps_its_error_and_cause(aws: LocalAws) -> None:
-    arn = _start(aws, {"TimeoutSeconds": 24 * HOUR})
     sfn = aws.client("stepfunctions")
     act = aws.people.when(
         _token_ready,
@@ -138,6 +140,7 @@ def test_a_failure_answer_keeps_its_error_and_cause(aws: LocalAws) -> None:
         ),
         delay_seconds=60,
     )
+    arn = _start(aws, {"TimeoutSeconds": 24 * HOUR})
     described = _finished(aws, arn)
     act.wait()
     assert described["status"] == "FAILED"
@@ -148,11 +151,11 @@ def test_a_failure_answer_keeps_its_error_and_cause(aws: LocalAws) -> None:
 
 
 def test_a_second_answer_and_an_unknown_token_are_refused(aws: LocalAws) -> None:
-    arn = _start(aws, {"TimeoutSeconds": HOUR})
     sfn = aws.client("stepfunctions")
     first = aws.people.when(
         _token_ready, lambda: sfn.send_task_success(taskToken=TOKENS[0], output="{}")
     )
+    arn = _start(aws, {"TimeoutSeconds": HOUR})
     assert _finished(aws, arn)["status"] == "SUCCEEDED"
     first.wait()
     with pytest.raises(ClientError) as again:
@@ -164,7 +167,6 @@ def test_a_second_answer_and_an_unknown_token_are_refused(aws: LocalAws) -> None
 
 
 def test_output_that_is_not_json_is_invalid_output(aws: LocalAws) -> None:
-    arn = _start(aws, {"TimeoutSeconds": HOUR})
     sfn = aws.client("stepfunctions")
 
     def answer_badly_then_well() -> str:
@@ -176,6 +178,7 @@ def test_output_that_is_not_json_is_invalid_output(aws: LocalAws) -> None:
         return code
 
     act = aws.people.when(_token_ready, answer_badly_then_well)
+    arn = _start(aws, {"TimeoutSeconds": HOUR})
     assert _finished(aws, arn)["status"] == "SUCCEEDED"
     assert act.wait() == "InvalidOutput"
 
@@ -190,7 +193,6 @@ def test_a_timeout_path_that_selects_no_positive_integer_fails_the_execution(
 
 def test_heartbeats_keep_the_task_alive_until_they_stop(aws: LocalAws) -> None:
     # Given a Task with a 10-minute heartbeat, beating twice 8 minutes apart, then silent
-    arn = _start(aws, {"TimeoutSeconds": 24 * HOUR, "HeartbeatSeconds": 600})
     sfn = aws.client("stepfunctions")
     beats = [
         aws.people.when(
@@ -200,6 +202,7 @@ def test_heartbeats_keep_the_task_alive_until_they_stop(aws: LocalAws) -> None:
         )
         for minutes in (8, 16)
     ]
+    arn = _start(aws, {"TimeoutSeconds": 24 * HOUR, "HeartbeatSeconds": 600})
     # Then it times out 10 minutes after the last heartbeat
     described = _finished(aws, arn)
     for beat in beats:
@@ -212,7 +215,6 @@ def test_answers_go_through_the_pipeline_and_a_role_without_the_action_is_denied
     aws: LocalAws,
 ) -> None:
     # Given a waiting Task
-    arn = _start(aws, {"TimeoutSeconds": HOUR})
     sfn = aws.client("stepfunctions")
 
     def answer_as_a_function_then_as_the_operator() -> str:
@@ -226,6 +228,7 @@ def test_answers_go_through_the_pipeline_and_a_role_without_the_action_is_denied
         return code
 
     act = aws.people.when(_token_ready, answer_as_a_function_then_as_the_operator)
+    arn = _start(aws, {"TimeoutSeconds": HOUR})
     assert _finished(aws, arn)["status"] == "SUCCEEDED"
     assert act.wait() == "AccessDeniedException"
     # And every answer is an API call the account saw (throttling, CloudTrail)
