@@ -24,30 +24,30 @@ node_modules/.bin/cdk: package.json
 demo: $(STAMP)
 	$(BIN)/byol-import demo $(ARGS)
 
-## Every check: ruff, then, side by side, mypy, the tests of the product with the coverage floor
-## of functions/ and stacks/ (unit, handlers, infra, scenarios, reliability) on $(PYTEST_WORKERS)
-## workers, and the tests of the tools (the embedded AWS, the IAM evaluator, the CLI), which
-## coverage does not measure and so run untraced (tracing made them half as slow again).
-## The suite runs the quick timing profile and reduced reliability scenarios (tests/conftest.py);
-## `make reliability` and `make bench` run the full ones. Slow tests go first and an idle worker
-## steals queued tests from the busy one (worksteal), so both end together.
+## Every check: ruff, then, side by side, mypy, the tests that keep the coverage floor of
+## functions/ and stacks/ (unit, handlers, infra, scenarios) on $(PYTEST_WORKERS) workers, and the
+## rest untraced (the reliability scenarios, which add behaviour checks and no coverage, and the
+## tests of the tools: the embedded AWS, the IAM evaluator, the CLI); tracing made them half as
+## slow again. The suite runs the quick timing profile and reduced reliability scenarios
+## (tests/conftest.py); `make reliability` and `make bench` run the full ones. Slow tests go first
+## and an idle worker steals queued tests from the busy one (worksteal), so both end together.
 PYTEST_WORKERS ?= 2
 COVERAGE_FLOOR := 95
-PRODUCT_TESTS := tests/unit tests/handlers tests/infra tests/scenarios tests/reliability
-TOOL_TESTS := tests/emulator tests/iam tests/cli
+COVERED_TESTS := tests/unit tests/handlers tests/infra tests/scenarios
+UNTRACED_TESTS := tests/reliability tests/emulator tests/iam tests/cli
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@test "$$(ls tests/*/test_*.py | xargs -n1 dirname | sort -u | tr '\n' ' ')" = \
-	    "$$(echo $(PRODUCT_TESTS) $(TOOL_TESTS) | tr ' ' '\n' | sort | tr '\n' ' ')" \
-	    || { echo "make test: every tests/ folder must be in PRODUCT_TESTS or TOOL_TESTS" >&2; exit 1; }
-	$(BIN)/mypy & mypy=$$!; tools_log=$$(mktemp); \
-	$(BIN)/python -m pytest $(TOOL_TESTS) $(PYTEST_ARGS) > $$tools_log 2>&1 & tools=$$!; \
+	    "$$(echo $(COVERED_TESTS) $(UNTRACED_TESTS) | tr ' ' '\n' | sort | tr '\n' ' ')" \
+	    || { echo "make test: every tests/ folder must be in COVERED_TESTS or UNTRACED_TESTS" >&2; exit 1; }
+	$(BIN)/mypy & mypy=$$!; untraced_log=$$(mktemp); \
+	$(BIN)/python -m pytest $(UNTRACED_TESTS) $(PYTEST_ARGS) > $$untraced_log 2>&1 & untraced=$$!; \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --cov=functions --cov=stacks \
 	    --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) \
-	    $(PRODUCT_TESTS) $(PYTEST_ARGS); product=$$?; \
-	wait $$tools; tool=$$?; echo "--- tests of the tools (untraced):"; cat $$tools_log; \
-	rm -f $$tools_log; wait $$mypy && [ $$product -eq 0 ] && [ $$tool -eq 0 ]
+	    $(COVERED_TESTS) $(PYTEST_ARGS); covered=$$?; \
+	wait $$untraced; plain=$$?; echo "--- untraced tests:"; cat $$untraced_log; \
+	rm -f $$untraced_log; wait $$mypy && [ $$covered -eq 0 ] && [ $$plain -eq 0 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
