@@ -23,6 +23,7 @@ def install(set_attr: SetAttr) -> None:
     state_data_copied_as_json(set_attr)
     handler_signatures_read_once(set_attr)
     response_methods_listed_once(set_attr)
+    definitions_validated_once(set_attr)
 
 
 # Kept across LocalAws instances (a test process makes hundreds): the files do not change.
@@ -184,3 +185,24 @@ def response_methods_listed_once(set_attr: SetAttr) -> None:
         return list(found)
 
     set_attr(responses, "method_names_from_class", method_names_from_class)
+
+
+_VALID_DEFINITIONS: set[str] = set()
+
+
+def definitions_validated_once(set_attr: SetAttr) -> None:
+    """moto parses a state machine's definition (ANTLR) to validate it at each
+    CreateStateMachine and throws the parse away: a test process creates the same definition
+    hundreds of times. A text that passed once passes again (an invalid one is parsed, and
+    refused, every time); each execution still parses its own copy."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend._validate_definition
+
+    def validate_definition(definition: str) -> None:
+        if definition in _VALID_DEFINITIONS:
+            return
+        original(definition)
+        _VALID_DEFINITIONS.add(definition)
+
+    set_attr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))

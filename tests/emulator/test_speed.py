@@ -7,10 +7,13 @@ import copy
 import threading
 import time
 from typing import Any
+from unittest import mock
 
 import boto3
 import botocore.session
+import pytest
 from moto.core import responses
+from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 
@@ -76,6 +79,28 @@ def test_sessions_share_one_loader_and_boto3_adds_its_path_once():
 
     # And once removed, Sessions get their loader as before
     assert botocore.session.create_loader is before
+
+
+def test_a_valid_definition_is_parsed_once_and_an_invalid_one_always_refused():
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    # Given the speed-up installed, and a definition moto accepts
+    undo = Undo()
+    speedups.definitions_validated_once(undo)
+    valid = '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}'
+    try:
+        StepFunctionsParserBackend._validate_definition(valid)
+        # When it is validated again, the parser is not asked; an invalid one still is
+        with mock.patch(
+            "moto.stepfunctions.parser.models.AmazonStateLanguageParser.parse",
+            side_effect=AssertionError("parsed again"),
+        ):
+            StepFunctionsParserBackend._validate_definition(valid)
+        for _ in range(2):
+            with pytest.raises(InvalidDefinition):
+                StepFunctionsParserBackend._validate_definition('{"StartAt": "A"}')
+    finally:
+        undo.remove()
 
 
 def test_moto_task_clients_are_made_once_per_service_and_region():
