@@ -1,43 +1,35 @@
 """The names the CLI shares with the workflow: tag keys, phases and the pending approval's
-attributes on the account lock item (README, "The CLI").
-
-Read from `byol_import.settings` where it defines them; the approval workflow adds the newer
-ones, and until it does the contract's values stand in (the same strings).
+attributes on the account lock item (README, "The CLI"), all read from `byol_import.settings`.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from byol_import import settings
-
-
-def _name(attr: str, contract_value: str) -> str:
-    return str(getattr(settings, attr, contract_value))
-
+from byol_import import errors, settings
 
 STATUS_TAG_KEY: Final = settings.STATUS_TAG_KEY
 ERROR_TAG_KEY: Final = settings.ERROR_TAG_KEY
 EXECUTION_TAG_KEY: Final = settings.EXECUTION_TAG_KEY
 IMAGE_ID_TAG_KEY: Final = settings.IMAGE_ID_TAG_KEY
-STATUS_SINCE_TAG_KEY: Final = _name("STATUS_SINCE_TAG_KEY", f"{settings.TAG_NAMESPACE}status-since")
+STATUS_SINCE_TAG_KEY: Final = settings.STATUS_SINCE_TAG_KEY
 ACCOUNT_LOCK_ID: Final = settings.ACCOUNT_LOCK_ID
 
-APPROVAL_TOKEN_ATTR: Final = _name("APPROVAL_TOKEN_ATTR", "ApprovalToken")
-APPROVAL_CIDR_ATTR: Final = _name("APPROVAL_CIDR_ATTR", "ManagementCidr")
-APPROVAL_REQUESTED_AT_ATTR: Final = _name("APPROVAL_REQUESTED_AT_ATTR", "ApprovalRequestedAt")
-APPROVAL_EXECUTION_ATTR: Final = _name("APPROVAL_EXECUTION_ATTR", "ApprovalExecution")
-APPROVAL_AMI_ATTR: Final = _name("APPROVAL_AMI_ATTR", "ApprovalAmi")
-REJECTED_ERROR: Final = "EnablementRejected"
+APPROVAL_TOKEN_ATTR: Final = settings.APPROVAL_TOKEN_ATTR
+APPROVAL_CIDR_ATTR: Final = settings.APPROVAL_CIDR_ATTR
+APPROVAL_REQUESTED_AT_ATTR: Final = settings.APPROVAL_REQUESTED_AT_ATTR
+APPROVAL_EXECUTION_ATTR: Final = settings.APPROVAL_EXECUTION_ATTR
+APPROVAL_AMI_ATTR: Final = settings.APPROVAL_AMI_ATTR
+REJECTED_ERROR: Final = errors.EnablementRejected.__name__
 
 # The phases of an import, in order, as the status tag names them.
-QUEUED: Final = "QUEUED"
-WAITING_FOR_LOCK: Final = "WAITING_FOR_LOCK"
-AWAITING_APPROVAL: Final = "AWAITING_APPROVAL"
-ENABLING_BYOL: Final = "ENABLING_BYOL"
-IMPORTING: Final = "IMPORTING"
-AVAILABLE: Final = "AVAILABLE"
-FAILED: Final = "FAILED"
+QUEUED: Final = settings.PHASE_QUEUED
+WAITING_FOR_LOCK: Final = settings.PHASE_WAITING_FOR_LOCK
+AWAITING_APPROVAL: Final = settings.PHASE_AWAITING_APPROVAL
+ENABLING_BYOL: Final = settings.PHASE_ENABLING_BYOL
+IMPORTING: Final = settings.PHASE_IMPORTING
+AVAILABLE: Final = settings.PHASE_AVAILABLE
+FAILED: Final = settings.PHASE_FAILED
 PHASES: Final = (
     QUEUED,
     WAITING_FOR_LOCK,
