@@ -5,7 +5,6 @@ SendTaskSuccess or SendTaskFailure with their own identity, in virtual time (loc
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from byol_import import settings
@@ -39,21 +38,22 @@ def pending_approval(aws: LocalAws) -> dict[str, str] | None:
 
 
 def answer(aws: LocalAws, decision: str, reason: str = "") -> dict[str, Any]:
-    """Answer the pending approval now, as the CLI's command would."""
+    """Answer the pending approval now, through the code of `byol-import approve` / `reject`."""
+    from byol_cli import approval
+    from byol_cli.gateway import Gateway, StackResources
+
     pending = pending_approval(aws)
     if pending is None:
         raise LookupError("no approval is pending on the account lock item")
-    who = str(aws.client("sts").get_caller_identity()["Arn"])
-    sfn = aws.client("stepfunctions")
-    token, cidr = pending[settings.APPROVAL_TOKEN_ATTR], pending[settings.APPROVAL_CIDR_ATTR]
+    gateway = Gateway(
+        aws.client, StackResources(aws.state_machine_arn, aws.lock_table, aws.topic_arn)
+    )
     if decision == "approve":
-        output = {"decision": "approve", "approvedBy": who, "cidr": cidr}
-        sfn.send_task_success(taskToken=token, output=json.dumps(output))
+        waiting = approval.approve(gateway)
     else:
-        sfn.send_task_failure(
-            taskToken=token, error="EnablementRejected", cause=f"Rejected by {who}: {reason}"
-        )
-    return {"decision": decision, "by": who, "cidr": cidr, **pending}
+        waiting = approval.reject(gateway, reason)
+    who = str(aws.client("sts").get_caller_identity()["Arn"])
+    return {"decision": decision, "by": who, "cidr": waiting.cidr, **pending}
 
 
 def answer_approvals(
