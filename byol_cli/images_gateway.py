@@ -9,9 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from byol_cli.gateway import CliError
+
+# WorkSpaces allows an account about 2 calls a second: a retire that reads every bundle's tags
+# meets throttling, which the SDK's standard retries (backoff with jitter) carry through.
+RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 10})
 
 
 class AwsRefused(CliError):
@@ -44,7 +49,7 @@ class ImagesGateway:
 
         def client(service: str, where: str) -> Any:
             if (service, where) not in cache:
-                cache[service, where] = session.client(service, region_name=where)
+                cache[service, where] = session.client(service, region_name=where, config=RETRIES)
             return cache[service, where]
 
         return cls(client, session.region_name)

@@ -12,18 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from byol_cli import contract as c
 from byol_cli import requests
 from byol_cli.gateway import CliError
-from byol_cli.images_gateway import ImagesGateway
+from byol_cli.images_gateway import RETRIES, ImagesGateway
 from byol_cli.local import LocalSession
 from local_aws.harness import LocalAws
 from local_aws.place import ACCOUNT_ID, REGION
 
 COPY_REGION = "eu-central-1"  # where a --local copy goes
-_RETRYING = Config(retries={"mode": "standard", "total_max_attempts": 10})
 
 
 def images_gateway(aws: LocalAws) -> ImagesGateway:
@@ -34,7 +32,7 @@ def images_gateway(aws: LocalAws) -> ImagesGateway:
         if region == REGION:
             return aws.client(service)
         if (service, region) not in cache:
-            cache[service, region] = boto3.client(service, region_name=region, config=_RETRYING)
+            cache[service, region] = boto3.client(service, region_name=region, config=RETRIES)
         return cache[service, region]
 
     return ImagesGateway(client, REGION)

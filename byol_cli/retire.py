@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from byol_cli import contract as c
 from byol_cli.gateway import CliError
@@ -39,22 +40,26 @@ class RegionPlan:
         if not self.exists:
             return []
         region, image = self.region, self.image_id
-        out: list[tuple[str, Callable[[ImagesGateway], None]]] = []
-        for b in self.bundles:
-            out.append(
-                (
-                    f"delete bundle {b.bundle_id} ({b.name}) in {region}",
-                    lambda gw, b=b: gw.delete_bundle(b.bundle_id, region),  # type: ignore[misc]
-                )
+        out: list[tuple[str, Callable[[ImagesGateway], None]]] = [
+            (
+                f"delete bundle {b.bundle_id} ({b.name}) in {region}",
+                partial(ImagesGateway.delete_bundle, bundle_id=b.bundle_id, region=region),
             )
-        for account in self.shared_with:
-            out.append(
-                (
-                    f"unshare {image} with account {account} in {region}",
-                    lambda gw, a=account: gw.unshare(image, a, region),  # type: ignore[misc]
-                )
+            for b in self.bundles
+        ]
+        out += [
+            (
+                f"unshare {image} with account {account} in {region}",
+                partial(ImagesGateway.unshare, image_id=image, account=account, region=region),
             )
-        out.append((f"delete image {image} in {region}", lambda gw: gw.delete_image(image, region)))
+            for account in self.shared_with
+        ]
+        out.append(
+            (
+                f"delete image {image} in {region}",
+                partial(ImagesGateway.delete_image, image_id=image, region=region),
+            )
+        )
         return out
 
 
