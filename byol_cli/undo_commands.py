@@ -24,8 +24,9 @@ def _gateway(obj: Any, setup: Setup) -> Iterator[ImagesGateway]:
         yield ImagesGateway.deployed(obj.region, obj.profile)
         return
     with local.session(obj.config, byol_enabled=True, quiet=True) as s:
+        render.say(f"Local account {s.aws.lambdas.account_id}, made for this command:")
         for line in setup(s):
-            render.say(f"  * local account {s.aws.lambdas.account_id}: {line}")
+            render.say(f"  * {line}")
         yield local_delivery.images_gateway(s.aws)
 
 

@@ -9,9 +9,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from click.testing import CliRunner
 
 from byol_cli import contract as c
 from byol_cli.images_gateway import ImagesGateway
+from byol_cli.main import cli
 from byol_cli.status import _ended, next_step
 from local_aws.harness import LocalAws
 from local_aws.place import ACCOUNT_ID, REGION
@@ -53,7 +55,7 @@ def delivered(aws: LocalAws, shared: bool = True) -> tuple[str, str, str]:
     return ami, image, bundle_id
 
 
-def copied(aws: LocalAws, ami: str, image: str, ours: bool = True) -> str:
+def copied(aws: LocalAws, ami: str, image: str, ours: bool = True, done: bool = True) -> str:
     """The image copied to COPY_REGION (with our tags), recorded on the AMI."""
     there = aws.world.account(ACCOUNT_ID, COPY_REGION)
     there.support, there.cidr = "ENABLED", "10.200.0.0/16"
@@ -70,7 +72,8 @@ def copied(aws: LocalAws, ami: str, image: str, ours: bool = True) -> str:
             else [{"Key": "team", "Value": "euc"}],
         )["ImageId"]
     )
-    aws.clock.advance(aws.timings.copy_seconds)
+    if done:
+        aws.clock.advance(aws.timings.copy_seconds)
     tag_ami(aws, ami, {c.COPIES_TAG_KEY: f"{COPY_REGION}={copy}"})
     return copy
 
@@ -200,6 +203,20 @@ def test_a_copy_not_ours_is_refused(local: LocalAws) -> None:
     assert changes(local) == before and image in image_ids(local)
 
 
+def test_a_copy_still_pending_is_refused(local: LocalAws) -> None:
+    # Given a copy that is still being made
+    ami, image, _ = delivered(local, shared=False)
+    copy = copied(local, ami, image, done=False)
+    before = changes(local)
+    # When retired with --with-copies, then it is refused before anything changes
+    result = run("retire", ami, "--with-copies", "--yes")
+    assert result.exit_code == 1
+    assert f"{copy} in {COPY_REGION} is PENDING (its import or copy is still running)" in (
+        result.output
+    )
+    assert changes(local) == before and image in image_ids(local)
+
+
 def test_an_aws_refusal_stops_with_its_message_and_what_was_done(
     local: LocalAws, faults: Faults
 ) -> None:
@@ -228,6 +245,15 @@ def test_a_retired_import_shows_as_retired_in_status() -> None:
     assert next_step(c.RETIRED, "ami-1", None, "wsi-1") == "none: byol-import retire deleted wsi-1"
 
 
+def test_without_a_region_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployed, with no Region anywhere: a clear error before any call."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    result = CliRunner().invoke(cli, ["retire", "ami-0123456789abcdef0", "--dry-run"])
+    assert result.exit_code == 1 and "no AWS Region: give --region" in result.output
+
+
 def test_shares_are_read_page_by_page() -> None:
     """DescribeWorkspaceImagePermissions has no botocore paginator: NextToken is followed."""
     client = boto3.client("workspaces", region_name=REGION)
@@ -254,10 +280,6 @@ def test_shares_are_read_page_by_page() -> None:
 def test_local_retire_runs_in_an_account_a_delivery_left() -> None:
     """`--local retire AMI --with-copies`: a fresh account where a real import was delivered
     (bundle, share, copy); every step runs and the AMI ends RETIRED."""
-    from click.testing import CliRunner
-
-    from byol_cli.main import cli
-
     result = CliRunner().invoke(
         cli, ["--local", "retire", "ami-0123456789abcdef0", "--with-copies", "--yes"]
     )

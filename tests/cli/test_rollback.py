@@ -95,6 +95,20 @@ def test_rollback_refuses_when_the_previous_image_is_gone(local: LocalAws) -> No
     assert changes(local) == before and bundle_image(local, bundle_id) == new
 
 
+def test_rollback_says_when_the_bundle_was_changed_outside_byol_import(local: LocalAws) -> None:
+    # Given a bundle byol-import updated, then moved by hand to a third image
+    bundle_id, old, new = updated_bundle(local)
+    _, third = imported(local, "win11-hotfix", tags={})
+    workspaces(local).update_workspace_bundle(BundleId=bundle_id, ImageId=third)
+    # When it is rolled back
+    result = run("rollback-bundle", bundle_id, "--yes")
+    # Then the plan says the hand-made change is replaced, and the bundle is on the old image
+    assert result.exit_code == 0, result.output
+    assert f"byol-import put {new} on the bundle, but it has {third} now" in result.output
+    assert bundle_image(local, bundle_id) == old
+    assert tags_of(local, bundle_id)[c.PREVIOUS_IMAGE_TAG_KEY] == third
+
+
 def test_rollback_refuses_an_unknown_bundle(local: LocalAws) -> None:
     result = run("rollback-bundle", "wsb-000000000", "--yes")
     assert result.exit_code == 1 and "no bundle wsb-000000000 in eu-west-1" in result.output
