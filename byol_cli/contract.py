@@ -14,6 +14,13 @@ EXECUTION_TAG_KEY: Final = settings.EXECUTION_TAG_KEY
 IMAGE_ID_TAG_KEY: Final = settings.IMAGE_ID_TAG_KEY
 STATUS_SINCE_TAG_KEY: Final = settings.STATUS_SINCE_TAG_KEY
 ACCOUNT_LOCK_ID: Final = settings.ACCOUNT_LOCK_ID
+# What marks a WorkSpaces image or bundle as byol-import's, and what delivery records.
+MANAGED_BY_TAG_KEY: Final = settings.MANAGED_BY_TAG_KEY
+MANAGED_BY_TAG_VALUE: Final = settings.MANAGED_BY_TAG_VALUE
+SOURCE_AMI_TAG_KEY: Final = settings.SOURCE_AMI_TAG_KEY
+BUNDLE_ID_TAG_KEY: Final = settings.BUNDLE_ID_TAG_KEY
+PREVIOUS_IMAGE_TAG_KEY: Final = settings.PREVIOUS_IMAGE_TAG_KEY
+COPIES_TAG_KEY: Final = settings.COPIES_TAG_KEY
 
 APPROVAL_TOKEN_ATTR: Final = settings.APPROVAL_TOKEN_ATTR
 APPROVAL_CIDR_ATTR: Final = settings.APPROVAL_CIDR_ATTR
@@ -39,5 +46,7 @@ PHASES: Final = (
     AVAILABLE,
     FAILED,
 )
+# What `byol-import retire` writes once the image is deleted (after AVAILABLE, not a phase).
+RETIRED: Final = settings.PHASE_RETIRED
 # What the janitor writes for an execution that never reached its Report step.
 ENDED_BADLY: Final = ("FAILED", "ABORTED", "TIMED_OUT")

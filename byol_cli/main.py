@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from byol_cli import approval, render, start_command
+from byol_cli import approval, render, start_command, undo_commands
 from byol_cli.demo import SCENARIOS, run, run_all
 from byol_cli.gateway import CliError, Gateway
 from byol_cli.status import collect
@@ -165,6 +165,8 @@ def demo(obj: Context, scenario: str, every: bool, quiet: bool) -> None:
 
 
 cli.add_command(start_command.start)
+cli.add_command(undo_commands.rollback_bundle)
+cli.add_command(undo_commands.retire_command)
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ class Expected:
 
 def expected_finish(phase: str, since: datetime | None, config: ProjectConfig) -> Expected:
     """The import's expected finish, from the phase it is in and when it entered it."""
-    if since is None or phase in (c.AVAILABLE, c.FAILED, *c.ENDED_BADLY):
+    if since is None or phase in (c.AVAILABLE, c.RETIRED, c.FAILED, *c.ENDED_BADLY):
         return Expected(None, None, None, "")
     if phase == c.IMPORTING:
         return Expected(

@@ -99,6 +99,8 @@ def _phase_from_history(gateway: Gateway, arn: str) -> tuple[str, datetime | Non
 def next_step(phase: str, ami: str, error: str | None, image: str | None) -> str:
     if phase == c.AWAITING_APPROVAL:
         return 'byol-import approve  (or: byol-import reject --reason "...")'
+    if phase == c.RETIRED:
+        return f"none: byol-import retire deleted {image}" if image else "none: retired"
     if phase == c.AVAILABLE:
         return f"create a custom bundle from {image}" if image else "create a custom bundle"
     if phase in (c.FAILED, *c.ENDED_BADLY):
@@ -112,7 +114,7 @@ def next_step(phase: str, ami: str, error: str | None, image: str | None) -> str
 
 def _ended(status: str, tags: dict[str, str]) -> str:
     if status == "SUCCEEDED":
-        return c.AVAILABLE
+        return c.RETIRED if tags.get(c.STATUS_TAG_KEY) == c.RETIRED else c.AVAILABLE
     tagged = tags.get(c.STATUS_TAG_KEY)
     return tagged if tagged in c.ENDED_BADLY else c.FAILED
 

@@ -112,6 +112,40 @@ class WorldSetup:
     def create_vpc(self, cidr: str) -> str:
         return str(self.client("ec2").create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
 
+    def launch_workspace(self, bundle_id: str, user_name: str = "alice") -> str:
+        """A person launches a WorkSpace of the bundle (CreateWorkspaces) in a directory
+        registered for WorkSpaces with Tenancy DEDICATED (made on first use, as BYOL needs);
+        the WorkSpace's id. TerminateWorkspaces ends it."""
+        ws = self.client("workspaces")
+        directories = ws.describe_workspace_directories()["Directories"]
+        if directories:
+            directory = str(directories[0]["DirectoryId"])
+        else:
+            ec2 = self.client("ec2")
+            vpc = self.create_vpc("10.201.0.0/16")
+            subnets = [
+                ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.201.{i}.0/24", AvailabilityZone=az)[
+                    "Subnet"
+                ]["SubnetId"]
+                for i, az in enumerate((f"{REGION}a", f"{REGION}b"))
+            ]
+            directory = str(
+                self.client("ds").create_directory(
+                    Name="corp.example.com",
+                    Password="Local-Directory-1",
+                    Size="Small",
+                    VpcSettings={"VpcId": vpc, "SubnetIds": subnets},
+                )["DirectoryId"]
+            )
+            ws.register_workspace_directory(DirectoryId=directory, Tenancy="DEDICATED")
+        answer = ws.create_workspaces(
+            Workspaces=[{"DirectoryId": directory, "UserName": user_name, "BundleId": bundle_id}]
+        )
+        if answer["FailedRequests"]:
+            failed = answer["FailedRequests"][0]
+            raise ValueError(f"{failed['ErrorCode']}: {failed['ErrorMessage']}")
+        return str(answer["PendingRequests"][0]["WorkspaceId"])
+
     def enable_byol_directly(self, cidr: str = "10.200.0.0/16") -> None:
         """An account a person enabled long ago."""
         account = self.world.account(ACCOUNT_ID, REGION)

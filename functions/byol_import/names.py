@@ -15,8 +15,10 @@ __all__ = [
     "APPROVAL_LOCK_LOOK_SECONDS",
     "APPROVAL_REQUESTED_AT_ATTR",
     "APPROVAL_TOKEN_ATTR",
+    "BUNDLE_ID_TAG_KEY",
     "BYOL_ENABLEMENT_MODES",
     "CONTEXT_KEY",
+    "COPIES_TAG_KEY",
     "ENV_BYOL_ENABLEMENT",
     "ENV_CIDR_CONSTRAINTS",
     "ENV_CIDR_EXCLUSIONS",
@@ -42,7 +44,9 @@ __all__ = [
     "PHASE_IMPORTING",
     "PHASE_OF_HANDLER",
     "PHASE_QUEUED",
+    "PHASE_RETIRED",
     "PHASE_WAITING_FOR_LOCK",
+    "PREVIOUS_IMAGE_TAG_KEY",
     "PROJECT",
     "SERVICE_NAME",
     "SOURCE_AMI_TAG_KEY",
@@ -64,6 +68,12 @@ IMAGE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}workspaces-image-id"
 ERROR_TAG_KEY: Final = f"{TAG_NAMESPACE}error"
 EXECUTION_TAG_KEY: Final = f"{TAG_NAMESPACE}execution"
 STATUS_SINCE_TAG_KEY: Final = f"{TAG_NAMESPACE}status-since"
+# Delivery: the bundle made or updated from the image (on the AMI), the image a bundle had
+# before byol-import updated it (on the bundle), the copies in other Regions (on the AMI:
+# `region=wsi-...,...`).
+BUNDLE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}bundle-id"
+PREVIOUS_IMAGE_TAG_KEY: Final = f"{TAG_NAMESPACE}previous-image-id"
+COPIES_TAG_KEY: Final = f"{TAG_NAMESPACE}copies"
 
 # The phases the AMI's status tag follows (each written by the step that enters it).
 PHASE_QUEUED: Final = "QUEUED"
@@ -73,6 +83,8 @@ PHASE_ENABLING_BYOL: Final = "ENABLING_BYOL"
 PHASE_IMPORTING: Final = "IMPORTING"
 PHASE_AVAILABLE: Final = "AVAILABLE"
 PHASE_FAILED: Final = "FAILED"
+# Written by `byol-import retire` once the image it made is deleted (not a workflow phase).
+PHASE_RETIRED: Final = "RETIRED"
 # The phase each handler's log lines carry (module name -> phase).
 PHASE_OF_HANDLER: Final = {
     "validate_request": PHASE_QUEUED,

@@ -184,6 +184,22 @@ class BundleOps(AccountBase):
             bundle.updated = self.clock.now()
             return {}
 
+    def launch_refusal(self, bundle_id: Any, tenancy: str | None) -> tuple[str, str] | None:
+        """Why CreateWorkspaces fails a WorkSpace of this bundle (a FailedRequests entry): an
+        unknown bundle (moto launches any id), or a BYOL bundle in a directory that is not
+        DEDICATED (every bundle here is of an imported BYOL image)."""
+        with self.lock:
+            bundle = self.bundles.get(bundle_id) if isinstance(bundle_id, str) else None
+        if bundle is None:
+            return "ResourceNotFound.Bundle", f"The bundle {bundle_id} was not found."
+        if tenancy is not None and tenancy != "DEDICATED":
+            return (
+                "InvalidParameterValuesException",
+                f"The bundle {bundle_id} is of a BYOL image: its WorkSpaces launch only in a "
+                "directory registered with Tenancy DEDICATED.",
+            )
+        return None
+
     def delete_bundle(self, p: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             bundle = self._bundle(p.get("BundleId"))

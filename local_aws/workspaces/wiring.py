@@ -76,6 +76,36 @@ def _wrap_permissions(name: str, original: Callable[[Any], str]) -> Callable[[An
     return method
 
 
+def _wrap_create_workspaces(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    def create_workspaces(self: Any) -> str:
+        # moto launches a WorkSpace of any BundleId; ours must exist, in a DEDICATED directory.
+        account, params = _account(self), _params(self)
+        directories = self.workspaces_backend.workspace_directories
+        failed: list[dict[str, Any]] = []
+        accepted: list[dict[str, Any]] = []
+        for request in params.get("Workspaces") or []:
+            directory = directories.get(request.get("DirectoryId"))
+            tenancy = None if directory is None else str(directory.tenancy)
+            refused = account.launch_refusal(request.get("BundleId"), tenancy)
+            if refused is None:
+                accepted.append(request)
+            else:
+                code, message = refused
+                failed.append(
+                    {"WorkspaceRequest": request, "ErrorCode": code, "ErrorMessage": message}
+                )
+        pending: list[dict[str, Any]] = []
+        if accepted:
+            self.body = json.dumps({**params, "Workspaces": accepted})
+            launched = json.loads(original(self))
+            failed += launched["FailedRequests"]
+            pending = launched["PendingRequests"]
+        return json.dumps({"FailedRequests": failed, "PendingRequests": pending})
+
+    create_workspaces.__wrapped__ = original  # type: ignore[attr-defined]
+    return create_workspaces
+
+
 def _tagged(account: ByolAccount, resource_id: str) -> Any:
     return account.images.get(resource_id) or account.bundles.get(resource_id)
 
@@ -143,6 +173,7 @@ def install(world_: ByolWorld) -> None:
     if not _ORIGINALS:
         for name in (
             "describe_workspace_images",
+            "create_workspaces",
             "create_tags",
             "describe_tags",
             *_PERMISSION_OPERATIONS,
@@ -155,6 +186,7 @@ def install(world_: ByolWorld) -> None:
             "describe_workspace_images": _wrap_describe_images(
                 _ORIGINALS["describe_workspace_images"]
             ),
+            "create_workspaces": _wrap_create_workspaces(_ORIGINALS["create_workspaces"]),
             "create_tags": create_tags,
             "describe_tags": describe_tags,
         }

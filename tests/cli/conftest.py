@@ -15,6 +15,9 @@ from click.testing import CliRunner, Result
 
 from byol_cli import gateway
 from byol_cli.main import cli
+from local_aws.harness import LocalAws
+from local_aws.workspaces_byol import Faults
+from tests.cli.delivered import local_aws
 
 STACK = "ByolImport"
 REGION = "eu-west-1"
@@ -189,3 +192,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def faults() -> Faults:
+    return Faults()
+
+
+@pytest.fixture
+def local(faults: Faults) -> Iterator[LocalAws]:
+    """The embedded AWS the operator's commands run against (tests/cli/delivered.py)."""
+    with local_aws(faults) as env:
+        yield env

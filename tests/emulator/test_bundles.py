@@ -156,12 +156,44 @@ def test_names_are_unique_and_a_deleted_name_is_held_two_hours(
 
 
 def test_a_bundle_used_by_a_workspace_cannot_be_deleted(aws: LocalAws, ws: Any, image: str) -> None:
-    """DeleteWorkspaceBundle: ResourceAssociated while WorkSpaces use it."""
-    from moto.workspaces.models import workspaces_backends
-
+    """Given a WorkSpace launched from a bundle (CreateWorkspaces in a DEDICATED directory),
+    when the bundle is deleted, then ResourceAssociated (and the image stays in use); once the
+    WorkSpace is terminated, the bundle and then the image can be deleted."""
     bundle_id = ws.create_workspace_bundle(**bundle_kwargs(image))["WorkspaceBundle"]["BundleId"]
-    backend = workspaces_backends["123456789012"]["eu-west-1"]
-    backend.workspaces["ws-000000001"] = type("W", (), {"bundle_id": bundle_id})()
+    workspace = aws.launch_workspace(bundle_id)
+    assert [w["WorkspaceId"] for w in ws.describe_workspaces(BundleId=bundle_id)["Workspaces"]] == [
+        workspace
+    ]
     with pytest.raises(ClientError) as caught:
         ws.delete_workspace_bundle(BundleId=bundle_id)
     assert code(caught) == "ResourceAssociatedException"
+    ws.terminate_workspaces(TerminateWorkspaceRequests=[{"WorkspaceId": workspace}])
+    ws.delete_workspace_bundle(BundleId=bundle_id)
+    ws.delete_workspace_image(ImageId=image)
+
+
+def test_a_workspace_needs_a_known_bundle_in_a_dedicated_directory(
+    aws: LocalAws, ws: Any, image: str
+) -> None:
+    """Given a DEDICATED directory (made by a first launch) and a SHARED one, when WorkSpaces
+    are asked of an unknown bundle, or of a BYOL bundle in the SHARED directory, then each is a
+    FailedRequests entry (moto would launch both) and nothing is launched."""
+    bundle_id = ws.create_workspace_bundle(**bundle_kwargs(image))["WorkspaceBundle"]["BundleId"]
+    aws.launch_workspace(bundle_id)
+    with pytest.raises(ValueError, match=r"ResourceNotFound\.Bundle"):
+        aws.launch_workspace("wsb-000000000", user_name="bob")
+    [dedicated] = ws.describe_workspace_directories()["Directories"]
+    subnets = aws.client("ec2").describe_subnets(SubnetIds=dedicated["SubnetIds"])["Subnets"]
+    shared = aws.client("ds").create_directory(
+        Name="shared.example.com",
+        Password="Local-Directory-1",
+        Size="Small",
+        VpcSettings={"VpcId": subnets[0]["VpcId"], "SubnetIds": dedicated["SubnetIds"]},
+    )["DirectoryId"]
+    ws.register_workspace_directory(DirectoryId=shared, Tenancy="SHARED")
+    answer = ws.create_workspaces(
+        Workspaces=[{"DirectoryId": shared, "UserName": "carol", "BundleId": bundle_id}]
+    )
+    assert [f["ErrorCode"] for f in answer["FailedRequests"]] == ["InvalidParameterValuesException"]
+    assert answer["PendingRequests"] == []
+    assert len(ws.describe_workspaces(BundleId=bundle_id)["Workspaces"]) == 1
