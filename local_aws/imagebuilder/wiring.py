@@ -10,7 +10,7 @@ import re
 import sys
 import types
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from moto.core.responses import BaseResponse
 
@@ -52,7 +52,7 @@ class ImageBuilderResponse(BaseResponse):
 class _Backend:
     """What moto's request router reads of a backend: its URLs."""
 
-    urls = {f"{_URL}/.*": ImageBuilderResponse.dispatch}
+    urls: ClassVar[dict[str, Any]] = {f"{_URL}/.*": ImageBuilderResponse.dispatch}
 
 
 def install(world_: ImageBuilderWorld) -> None:

@@ -230,7 +230,17 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
     [
         ("ValidateRequest", set()),
         # (ec2:CreateTags: each step that enters a phase writes the AMI's status tags)
-        ("CheckImage", {"ec2:DescribeImages", "ec2:CreateTags", "sns:Publish", *TOPIC_KEY_ACTIONS}),
+        # (imagebuilder:GetImage: the request's Image Builder build made its AMI)
+        (
+            "CheckImage",
+            {
+                "ec2:DescribeImages",
+                "ec2:CreateTags",
+                "sns:Publish",
+                "imagebuilder:GetImage",
+                *TOPIC_KEY_ACTIONS,
+            },
+        ),
         ("CheckAccount", {"workspaces:DescribeAccount"}),
         ("CheckLock", {"dynamodb:GetItem"}),
         (
@@ -275,8 +285,17 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
         ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
         ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish", *TOPIC_KEY_ACTIONS}),
         ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem", "ec2:CreateTags"}),
-        # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ)
-        ("Starter", {"ec2:DescribeImages", "states:StartExecution", "sqs:SendMessage"}),
+        # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ;
+        # imagebuilder:GetImage: an AVAILABLE image's pipeline, tags and output AMI)
+        (
+            "Starter",
+            {
+                "ec2:DescribeImages",
+                "states:StartExecution",
+                "sqs:SendMessage",
+                "imagebuilder:GetImage",
+            },
+        ),
         (
             "LockJanitor",
             {
