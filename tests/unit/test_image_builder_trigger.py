@@ -217,3 +217,14 @@ def test_check_image_asks_image_builder_only_when_the_request_names_a_build() ->
             state, FakeEc2({AMI: ami}), ACCOUNT, region=REGION, imagebuilder=lambda b=builder: b
         )
         assert builder.asked == asked
+
+
+def test_a_request_s_image_build_version_arn_must_be_a_build_version() -> None:
+    from byol_import.logic.request import normalise_request
+
+    ok = normalise_request({"ImageId": AMI, "ImageBuildVersionArn": ARN}, "BYOL_REGULAR_WSP")
+    assert ok.image_build_version_arn == ARN
+    assert normalise_request({"ImageId": AMI}, "BYOL_REGULAR_WSP").image_build_version_arn is None
+    for bad in (ARN.rsplit("/", 1)[0], PIPELINE, 42):
+        with pytest.raises(errors.InvalidRequest, match="ImageBuildVersionArn"):
+            normalise_request({"ImageId": AMI, "ImageBuildVersionArn": bad}, "BYOL_REGULAR_WSP")
