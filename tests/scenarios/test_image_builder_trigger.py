@@ -5,6 +5,7 @@ starter reads the image (GetImage, as its role) and starts the import of its out
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def connected(**changes: object) -> LocalAws:
     )
 
 
-def starter_results(aws: LocalAws, source: str) -> list[dict[str, object]]:
+def starter_results(aws: LocalAws, source: str) -> list[dict[str, Any]]:
     """What the starter did with each delivered event of `source`."""
     return [
         d["Result"]
@@ -53,7 +54,7 @@ def test_a_configured_pipeline_s_build_imports_its_output_ami_on_the_classic_pat
         assert aws.ami_tags(str(build.ami_id))["byol-import:status"] == "AVAILABLE"
         # ... started by the build's event; the AMI's own state change (untagged) started none
         [started] = starter_results(aws, "aws.imagebuilder")
-        assert [s["ImageId"] for s in started["Started"]] == [build.ami_id]  # type: ignore[index]
+        assert [s["ImageId"] for s in started["Started"]] == [build.ami_id]
         [by_ami] = starter_results(aws, "aws.ec2")
         assert by_ami["Started"] == []
         # ... and the starter read the image as its own role, denied nothing
@@ -84,7 +85,7 @@ def test_a_build_of_a_pipeline_not_configured_and_not_tagged_starts_nothing() ->
         # Then nothing started, and the starter said why
         assert aws.results() == [] and ws_calls(aws) == Counter()
         [ignored] = starter_results(aws, "aws.imagebuilder")
-        [reason] = ignored["Ignored"]  # type: ignore[misc]
+        [reason] = ignored["Ignored"]
         assert reason["ImageBuildVersionArn"] == build.arn
         assert "not in imageBuilderPipelineArns" in reason["Reason"]
 
@@ -127,7 +128,7 @@ def test_a_configured_pipeline_whose_amis_carry_the_trigger_tag_imports_once() -
         [result] = aws.results()
         assert result.input["Trigger"]["Source"] == "AmiStateChange"
         [by_build] = starter_results(aws, "aws.imagebuilder")
-        assert by_build["Started"] == [] and len(by_build["AlreadyStarted"]) == 1  # type: ignore[arg-type]
+        assert by_build["Started"] == [] and len(by_build["AlreadyStarted"]) == 1
         assert ws_calls(aws)["ImportWorkspaceImage"] == 1
         assert build.ami_id == result.input["ImageId"]
 

@@ -213,9 +213,11 @@ def test_check_image_asks_image_builder_only_when_the_request_names_a_build() ->
         state = WorkflowState.parse(
             {"Request": {**request, "image_build_version_arn": arn}, "Input": {}}
         )
-        steps.check_image(
-            state, FakeEc2({AMI: ami}), ACCOUNT, region=REGION, imagebuilder=lambda b=builder: b
-        )
+
+        def made(builder: FakeImageBuilder = builder) -> FakeImageBuilder:
+            return builder
+
+        steps.check_image(state, FakeEc2({AMI: ami}), ACCOUNT, region=REGION, imagebuilder=made)
         assert builder.asked == asked
 
 
