@@ -354,6 +354,37 @@ def test_ec2_writes_are_limited_to_images(template_json: dict[str, Any]) -> None
     assert tag["Condition"] == {"ForAllValues:StringLike": {"aws:TagKeys": ["byol-import:*"]}}
 
 
+def test_image_builder_reads_are_limited_to_this_account_s_images(
+    template_json: dict[str, Any],
+) -> None:
+    # Given the SAR's resource type for imagebuilder:GetImage, `image`
+    # (arn:${Partition}:imagebuilder:${Region}:${Account}:image/...)
+    image_star = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":imagebuilder:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":image/*",
+            ],
+        ]
+    }
+    # Then only the Starter and CheckImage may read images, and only this account's, here
+    holders = []
+    for spec in settings.ALL_FUNCTIONS:
+        for st in statements(template_json, spec.key):
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            if any(a.startswith("imagebuilder:") for a in acts):
+                assert acts in (["imagebuilder:GetImage"], "imagebuilder:GetImage")
+                assert st["Resource"] == image_star and "Condition" not in st
+                holders.append(spec.key)
+    assert sorted(holders) == ["CheckImage", "Starter"]
+
+
 @pytest.mark.parametrize("key", ["ImportImage", "CleanupImage"])
 def test_workspaces_tag_actions_are_granted_on_every_resource(
     template_json: dict[str, Any], key: str
