@@ -160,9 +160,11 @@ def test_get_image_is_authorized_against_the_caller_s_role(aws: LocalAws, ib: An
 
 
 def test_the_embedded_image_builder_is_removed_with_the_mock() -> None:
-    # Given a run that ended
+    # Given a run that served Image Builder calls, and ended
     with LocalAws() as aws:
-        aws.client("imagebuilder").get_image  # noqa: B018 - the client exists
+        with pytest.raises(ClientError) as caught:
+            aws.client("imagebuilder", retries=False).get_image(imageBuildVersionArn=BUILD_ARN)
+        assert error(caught) == ("ResourceNotFoundException", 404)
     # Then moto knows no Image Builder any more
     import sys
 

@@ -5,6 +5,7 @@ starter reads the image (GetImage, as its role) and starts the import of its out
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -39,8 +40,10 @@ def starter_results(aws: LocalAws, source: str) -> list[dict[str, Any]]:
 def test_a_configured_pipeline_s_build_imports_its_output_ami_on_the_classic_path() -> None:
     with connected() as aws:
         aws.enable_byol_directly()
-        # Given a build of the configured pipeline (its AMI carries no trigger tag)
-        build = aws.build_image(PIPELINE)
+        # Given a build of the configured pipeline (its AMI carries no trigger tag), 15
+        # minutes per status
+        began = aws.clock.now()
+        build = aws.build_image(PIPELINE, step_minutes=15)
         # When its AVAILABLE event is delivered and the import runs
         aws.wait_for_executions()
         # Then one import of its output AMI ran to a WorkSpaces image, on the classic path
@@ -52,6 +55,8 @@ def test_a_configured_pipeline_s_build_imports_its_output_ami_on_the_classic_pat
         }
         assert ws_calls(aws)["ImportWorkspaceImage"] == 1
         assert aws.ami_tags(str(build.ami_id))["byol-import:status"] == "AVAILABLE"
+        # ... started when the build became AVAILABLE, an hour (virtual) after it began
+        assert result.start is not None and result.start - began >= timedelta(hours=1)
         # ... started by the build's event; the AMI's own state change (untagged) started none
         [started] = starter_results(aws, "aws.imagebuilder")
         assert [s["ImageId"] for s in started["Started"]] == [build.ami_id]
