@@ -134,6 +134,8 @@ ACCESS_DENIED: Final[dict[str, tuple[str, int]]] = {
     # Lambda's common error (https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html):
     # EventBridge's invoke of a target it may not invoke.
     "lambda": ("AccessDeniedException", 403),
+    # A denied GetImage answers 403 (docs/byol-api-facts.md, "EC2 Image Builder"); code unconfirmed
+    "imagebuilder": ("AccessDeniedException", 403),
 }
 # The IAM action prefix of each service (Service Authorization Reference).
 IAM_PREFIX: Final[dict[str, str]] = {
@@ -143,6 +145,19 @@ IAM_PREFIX: Final[dict[str, str]] = {
     "sns": "sns",
     "stepfunctions": "states",
     "lambda": "lambda",
+    "imagebuilder": "imagebuilder",
+}
+# Codes AWS answers that an operation's model does not list: (service, operation) -> code ->
+# (status, description). Image Builder answers an ARN that names nothing with
+# ResourceNotFoundException, HTTP 404 (docs/byol-api-facts.md, "EC2 Image Builder").
+_UNMODELLED: Final[dict[tuple[str, str], dict[str, tuple[int, str]]]] = {
+    ("imagebuilder", op): {
+        "ResourceNotFoundException": (
+            404,
+            "At least one of the resources referenced by your request does not exist.",
+        )
+    }
+    for op in ("GetImage", "GetInfrastructureConfiguration")
 }
 # Modelled server faults whose shape carries no httpStatusCode (DynamoDB's InternalServerError).
 _SERVER_FAULTS: Final = {
@@ -183,6 +198,8 @@ def documented_errors(service: str, operation: str) -> dict[str, ErrorSpec]:
                 _text(shape.documentation) or code,
                 shape.name if shape.name != code else "",
             )
+    for code, (status, text) in _UNMODELLED.get((service, operation), {}).items():
+        found.setdefault(code, ErrorSpec(service, code, status, text))
     code, status = ACCESS_DENIED[service]
     found.setdefault(code, ErrorSpec(service, code, status, "Access denied."))
     return found

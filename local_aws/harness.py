@@ -31,6 +31,9 @@ from local_aws.clock import VirtualClock
 from local_aws.cloudtrail import CloudTrail
 from local_aws.deployment import DeployedStack
 from local_aws.iam.policies import Policies
+from local_aws.imagebuilder import wiring as imagebuilder_wiring
+from local_aws.imagebuilder.builds import ImageBuilderSetup
+from local_aws.imagebuilder.images import ImageBuilderWorld
 from local_aws.lambda_runtime import LocalLambdaRuntime
 from local_aws.moto_patches import Patches
 from local_aws.people import People
@@ -56,7 +59,7 @@ __all__ = [
 
 
 @dataclass
-class LocalAws(DeployedStack, WorldSetup, Watching):
+class LocalAws(DeployedStack, WorldSetup, Watching, ImageBuilderSetup):
     config: project_config.ProjectConfig = field(default_factory=project_config.default_config)
     # realistic by default (quick in the test suite): drawn durations and read lags, seeded
     # (fixed: pass Timings())
@@ -75,6 +78,7 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         self.stack = StackFacts(cached["stack"])
         self.clock = VirtualClock()
         self.world = ByolWorld(self.clock, self.timings, self.faults)
+        self.imagebuilder = ImageBuilderWorld(self.world)
         self.calls = CallLog()
         self.lambdas = LocalLambdaRuntime(ACCOUNT_ID, REGION)
         self.buckets = TokenBuckets(self.throttling, self.clock.now)
@@ -116,6 +120,7 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         self._set_env(ENV)
         self._mock.start()
         install(self.world)
+        imagebuilder_wiring.install(self.imagebuilder)
         self._patches.install()
         # The thread that runs the harness is outside every execution: when its SDK backs off
         # on the virtual clock, time must not jump ahead of executions that are working.
@@ -135,6 +140,7 @@ class LocalAws(DeployedStack, WorldSetup, Watching):
         self._patches.remove()
         if self._outside is not None:
             self._outside.__exit__(None, None, None)
+        imagebuilder_wiring.uninstall()
         uninstall()
         self._mock.stop()
         for key, value in self._saved_env.items():

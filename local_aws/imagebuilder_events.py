@@ -6,7 +6,8 @@ Shape and fields from the Image Builder user guide, "Event messages that Image B
 and `detail.state.status`; `reason` beside a status is in EventBridge's schema for the event
 (aws.imagebuilder@EC2ImageBuilderImageStateChange) though not in the guide's example. Whether an
 ImportCustomWorkspaceImage build puts such events in the customer's account is unconfirmed
-(docs/byol-api-facts.md): nothing delivers them yet; local runs build them with this helper.
+(docs/byol-api-facts.md); pipeline builds in local runs (local_aws/imagebuilder/builds.py) send
+them through this helper.
 """
 
 from __future__ import annotations

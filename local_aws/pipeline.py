@@ -35,6 +35,8 @@ _THROTTLE = {
     "ec2": ("RequestLimitExceeded", "Request limit exceeded."),
     "sns": ("Throttling", "Rate exceeded"),
     "dynamodb": ("ThrottlingException", "Rate of requests exceeds the allowed throughput."),
+    # Image Builder's model: CallRateLimitExceededException, HTTP 429
+    "imagebuilder": ("CallRateLimitExceededException", "You have exceeded the permitted rate."),
 }
 
 
@@ -142,7 +144,7 @@ def _throttle(response: Any) -> Any:
     return _fault(
         response,
         *_THROTTLE.get(response.service_name, ("ThrottlingException", "Rate exceeded")),
-        400,
+        429 if response.service_name == "imagebuilder" else 400,
     )
 
 

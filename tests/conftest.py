@@ -62,3 +62,8 @@ def cloudtrail_event() -> dict[str, Any]:
 @pytest.fixture
 def ami_state_event() -> dict[str, Any]:
     return load_event("ami-state-change.json")
+
+
+@pytest.fixture
+def image_builder_event() -> dict[str, Any]:
+    return load_event("image-builder-state-change.json")

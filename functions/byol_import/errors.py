@@ -54,6 +54,10 @@ class ImageNotAvailable(ByolImportError):
     pass
 
 
+class ImageBuildNotUsable(ByolImportError):
+    """The request's Image Builder build is not AVAILABLE, or did not make its AMI here."""
+
+
 class ImageNotWindows(ByolImportError):
     pass
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from byol_import.logic.choices import INGESTION_PROCESSES
+from byol_import.logic.ids import IMAGE_PIPELINE_ARN_PATTERN
 
 # The names and tag keys (re-exported: settings is where names are read).
 from byol_import.names import *  # noqa: F403
@@ -26,6 +27,7 @@ from byol_import.names import (
     ENV_CIDR_EXCLUSIONS,
     ENV_CLEANUP_FAILED_IMAGES,
     ENV_DEFAULT_INGESTION_PROCESS,
+    ENV_IMAGE_BUILDER_PIPELINE_ARNS,
     ENV_MANAGEMENT_CIDR,
     ENV_NOTIFY_ON_START,
     ENV_TRIGGER_TAG_KEY,
@@ -121,6 +123,14 @@ class FunctionSettings:
     )
     notify_on_start: bool = _setting(
         "notifyOnStart", False, "true or false", env=ENV_NOTIFY_ON_START
+    )
+    # The starter imports what these pipelines build (their AVAILABLE images' output AMIs).
+    image_builder_pipeline_arns: tuple[str, ...] = _setting(
+        "imageBuilderPipelineArns",
+        (),
+        "EC2 Image Builder image pipeline ARNs (a JSON list or comma-separated, may be empty)",
+        env=ENV_IMAGE_BUILDER_PIPELINE_ARNS,
+        check=lambda v: all(IMAGE_PIPELINE_ARN_PATTERN.fullmatch(a) for a in v),
     )
 
     def __post_init__(self) -> None:

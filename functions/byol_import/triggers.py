@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from byol_import.logic.ids import AMI_ID_PATTERN
+from byol_import.logic.ids import AMI_ID_PATTERN, IMAGE_BUILD_VERSION_ARN_PATTERN
 
 # EventBridge target retry policy: the stack deploys it, the local runner follows it.
 TARGET_RETRY_ATTEMPTS: Final = 8
@@ -40,6 +40,8 @@ class Candidate:
 class EventReading:
     candidates: tuple[Candidate, ...]
     ignored_reason: str | None = None
+    # Image Builder image build version ARNs: the starter reads each (GetImage) for its AMI.
+    image_builds: tuple[str, ...] = ()
 
 
 def _get(mapping: Any, *path: str) -> Any:
@@ -118,6 +120,39 @@ def read_ami_available(event: Mapping[str, Any], trigger_tag_key: str) -> EventR
     return EventReading((Candidate(image_id, "AmiStateChange"),))
 
 
+# -- EC2 Image Builder Image State Change: a pipeline's image build became AVAILABLE ----------
+
+IMAGE_BUILDER_SOURCE: Final = "aws.imagebuilder"
+
+
+def image_available_pattern(trigger_tag_key: str) -> dict[str, Any]:
+    """An Image Builder image became AVAILABLE (the starter reads its pipeline and tags)."""
+    del trigger_tag_key  # the event carries no tags: the starter reads the image's
+    return {
+        "source": [IMAGE_BUILDER_SOURCE],
+        "detail-type": ["EC2 Image Builder Image State Change"],
+        "detail": {"state": {"status": ["AVAILABLE"]}},
+    }
+
+
+def read_image_available(event: Mapping[str, Any], trigger_tag_key: str) -> EventReading:
+    status = _get(event, "detail", "state", "status")
+    if status != "AVAILABLE":
+        return EventReading((), f"the image is not AVAILABLE (status {str(status)[:32]!r})")
+    resources = event.get("resources")
+    arns = [
+        r
+        for r in (resources if isinstance(resources, list) else [])
+        if isinstance(r, str) and IMAGE_BUILD_VERSION_ARN_PATTERN.fullmatch(r)
+    ]
+    if len(arns) != 1:
+        return EventReading((), "resources does not name one image build version ARN")
+    # The image must be this account's, in this Region (where the event was delivered).
+    if arns[0].split(":")[3:5] != [event.get("region"), event.get("account")]:
+        return EventReading((), "the image is another account's or Region's")
+    return EventReading((), image_builds=(arns[0],))
+
+
 # -- the registry ---------------------------------------------------------------------------------
 
 
@@ -131,6 +166,7 @@ class Trigger:
     read: Callable[[Mapping[str, Any], str], EventReading]  # event, trigger tag key -> AMIs
     # A person asked for this AMI: it gets status tags even when the request was invalid.
     tags_ami: bool = True
+    event_source: str = "aws.ec2"  # the events' `source`
 
 
 TRIGGERS: Final[tuple[Trigger, ...]] = (
@@ -150,6 +186,15 @@ TRIGGERS: Final[tuple[Trigger, ...]] = (
         ami_available_pattern,
         read_ami_available,
     ),
+    Trigger(
+        "ImageBuilder",
+        "ImageBuiltRule",
+        "Start a WorkSpaces BYOL import of what an EC2 Image Builder pipeline built",
+        "EC2 Image Builder Image State Change",
+        image_available_pattern,
+        read_image_available,
+        event_source=IMAGE_BUILDER_SOURCE,
+    ),
 )
 MANUAL_SOURCE: Final = "Manual"  # a console start: no trigger
 TRIGGER_SOURCES: Final = (MANUAL_SOURCE, *(t.source for t in TRIGGERS))
@@ -164,13 +209,14 @@ def read_event(event: Any, account_id: str, region: str, trigger_tag_key: str) -
     """Return the AMIs the event may start an import for, or the reason it starts nothing."""
     if not isinstance(event, Mapping):
         return EventReading((), "event is not a JSON object")
-    if event.get("source") != "aws.ec2":
-        return EventReading((), f"source {str(event.get('source'))[:64]!r} is not aws.ec2")
+    source, sources = event.get("source"), sorted({t.event_source for t in TRIGGERS})
+    if source not in sources:
+        return EventReading((), f"source {str(source)[:64]!r} is not {' or '.join(sources)}")
     if event.get("account") != account_id or event.get("region") != region:
         return EventReading((), "event is for another account or Region")
     detail_type = event.get("detail-type")
     for trigger in TRIGGERS:
-        if detail_type == trigger.detail_type:
+        if detail_type == trigger.detail_type and source == trigger.event_source:
             return trigger.read(event, trigger_tag_key)
     return EventReading((), f"detail-type {str(detail_type)[:64]!r} is not handled")
 

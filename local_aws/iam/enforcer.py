@@ -26,6 +26,8 @@ _DENIAL = {
     "ec2": ("UnauthorizedOperation", 403),
     "sns": ("AuthorizationError", 403),
     "awslambda": ("AccessDeniedException", 403),
+    # the 403 of a denied imagebuilder:GetImage (facts doc); the code is unconfirmed
+    "imagebuilder": ("AccessDeniedException", 403),
 }
 _DEFAULT_DENIAL = ("AccessDeniedException", 400)
 # The access key moto's Step Functions interpreter signs its service integrations' calls with

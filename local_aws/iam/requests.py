@@ -122,7 +122,10 @@ PLACERS: dict[tuple[str, str], Placer] = {
     ],
     ("awslambda", "Invoke"): _lambda_function,
     ("imagebuilder", "GetInfrastructureConfiguration"): lambda p: [
-        ("infrastructureConfiguration", {"ResourceId": _arn_tail(p, 1)[0]})
+        (
+            "infrastructureConfiguration",
+            {"ResourceId": str(p["infrastructureConfigurationArn"]).rsplit("/", 1)[-1]},
+        )
     ],
     ("imagebuilder", "GetImage"): lambda p: [("image", _image_build_version(p))],
 }
@@ -180,15 +183,10 @@ def _primary(call: Call) -> Check:
     return Check(name, resources)
 
 
-def _arn_tail(params: Mapping[str, Any], parts: int) -> list[str]:
-    """The last `parts` path segments of the ARN an Image Builder call names."""
-    return str(params["Arn"]).split("/")[-parts:]
-
-
 def _image_build_version(params: Mapping[str, Any]) -> dict[str, str]:
     """Name, version and build of an image ARN; a version-only ARN (`x.x.x`, which WorkSpaces
     accepts) names no build: `*` stands for it."""
-    parts = str(params["Arn"]).split(":image/", 1)[-1].split("/")
+    parts = str(params["imageBuildVersionArn"]).split(":image/", 1)[-1].split("/")
     parts += ["*"] * (3 - len(parts))
     return dict(zip(("ImageName", "ImageVersion", "ImageBuildVersion"), parts[:3], strict=True))
 
@@ -202,13 +200,18 @@ def _custom_import_dependents(call: Call) -> list[Check]:
         (
             "imagebuilder",
             "GetInfrastructureConfiguration",
-            {"Arn": call.params.get("InfrastructureConfigurationArn", "")},
+            {
+                "infrastructureConfigurationArn": call.params.get(
+                    "InfrastructureConfigurationArn", ""
+                )
+            },
         )
     ]
     if source.get("Ec2ImageId"):
         wanted.append(("ec2", "DescribeImages", {"ImageIds": [source["Ec2ImageId"]]}))
     if source.get("ImageBuildVersionArn"):
-        wanted.append(("imagebuilder", "GetImage", {"Arn": source["ImageBuildVersionArn"]}))
+        arn = source["ImageBuildVersionArn"]
+        wanted.append(("imagebuilder", "GetImage", {"imageBuildVersionArn": arn}))
     if call.params.get("Tags"):
         wanted.append(("workspaces", "CreateTags", {"ResourceId": "", "Tags": call.params["Tags"]}))
     needed_by = "workspaces:ImportCustomWorkspaceImage"

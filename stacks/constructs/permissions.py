@@ -122,6 +122,11 @@ def grant_permissions(
             {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
         )
     _allow(functions, "Starter", ["ec2:DescribeImages"], ["*"])
+    # An Image Builder image's pipeline, tags and output AMIs (the starter), and that a
+    # request's build is AVAILABLE with its AMI (CheckImage): SAR resource type `image`.
+    ib_image_arn = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:{Aws.ACCOUNT_ID}:image/*"
+    for key in ("Starter", "CheckImage"):
+        _allow(functions, key, ["imagebuilder:GetImage"], [ib_image_arn])
     _allow(
         functions,
         "LockJanitor",

@@ -67,6 +67,9 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
         "stepfunctions:StartExecution": lambda: sfn.start_execution(
             stateMachineArn=aws.state_machine_arn, name="probe", input="{}"
         ),
+        "imagebuilder:GetImage": lambda: aws.client("imagebuilder", retries=False).get_image(
+            imageBuildVersionArn="arn:aws:imagebuilder:eu-west-1:123456789012:image/p/1.0.0/1"
+        ),
     }
 
 

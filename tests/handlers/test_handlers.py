@@ -143,3 +143,40 @@ def test_starter_and_janitor_handlers(aws: LocalAws, cloudtrail_event: dict[str,
         "released": False,
         "executionArn": EXEC,
     }
+
+
+def test_the_starter_handler_imports_a_configured_pipeline_s_build(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a build of a pipeline the deployment did not list (its event started nothing) ...
+    aws.enable_byol_directly()
+    build = aws.build_image("nightly")
+    assert aws.results() == []
+    # When the Starter reads the same event with the pipeline configured
+    pipeline = str(build.pipeline_arn)
+    monkeypatch.setenv(settings.ENV_IMAGE_BUILDER_PIPELINE_ARNS, pipeline)
+    out = call("Starter", build.events[-1])
+    # Then it starts the import of the build's output AMI
+    assert [s["ImageId"] for s in out["Started"]] == [build.ami_id]
+    aws.wait_for_executions()
+    assert [r.status for r in aws.results()] == ["SUCCEEDED"]
+
+
+def test_check_image_confirms_the_build_named_in_the_request(aws: LocalAws) -> None:
+    # Given a build and a request naming it with its output AMI
+    build = aws.build_image("nightly")
+    state: dict[str, Any] = {
+        "Input": {"ImageId": build.ami_id, "ImageBuildVersionArn": build.arn},
+        "Context": {"ExecutionId": EXEC},
+        "Limits": LIMITS,
+    }
+    state["Request"] = call("ValidateRequest", state)
+    assert state["Request"]["image_build_version_arn"] == build.arn
+    # Then CheckImage passes it
+    assert call("CheckImage", state)["import_name"]
+    # But a request pairing the build with another AMI is refused, naming both
+    other = aws.create_windows_ami()
+    state["Input"]["ImageId"] = other
+    state["Request"] = call("ValidateRequest", state)
+    with pytest.raises(errors.ImageBuildNotUsable, match=f"made {build.ami_id} .* not {other}"):
+        call("CheckImage", state)

@@ -230,7 +230,17 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
     [
         ("ValidateRequest", set()),
         # (ec2:CreateTags: each step that enters a phase writes the AMI's status tags)
-        ("CheckImage", {"ec2:DescribeImages", "ec2:CreateTags", "sns:Publish", *TOPIC_KEY_ACTIONS}),
+        # (imagebuilder:GetImage: the request's Image Builder build made its AMI)
+        (
+            "CheckImage",
+            {
+                "ec2:DescribeImages",
+                "ec2:CreateTags",
+                "sns:Publish",
+                "imagebuilder:GetImage",
+                *TOPIC_KEY_ACTIONS,
+            },
+        ),
         ("CheckAccount", {"workspaces:DescribeAccount"}),
         ("CheckLock", {"dynamodb:GetItem"}),
         (
@@ -275,8 +285,17 @@ def actions(template_json: dict[str, Any], function_key: str) -> set[str]:
         ("CleanupImage", {"workspaces:DescribeTags", "workspaces:DeleteWorkspaceImage"}),
         ("Report", {"ec2:CreateTags", "dynamodb:DeleteItem", "sns:Publish", *TOPIC_KEY_ACTIONS}),
         ("AcquireLock", {"dynamodb:PutItem", "dynamodb:GetItem", "ec2:CreateTags"}),
-        # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ)
-        ("Starter", {"ec2:DescribeImages", "states:StartExecution", "sqs:SendMessage"}),
+        # (sqs:SendMessage: Lambda sends the event they failed on every attempt to the DLQ;
+        # imagebuilder:GetImage: an AVAILABLE image's pipeline, tags and output AMI)
+        (
+            "Starter",
+            {
+                "ec2:DescribeImages",
+                "states:StartExecution",
+                "sqs:SendMessage",
+                "imagebuilder:GetImage",
+            },
+        ),
         (
             "LockJanitor",
             {
@@ -333,6 +352,37 @@ def test_ec2_writes_are_limited_to_images(template_json: dict[str, Any]) -> None
                 assert "::image/*" in json.dumps(st["Resource"])
     tag = next(s for s in statements(template_json, "Report") if s["Action"] == "ec2:CreateTags")
     assert tag["Condition"] == {"ForAllValues:StringLike": {"aws:TagKeys": ["byol-import:*"]}}
+
+
+def test_image_builder_reads_are_limited_to_this_account_s_images(
+    template_json: dict[str, Any],
+) -> None:
+    # Given the SAR's resource type for imagebuilder:GetImage, `image`
+    # (arn:${Partition}:imagebuilder:${Region}:${Account}:image/...)
+    image_star = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":imagebuilder:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":image/*",
+            ],
+        ]
+    }
+    # Then only the Starter and CheckImage may read images, and only this account's, here
+    holders = []
+    for spec in settings.ALL_FUNCTIONS:
+        for st in statements(template_json, spec.key):
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            if any(a.startswith("imagebuilder:") for a in acts):
+                assert acts in (["imagebuilder:GetImage"], "imagebuilder:GetImage")
+                assert st["Resource"] == image_star and "Condition" not in st
+                holders.append(spec.key)
+    assert sorted(holders) == ["CheckImage", "Starter"]
 
 
 @pytest.mark.parametrize("key", ["ImportImage", "CleanupImage"])

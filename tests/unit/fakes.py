@@ -11,6 +11,7 @@ from byol_import import errors
 from byol_import.gateways.lock import Lease
 from byol_import.gateways.protocols import (
     Ec2Api,
+    ImageBuilderApi,
     LockApi,
     MetricsSink,
     NotifierApi,
@@ -170,6 +171,16 @@ class FakeStarter:
         return True
 
 
+@dataclass
+class FakeImageBuilder:
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)  # build ARN -> GetImage image
+    asked: list[str] = field(default_factory=list)
+
+    def get_image(self, build_version_arn: str) -> dict[str, Any] | None:
+        self.asked.append(build_version_arn)
+        return self.images.get(build_version_arn)
+
+
 def _conforms(
     ws: FakeWorkSpaces,
     ec2: FakeEc2,
@@ -177,14 +188,10 @@ def _conforms(
     notifier: FakeNotifier,
     metrics: FakeMetrics,
     starter: FakeStarter,
+    imagebuilder: FakeImageBuilder,
 ) -> None:
     """Never called: mypy checks each fake against its protocol here."""
-    checked: tuple[WorkSpacesApi, Ec2Api, LockApi, NotifierApi, MetricsSink, StarterApi] = (
-        ws,
-        ec2,
-        lock,
-        notifier,
-        metrics,
-        starter,
-    )
+    checked: tuple[
+        WorkSpacesApi, Ec2Api, LockApi, NotifierApi, MetricsSink, StarterApi, ImageBuilderApi
+    ] = (ws, ec2, lock, notifier, metrics, starter, imagebuilder)
     del checked

@@ -73,27 +73,66 @@ def test_trigger_value_reads_the_current_tag() -> None:
 
 
 def test_each_trigger_reads_its_own_events_and_its_source_is_a_valid_request(
-    cloudtrail_event: dict[str, Any], ami_state_event: dict[str, Any]
+    cloudtrail_event: dict[str, Any],
+    ami_state_event: dict[str, Any],
+    image_builder_event: dict[str, Any],
 ) -> None:
     # Given one sample event per trigger
-    samples = {"CreateTags": cloudtrail_event, "AmiStateChange": ami_state_event}
+    samples = {
+        "CreateTags": cloudtrail_event,
+        "AmiStateChange": ami_state_event,
+        "ImageBuilder": image_builder_event,
+    }
     assert sorted(samples) == sorted(t.source for t in TRIGGERS)
     for trigger in TRIGGERS:
-        # When the starter reads it, Then the trigger of its detail-type names the AMI
+        # When the starter reads it, Then the trigger of its detail-type names the AMI (an
+        # Image Builder event names the image build, whose output AMI the starter reads)
         reading = read_event(samples[trigger.source], ACCOUNT, REGION, KEY)
-        assert [c.source for c in reading.candidates] == [trigger.source]
+        if trigger.source == "ImageBuilder":
+            assert reading.image_builds == (samples[trigger.source]["resources"][0],)
+            image_id = "ami-0abcdef1234567890"
+        else:
+            assert [c.source for c in reading.candidates] == [trigger.source]
+            image_id = reading.candidates[0].image_id
         # ... and the execution input the starter writes for it is a valid request
         request = normalise_request(
-            {
-                "ImageId": reading.candidates[0].image_id,
-                "Trigger": {"Source": trigger.source, "TagValue": ""},
-            },
+            {"ImageId": image_id, "Trigger": {"Source": trigger.source, "TagValue": ""}},
             "BYOL_REGULAR_WSP",
         )
         assert request.source == trigger.source
         assert tags_ami(trigger.source) is trigger.tags_ami
     # A console start is no trigger: bad console input leaves the AMI alone
     assert tags_ami("Manual") is False and tags_ami(None) is False
+
+
+def test_an_image_builder_event_names_its_build_only_when_available_and_ours(
+    image_builder_event: dict[str, Any],
+) -> None:
+    # Given the sample AVAILABLE event, Then it names its build version ARN
+    arn = image_builder_event["resources"][0]
+    assert read_event(image_builder_event, ACCOUNT, REGION, KEY).image_builds == (arn,)
+    # But a build that failed, or is still building, names nothing (with the reason)
+    for status in ("FAILED", "BUILDING", "CANCELLED"):
+        event = copy.deepcopy(image_builder_event)
+        event["detail"]["state"]["status"] = status
+        reading = read_event(event, ACCOUNT, REGION, KEY)
+        assert reading.image_builds == () and status in str(reading.ignored_reason)
+    # ... nor does one whose resource is no build version ARN (a version ARN, another
+    # service's ARN) or names another account's image
+    for resources in (
+        [arn.rsplit("/", 1)[0]],
+        ["arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890"],
+        [arn.replace(ACCOUNT, "999999999999")],
+        [],
+        "not-a-list",
+    ):
+        event = copy.deepcopy(image_builder_event)
+        event["resources"] = resources
+        reading = read_event(event, ACCOUNT, REGION, KEY)
+        assert reading.image_builds == () and reading.ignored_reason
+    # ... and an Image Builder detail-type from another source is not handled
+    forged = {**image_builder_event, "source": "aws.ec2"}
+    assert read_event(forged, ACCOUNT, REGION, KEY).image_builds == ()
 
 
 json_values = st.recursive(

@@ -17,6 +17,7 @@ from botocore.stub import ANY, Stubber
 from byol_import import errors
 from byol_import.gateways.aws_call import ERROR_TABLE, PERMISSIONS, handling
 from byol_import.gateways.ec2 import Ec2Gateway
+from byol_import.gateways.imagebuilder import ImageBuilderGateway
 from byol_import.gateways.lock import LockGateway
 from byol_import.gateways.notifier import Notifier
 from byol_import.gateways.starter import Starter
@@ -450,6 +451,15 @@ BY_SERVICE: dict[str, dict[str, Any]] = {
         "InvalidName": errors.AwsRequestRejected,
         "ValidationException": errors.AwsRequestRejected,
     },
+    "imagebuilder": {
+        "AccessDeniedException": errors.AccessDenied,
+        "ForbiddenException": errors.AccessDenied,
+        "ServiceException": T,
+        "ServiceUnavailableException": T,
+        "CallRateLimitExceededException": T,
+        "ClientException": errors.AwsRequestRejected,
+        "InvalidRequestException": errors.AwsRequestRejected,
+    },
 }
 _GONE = ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
 BY_OPERATION: dict[tuple[str, str], Any] = {
@@ -487,6 +497,7 @@ BY_OPERATION: dict[tuple[str, str], Any] = {
     ("ec2:CreateTags", "TagLimitExceeded"): errors.TagLimitExceeded,
     ("dynamodb:PutItem", "ConditionalCheckFailedException"): Returns("unknown"),  # no holder
     ("dynamodb:DeleteItem", "ConditionalCheckFailedException"): Returns(False),
+    ("imagebuilder:GetImage", "ResourceNotFoundException"): Returns(None),
 }
 CASES = [(op, code) for op in PERMISSIONS for code in aws_errors.documented_errors(*op.split(":"))]
 
@@ -532,6 +543,9 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         "stepfunctions:StartExecution": lambda: Starter(sfn, aws.state_machine_arn).start(
             "probe", "{}"
         ),
+        "imagebuilder:GetImage": lambda: ImageBuilderGateway(
+            aws.client("imagebuilder", retries=False)
+        ).get_image("arn:aws:imagebuilder:eu-west-1:123456789012:image/win11/1.0.0/1"),
     }[operation]
 
 

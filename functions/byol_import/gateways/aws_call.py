@@ -92,6 +92,7 @@ PERMISSIONS: Final[dict[str, str]] = {
     "dynamodb:DeleteItem": "dynamodb:DeleteItem on the lock table",
     "sns:Publish": "sns:Publish on the notification topic",
     "stepfunctions:StartExecution": "states:StartExecution on the state machine",
+    "imagebuilder:GetImage": "imagebuilder:GetImage on the Image Builder image (image/*)",
 }
 
 

@@ -269,6 +269,26 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
     },
     ("stepfunctions", "KmsAccessDeniedException"): Handling(errors.AccessDenied, _KMS_DENIED),
     ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
+    # -- EC2 Image Builder (the starter's and CheckImage's GetImage) ----------------------------
+    ("imagebuilder", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
+    ("imagebuilder", "ForbiddenException"): Handling(errors.AccessDenied, _DENIED),
+    **{
+        ("imagebuilder", code): Handling(errors.TransientAwsError, RETRIED)
+        for code in (
+            "ServiceException",
+            "ServiceUnavailableException",
+            "CallRateLimitExceededException",
+        )
+    },
+    **{
+        ("imagebuilder", code): Handling(errors.AwsRequestRejected, _DEFECT)
+        for code in ("ClientException", "InvalidRequestException")
+    },
+    ("imagebuilder:GetImage", "ResourceNotFoundException"): Handling(
+        None,
+        "the image does not exist (any more): the starter ignores it, CheckImage fails with "
+        "ImageBuildNotUsable",
+    ),
 }
 
 

@@ -49,6 +49,10 @@ class Ec2Api(Protocol):
     def tag_image(self, image_id: str, tags: Mapping[str, str]) -> None: ...
 
 
+class ImageBuilderApi(Protocol):
+    def get_image(self, build_version_arn: str) -> dict[str, Any] | None: ...
+
+
 class LockApi(Protocol):
     def try_acquire(self, lock_id: str, owner: str, now: int, lease_seconds: int) -> str | None: ...
 

@@ -16,7 +16,7 @@ from byol_import.logic.choices import (
     did_you_mean,
     one_of,
 )
-from byol_import.logic.ids import AMI_ID_PATTERN
+from byol_import.logic.ids import AMI_ID_PATTERN, IMAGE_BUILD_VERSION_ARN_PATTERN
 from byol_import.logic.tag_value import DEFAULT_TRIGGER_TAG_KEY, parse_tag_value
 from byol_import.settings import TAG_NAMESPACE
 from byol_import.triggers import TRIGGER_SOURCES
@@ -37,6 +37,7 @@ _ALLOWED_FIELDS: Final = frozenset(
         "Applications",
         "Tags",
         "Trigger",
+        "ImageBuildVersionArn",
     }
 )
 
@@ -51,6 +52,8 @@ class ImportRequest:
     applications: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     source: str = "Manual"
+    # The Image Builder build the AMI came from: CheckImage confirms it made this AMI.
+    image_build_version_arn: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +71,7 @@ class ImportRequest:
             applications=tuple(data.get("applications") or ()),
             tags=dict(data.get("tags") or {}),
             source=data.get("source", "Manual"),
+            image_build_version_arn=data.get("image_build_version_arn"),
         )
 
 
@@ -219,4 +223,11 @@ def normalise_request(
         applications=_applications(raw.get("Applications")),
         tags=_tags(raw.get("Tags")),
         source=source,
+        image_build_version_arn=_optional_string(
+            raw,
+            "ImageBuildVersionArn",
+            IMAGE_BUILD_VERSION_ARN_PATTERN,
+            "must be an EC2 Image Builder image build version ARN "
+            "(arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>/<build>)",
+        ),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from byol_import.gateways.protocols import Ec2Api, NotifierApi
+from byol_import.gateways.protocols import Ec2Api, ImageBuilderApi, NotifierApi
 from byol_import.logic import image as image_logic
+from byol_import.logic.image_build import check_build
 from byol_import.logic.request import normalise_request
 from byol_import.observability import logger
 from byol_import.settings import PHASE_QUEUED, STATUS_TAG_KEY, RuntimeConfig
@@ -24,14 +26,23 @@ def check_image(
     ec2: Ec2Api,
     account_id: str,
     started: NotifierApi | None = None,
+    *,
+    region: str = "",
+    imagebuilder: Callable[[], ImageBuilderApi] | None = None,
 ) -> dict[str, Any]:
-    """Check the AMI; once it passes, its status is QUEUED, and `started` (notifyOnStart) gets
-    a "started" notification."""
+    """Check the AMI (and the Image Builder build it came from, when the request names one:
+    `imagebuilder` makes the gateway); once it passes, its status is QUEUED, and `started`
+    (notifyOnStart) gets a "started" notification."""
     request = state.need_request()
     facts = image_logic.check_ami(
         ec2.describe_image(request.image_id), request.image_id, account_id
     )
     image_logic.check_combination(request, facts)
+    arn = request.image_build_version_arn
+    if arn is not None:
+        if imagebuilder is None:
+            raise ValueError("a request that names an image build needs the Image Builder gateway")
+        check_build(imagebuilder().get_image(arn), arn, request.image_id, account_id, region)
     logger.info("AMI checked: it can be imported", extra={"ingestion": request.ingestion_process})
     enter_phase(ec2, request.image_id, PHASE_QUEUED)
     if started is not None:
