@@ -21,7 +21,9 @@ __all__ = [
     "ENV_CIDR_CONSTRAINTS",
     "ENV_CIDR_EXCLUSIONS",
     "ENV_CLEANUP_FAILED_IMAGES",
+    "ENV_DEFAULT_IMPORT_METHOD",
     "ENV_DEFAULT_INGESTION_PROCESS",
+    "ENV_INFRASTRUCTURE_CONFIGURATION_ARN",
     "ENV_LOCK_LEASE_SECONDS",
     "ENV_LOCK_TABLE",
     "ENV_MANAGEMENT_CIDR",
@@ -32,6 +34,7 @@ __all__ = [
     "ERROR_TAG_KEY",
     "EXECUTION_TAG_KEY",
     "IMAGE_ID_TAG_KEY",
+    "IMPORT_METHODS",
     "MANAGED_BY_TAG_KEY",
     "MANAGED_BY_TAG_VALUE",
     "METRICS_NAMESPACE",
@@ -43,6 +46,7 @@ __all__ = [
     "PHASE_OF_HANDLER",
     "PHASE_QUEUED",
     "PHASE_WAITING_FOR_LOCK",
+    "PROGRESS_TAG_KEY",
     "PROJECT",
     "SERVICE_NAME",
     "SOURCE_AMI_TAG_KEY",
@@ -64,6 +68,12 @@ IMAGE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}workspaces-image-id"
 ERROR_TAG_KEY: Final = f"{TAG_NAMESPACE}error"
 EXECUTION_TAG_KEY: Final = f"{TAG_NAMESPACE}execution"
 STATUS_SINCE_TAG_KEY: Final = f"{TAG_NAMESPACE}status-since"
+# The Image Builder import's State and ProgressPercentage while IMPORTING, e.g. `VALIDATING 62%`.
+PROGRESS_TAG_KEY: Final = f"{TAG_NAMESPACE}progress"
+
+# How an AMI is imported: ImportWorkspaceImage (classic) or ImportCustomWorkspaceImage, which
+# AWS runs on EC2 Image Builder (image-builder).
+IMPORT_METHODS: Final = ("classic", "image-builder")
 
 # The phases the AMI's status tag follows (each written by the step that enters it).
 PHASE_QUEUED: Final = "QUEUED"
@@ -123,6 +133,10 @@ ENV_STATE_MACHINE_ARN: Final = "BYOL_STATE_MACHINE_ARN"
 ENV_BYOL_ENABLEMENT: Final = "BYOL_ENABLEMENT"
 ENV_MANAGEMENT_CIDR: Final = "BYOL_MANAGEMENT_CIDR"
 ENV_NOTIFY_ON_START: Final = "BYOL_NOTIFY_ON_START"
+ENV_DEFAULT_IMPORT_METHOD: Final = "BYOL_DEFAULT_IMPORT_METHOD"
+# The Image Builder infrastructure configuration ImportCustomWorkspaceImage builds with; empty
+# when the stack does not deploy that path (imageBuilderPath false).
+ENV_INFRASTRUCTURE_CONFIGURATION_ARN: Final = "BYOL_INFRASTRUCTURE_CONFIGURATION_ARN"
 
 # The single account-wide lock name: enabling BYOL is one change per account and Region.
 ACCOUNT_LOCK_ID: Final = "account-byol-enablement"

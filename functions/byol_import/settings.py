@@ -25,10 +25,12 @@ from byol_import.names import (
     ENV_CIDR_CONSTRAINTS,
     ENV_CIDR_EXCLUSIONS,
     ENV_CLEANUP_FAILED_IMAGES,
+    ENV_DEFAULT_IMPORT_METHOD,
     ENV_DEFAULT_INGESTION_PROCESS,
     ENV_MANAGEMENT_CIDR,
     ENV_NOTIFY_ON_START,
     ENV_TRIGGER_TAG_KEY,
+    IMPORT_METHODS,
     TAG_NAMESPACE,
 )
 from byol_import.schema import ConfigError, Setting
@@ -39,6 +41,7 @@ from byol_import.schema import ipv4_cidrs as _ipv4_cidrs
 from byol_import.schema import read_values as _read_values
 from byol_import.schema import schema as _schema
 from byol_import.schema import setting as _setting
+from byol_import.settings_image_builder import ImageBuilderSettings
 
 
 def _trigger_tag_key(value: str) -> bool:
@@ -122,6 +125,13 @@ class FunctionSettings:
     notify_on_start: bool = _setting(
         "notifyOnStart", False, "true or false", env=ENV_NOTIFY_ON_START
     )
+    import_method: str = _setting(
+        "importMethod",
+        "classic",
+        "classic (ImportWorkspaceImage) or image-builder (ImportCustomWorkspaceImage)",
+        env=ENV_DEFAULT_IMPORT_METHOD,
+        check=lambda v: v in IMPORT_METHODS,
+    )
 
     def __post_init__(self) -> None:
         for attr, setting, kind in _schema(type(self)):
@@ -156,7 +166,7 @@ class FunctionSettings:
 
 
 @dataclass(frozen=True)
-class DeploymentSettings(FunctionSettings):
+class DeploymentSettings(FunctionSettings, ImageBuilderSettings):
     """Every setting of a deployment: the functions' ones and those only CDK uses."""
 
     stack_name: str = _setting(
@@ -202,6 +212,7 @@ class DeploymentSettings(FunctionSettings):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.check_image_builder(f"{CONTEXT_KEY}.")
         if self.image_first_poll_delay_minutes >= self.image_deadline_hours * 60:
             raise ConfigError(
                 f"{context_name('imageFirstPollDelayMinutes')} "

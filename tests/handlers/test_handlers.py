@@ -14,7 +14,12 @@ from local_aws.lambda_runtime import FakeLambdaContext
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 
 EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"
-LIMITS = {"LockRetryIntervalSeconds": 120, "ApprovalTimeoutSeconds": 86400}
+LIMITS = {
+    "LockRetryIntervalSeconds": 120,
+    "ApprovalTimeoutSeconds": 86400,
+    "ImageFirstPollDelaySeconds": 5400,
+    "ImagePollIntervalSeconds": 110,
+}
 
 
 def call(key: str, event: Any) -> Any:
@@ -107,7 +112,11 @@ def test_cleanup_handler_deletes_our_failed_image(aws: LocalAws) -> None:
     aws.enable_byol_directly()
     aws.faults.import_errors["*"] = ImportFault()
     ami = aws.create_windows_ami()
-    state: dict[str, Any] = {"Input": {"ImageId": ami}, "Context": {"ExecutionId": EXEC}}
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami},
+        "Context": {"ExecutionId": EXEC},
+        "Limits": LIMITS,
+    }
     state["Request"] = call("ValidateRequest", state)
     state["Ami"] = call("CheckImage", state)
     state["Import"] = call("ImportImage", state)

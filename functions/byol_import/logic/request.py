@@ -17,6 +17,14 @@ from byol_import.logic.choices import (
     one_of,
 )
 from byol_import.logic.ids import AMI_ID_PATTERN
+from byol_import.logic.import_method import (
+    CLASSIC,
+    IMAGE_BUILDER,
+    IMAGE_BUILDER_FIELDS,
+    image_builder_fields,
+    refuse_pcoip_on_windows_11,
+    resolve_method,
+)
 from byol_import.logic.tag_value import DEFAULT_TRIGGER_TAG_KEY, parse_tag_value
 from byol_import.settings import TAG_NAMESPACE
 from byol_import.triggers import TRIGGER_SOURCES
@@ -37,6 +45,8 @@ _ALLOWED_FIELDS: Final = frozenset(
         "Applications",
         "Tags",
         "Trigger",
+        "ImportMethod",
+        *IMAGE_BUILDER_FIELDS,
     }
 )
 
@@ -51,6 +61,12 @@ class ImportRequest:
     applications: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     source: str = "Manual"
+    import_method: str = CLASSIC
+    # The Image Builder path's own fields (None on the classic path)
+    protocol: str | None = None
+    compute_type: str | None = None
+    image_validation_mode: str | None = None
+    image_build_version_arn: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +84,11 @@ class ImportRequest:
             applications=tuple(data.get("applications") or ()),
             tags=dict(data.get("tags") or {}),
             source=data.get("source", "Manual"),
+            import_method=data.get("import_method", CLASSIC),
+            protocol=data.get("protocol"),
+            compute_type=data.get("compute_type"),
+            image_validation_mode=data.get("image_validation_mode"),
+            image_build_version_arn=data.get("image_build_version_arn"),
         )
 
 
@@ -172,12 +193,17 @@ def resolve_os_version(
 
 
 def normalise_request(
-    raw: Any, default_ingestion_process: str, trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+    raw: Any,
+    default_ingestion_process: str,
+    trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY,
+    default_import_method: str = CLASSIC,
+    image_builder_path: bool = True,
 ) -> ImportRequest:
     """Turn a console or starter input into an ImportRequest, or raise InvalidRequest.
 
     `trigger_tag_key` is the deployment's (config `triggerTagKey`): errors in the tag's value
-    name it, so a person knows which tag to change."""
+    name it, so a person knows which tag to change. `image_builder_path`: whether the stack
+    deploys the Image Builder import (config `imageBuilderPath`)."""
     if not isinstance(raw, Mapping):
         raise InvalidRequest(
             'input: must be a JSON object such as {"ImageId": "ami-0123456789abcdef0"}; '
@@ -198,12 +224,24 @@ def normalise_request(
             f"{describe(image_id)}"
         )
     source, tag_value = _trigger(raw.get("Trigger"))
+    tags = parse_tag_value(tag_value, trigger_tag_key)
+    method = resolve_method(raw.get("ImportMethod"), tags, default_import_method)
+    if method == IMAGE_BUILDER and not image_builder_path:
+        raise InvalidRequest(
+            "ImportMethod: image-builder is not deployed here (imageBuilderPath is false in "
+            "cdk.json): use ImportMethod classic, or set imageBuilderPath to true and redeploy"
+        )
+    process = resolve_ingestion_process(
+        raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
+    )
+    os_version = resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key)
+    new_path = image_builder_fields(raw, tags, method, process)
+    if new_path is not None:
+        refuse_pcoip_on_windows_11(new_path.protocol, os_version, "OsVersion of the request")
     return ImportRequest(
         image_id=image_id,
-        ingestion_process=resolve_ingestion_process(
-            raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
-        ),
-        os_version=resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key),
+        ingestion_process=process,
+        os_version=os_version,
         image_name=_optional_string(
             raw,
             "ImageName",
@@ -219,4 +257,9 @@ def normalise_request(
         applications=_applications(raw.get("Applications")),
         tags=_tags(raw.get("Tags")),
         source=source,
+        import_method=method,
+        protocol=new_path.protocol if new_path else None,
+        compute_type=new_path.compute_type if new_path else None,
+        image_validation_mode=new_path.image_validation_mode if new_path else None,
+        image_build_version_arn=new_path.image_build_version_arn if new_path else None,
     )
