@@ -54,6 +54,7 @@ class DeployedStack:
             "TopicArn"
         ]
 
+        self.infrastructure_name = self._infrastructure_configuration()
         # The functions' environment, as the stack sets it.
         self._set_env(
             {
@@ -84,9 +85,32 @@ class DeployedStack:
             )
             self.function_names[fn.key] = name
             self.async_invoke[fn.key] = fn
+        self._set_env({settings.ENV_INFRASTRUCTURE_CONFIGURATION_ARN: self._infrastructure_arn()})
         self.state_machine_arn: str = self._create_state_machine(role_arn)
         self._set_env({settings.ENV_STATE_MACHINE_ARN: self.state_machine_arn})
         self._create_rules()
+
+    def _infrastructure_configuration(self) -> str | None:
+        """The stack's own Image Builder infrastructure configuration, created in the local
+        world under the name the template gives it (Image Builder's ARN is lower case)."""
+        found = self.stack.infrastructure_configuration()
+        if found is None:
+            return None
+        name = str(Resolver({}, place=Place(stack_name=PREFIX))(found[1])).lower()
+        self.world.account(ACCOUNT_ID, REGION).add_infrastructure_configuration(name)
+        return name
+
+    def _infrastructure_arn(self) -> str:
+        """What the functions get as the configuration's ARN: none when this run's config
+        does not deploy the path, the configured one (it must exist in the world, else
+        WorkSpaces refuses the import as AWS would), else the template's, resolved."""
+        if not self.config.image_builder_path:
+            return ""
+        if self.config.infrastructure_configuration_arn:
+            return self.config.infrastructure_configuration_arn
+        if self.infrastructure_name is None:
+            raise ValueError("imageBuilderPath shapes the deployed resources: set it in cdk.json")
+        return str(self._resolver()(self.stack.infrastructure_configuration_env()))
 
     def _check_config(self) -> None:
         # The rules' patterns come from the template, synthesized from cdk.json's configuration.
@@ -142,6 +166,11 @@ class DeployedStack:
                 "AWS::DynamoDB::Table": self.lock_table,
                 "AWS::SNS::Topic": self.topic_arn.rsplit(":", 1)[-1],
                 "AWS::StepFunctions::StateMachine": f"{PREFIX}-Workflow",
+                **(
+                    {"AWS::ImageBuilder::InfrastructureConfiguration": self.infrastructure_name}
+                    if self.infrastructure_name
+                    else {}
+                ),
             },
         )
 

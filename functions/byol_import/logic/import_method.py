@@ -122,7 +122,7 @@ def _pick(
 
 
 def refuse_pcoip_on_windows_11(protocol: str | None, os_version: str | None, basis: str) -> None:
-    """"Windows 11 does not support PCOIP protocol" (ImportCustomWorkspaceImage's Protocol)."""
+    """ "Windows 11 does not support PCOIP protocol" (ImportCustomWorkspaceImage's Protocol)."""
     if protocol == "PCOIP" and os_version == "Windows_11":
         raise InvalidRequest(
             f"Protocol: Windows 11 ({basis}) does not support PCOIP with "

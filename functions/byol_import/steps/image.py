@@ -78,8 +78,7 @@ def _import_or_adopt(
             # Taken, yet no owned image of that name is listed: our own image not visible yet
             # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
             raise errors.ImageNotListedYet(
-                f"Import: the image name {name!r} is taken but no image of that name is "
-                "listed yet"
+                f"Import: the image name {name!r} is taken but no image of that name is listed yet"
             ) from None
         tags = ws.image_tags(existing["ImageId"])
         if tags is None:
