@@ -197,7 +197,9 @@ IMPORT: dict[str, Any] = {
 
 CUSTOM_IMPORT: dict[str, Any] = {
     "source": {"Ec2ImageId": "ami-0abcdef1234567890"},
-    "infrastructure_arn": "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/x",
+    "infrastructure_arn": (
+        "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/x"
+    ),
     "name": "win11-ami-0abcdef1234567890",
     "description": "Windows 11",
     "compute_type": "BASE",

@@ -83,7 +83,9 @@ PERMISSIONS: Final[dict[str, str]] = {
         "imagebuilder:GetInfrastructureConfiguration on the infrastructure configuration and "
         "ec2:DescribeImages on the AMI"
     ),
-    "workspaces:DescribeCustomWorkspaceImageImport": "workspaces:DescribeCustomWorkspaceImageImport",
+    "workspaces:DescribeCustomWorkspaceImageImport": (
+        "workspaces:DescribeCustomWorkspaceImageImport"
+    ),
     "workspaces:DescribeWorkspaceImages": "workspaces:DescribeWorkspaceImages",
     "workspaces:DescribeTags": "workspaces:DescribeTags",
     "workspaces:DeleteWorkspaceImage": (
