@@ -17,6 +17,9 @@ from byol_import.logic.error_details import REMEDIES, remedies
 
 MAX_REASON: Final = 1000
 ENDED: Final = ("COMPLETED", "ERROR")
+# The AMI's progress tag is rewritten on a new State, an end, or this many points of progress:
+# one tag write (and one demo line) per step worth telling, not one per poll.
+PROGRESS_STEP: Final = 5
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class CustomPoll:
     def failure_reason(self) -> str:
         """AWS's StateMessage and ErrorDetails first (a cut at MAX_REASON loses remedies
         before them), then what to do."""
-        details = "; ".join(self.error_details) or "none"
+        details = "; ".join(d.rstrip(". ") for d in self.error_details) or "none"
         reason = (
             f"WorkSpaces image {self.image_id}: the Image Builder import "
             f"(ImportCustomWorkspaceImage) ended in ERROR at {self.percentage or 0}%: "
@@ -89,3 +92,20 @@ def custom_poll(
         state_message=answer.get("StateMessage"),
         error_details=details,
     )
+
+
+def _split(progress: str) -> tuple[str, int | None]:
+    state, _, pct = progress.partition(" ")
+    return state, int(pct.rstrip("%")) if pct.rstrip("%").isdigit() else None
+
+
+def worth_tagging(previous: str | None, current: str | None) -> bool:
+    """Whether the AMI's progress tag should change from `previous` to `current`."""
+    if current is None or current == previous:
+        return False
+    if previous is None:
+        return True
+    (was, was_pct), (now, now_pct) = _split(previous), _split(current)
+    if now != was or now in ENDED or was_pct is None or now_pct is None:
+        return True
+    return now_pct - was_pct >= PROGRESS_STEP

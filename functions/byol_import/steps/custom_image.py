@@ -65,9 +65,12 @@ def poll(state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None) -> dict[st
             status, reason = "ERROR", image.failure_reason()
         elif image.state == "AVAILABLE":
             status = "AVAILABLE"
+    # `progress` in the result is what the AMI's tag says: kept until worth rewriting.
+    tagged = before.progress if before is not None else None
     progress = seen.progress
-    if progress and ec2 is not None and (before is None or before.progress != progress):
-        _tag_progress(ec2, state.need_request().image_id, progress)
+    if ec2 is not None and custom_logic.worth_tagging(tagged, progress):
+        _tag_progress(ec2, state.need_request().image_id, str(progress))
+        tagged = progress
     logger.info(
         "image import polled",
         extra={"image_id": image_id, "state": status, "progress": progress},
@@ -76,7 +79,7 @@ def poll(state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None) -> dict[st
         **seen.to_json(),
         "state": status,
         "reason": reason,
-        "progress": progress if progress else (before.progress if before else None),
+        "progress": tagged,
         "count": (before.count if before is not None else 0) + 1,
     }
 
