@@ -152,3 +152,30 @@ def test_starter_and_janitor_handlers(aws: LocalAws, cloudtrail_event: dict[str,
         "released": False,
         "executionArn": EXEC,
     }
+
+
+def test_the_image_builder_path_through_its_handlers(aws: LocalAws) -> None:
+    # Given BYOL enabled and a request for the Image Builder path
+    aws.enable_byol_directly()
+    ami = aws.create_windows_ami()
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami, "ImportMethod": "image-builder"},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
+        "Limits": LIMITS,
+    }
+    state["Request"] = call("ValidateRequest", state)
+    assert (state["Request"]["protocol"], state["Request"]["compute_type"]) == ("DCV", "BASE")
+    state["Ami"] = call("CheckImage", state)
+    # When ImportImage and PollImage run as the deployed roles
+    state["Import"] = call("ImportImage", state)
+    assert state["Import"]["method"] == "image-builder"
+    assert state["Import"]["first_poll_seconds"] == LIMITS["ImagePollIntervalSeconds"]
+    aws.clock.advance(aws.timings.custom_import_seconds / 2)
+    state["Poll"] = call("PollImage", state)
+    # Then the poll tells the State and percentage, and tags them on the AMI
+    assert state["Poll"]["state"] == "PENDING" and 0 < state["Poll"]["percentage"] < 100
+    assert aws.ami_tags(ami)["byol-import:progress"] == state["Poll"]["progress"]
+    aws.clock.advance(aws.timings.custom_import_seconds)
+    state["Poll"] = call("PollImage", state)
+    assert state["Poll"]["state"] == "AVAILABLE"
+    assert aws.ami_tags(ami)["byol-import:progress"] == "COMPLETED 100%"
