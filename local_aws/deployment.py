@@ -22,6 +22,22 @@ from local_aws.workspaces_byol import ByolWorld
 from stacks import config as project_config
 
 
+def infrastructure_arn(config: project_config.ProjectConfig, template_arn: str) -> str:
+    """What the functions get as the Image Builder configuration's ARN: none when this run's
+    config does not deploy the path, else the template's (resolved). An existing configuration
+    is named in cdk.json (it shapes the grants): if the local world lacks it, WorkSpaces refuses
+    the import as AWS would."""
+    if not config.image_builder_path:
+        return ""
+    wanted = config.infrastructure_configuration_arn
+    if not template_arn or (wanted and wanted != template_arn):
+        raise ValueError(
+            "imageBuilderPath and infrastructureConfigurationArn shape the deployed resources "
+            "and grants: set them in cdk.json"
+        )
+    return template_arn
+
+
 class DeployedStack:
     """The deployment half of LocalAws (a mixin: LocalAws holds the state it names)."""
 
@@ -101,16 +117,9 @@ class DeployedStack:
         return name
 
     def _infrastructure_arn(self) -> str:
-        """What the functions get as the configuration's ARN: none when this run's config
-        does not deploy the path, the configured one (it must exist in the world, else
-        WorkSpaces refuses the import as AWS would), else the template's, resolved."""
-        if not self.config.image_builder_path:
-            return ""
-        if self.config.infrastructure_configuration_arn:
-            return self.config.infrastructure_configuration_arn
-        if self.infrastructure_name is None:
-            raise ValueError("imageBuilderPath shapes the deployed resources: set it in cdk.json")
-        return str(self._resolver()(self.stack.infrastructure_configuration_env()))
+        return infrastructure_arn(
+            self.config, str(self._resolver()(self.stack.infrastructure_configuration_env()))
+        )
 
     def _check_config(self) -> None:
         # The rules' patterns come from the template, synthesized from cdk.json's configuration.

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from local_aws.deployment import infrastructure_arn
 from local_aws.harness import LocalAws, unattended
 from local_aws.workspaces.config import CustomImportFault
 from local_aws.workspaces_byol import Faults
@@ -158,3 +159,20 @@ def test_the_configured_default_method_applies_to_an_untagged_choice() -> None:
         # Then the configured importMethod is used, with DCV and BASE from BYOL_REGULAR_WSP
         assert result.status == "SUCCEEDED", result.cause
         assert ws_calls(aws)["ImportCustomWorkspaceImage"] == 1
+
+
+def test_a_configuration_the_template_was_not_made_for_is_refused_locally() -> None:
+    ours = "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/ours"
+    other = "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/other"
+    # Given the template's configuration, a run that names it (or none) gets it
+    assert infrastructure_arn(unattended(), ours) == ours
+    same = dataclasses.replace(unattended(), infrastructure_configuration_arn=ours)
+    assert infrastructure_arn(same, ours) == ours
+    # and a run without the path gets none
+    assert (
+        infrastructure_arn(dataclasses.replace(unattended(), image_builder_path=False), ours) == ""
+    )
+    # When a run names another one, Then it is refused: the deployed grants name the template's
+    config = dataclasses.replace(unattended(), infrastructure_configuration_arn=other)
+    with pytest.raises(ValueError, match="set them in cdk.json"):
+        infrastructure_arn(config, ours)
