@@ -174,5 +174,5 @@ def test_a_configuration_the_template_was_not_made_for_is_refused_locally() -> N
     )
     # When a run names another one, Then it is refused: the deployed grants name the template's
     config = dataclasses.replace(unattended(), infrastructure_configuration_arn=other)
-    with pytest.raises(ValueError, match="set them in cdk.json"):
+    with pytest.raises(ValueError, match=r"set them in cdk\.json"):
         infrastructure_arn(config, ours)
