@@ -113,6 +113,13 @@ def test_a_tag_value_on_the_classic_path_may_not_name_the_new_fields() -> None:
         request(Trigger=tag)
 
 
+def test_a_build_version_rides_along_on_the_classic_path_which_imports_its_ami() -> None:
+    # Given a starter input naming the build version whose output AMI is ImageId
+    got = request(ImageBuildVersionArn=ARN)
+    # Then the classic path accepts it (it imports that AMI) and keeps it for the record
+    assert got.import_method == "classic" and got.image_build_version_arn == ARN
+
+
 def test_image_builder_is_refused_where_the_stack_does_not_deploy_it() -> None:
     with pytest.raises(InvalidRequest, match="imageBuilderPath is false"):
         request(deployed=False, ImportMethod="image-builder")

@@ -32,13 +32,11 @@ IMAGE_BUILD_VERSION_ARN: Final = re.compile(
     r"^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image/[a-z0-9-_]+/"
     r"(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+/[0-9]+))$"
 )
-# Request fields only the Image Builder path has.
-IMAGE_BUILDER_FIELDS: Final = (
-    "Protocol",
-    "ComputeType",
-    "ImageValidationMode",
-    "ImageBuildVersionArn",
-)
+# Request fields only the Image Builder path takes (the classic path refuses them).
+IMAGE_BUILDER_FIELDS: Final = ("Protocol", "ComputeType", "ImageValidationMode")
+# The build version whose output AMI is ImageId (the starter fills both from an Image Builder
+# event): the Image Builder path imports from it; the classic path imports that AMI.
+BUILD_VERSION_FIELD: Final = "ImageBuildVersionArn"
 # IngestionProcess prefix -> ComputeType. BYOL_GRAPHICS and BYOL_GRAPHICSPRO (the retired
 # Graphics bundles) have no ComputeType: such a request must say ComputeType itself.
 _COMPUTE_OF: Final = {"BYOL_REGULAR": "BASE", "BYOL_GRAPHICS_G4DN": "GRAPHICS_G4DN"}
@@ -73,6 +71,7 @@ def image_builder_fields(
 ) -> ImageBuilderFields | None:
     """The Image Builder path's fields (request > tag value > IngestionProcess's equivalents);
     None on the classic path, which refuses them."""
+    arn = build_version(raw)
     if method == CLASSIC:
         given = [f for f in IMAGE_BUILDER_FIELDS if raw.get(f) is not None]
         given += [f"{k} (trigger tag value)" for k in tags.image_builder_keys()]
@@ -96,13 +95,6 @@ def image_builder_fields(
             f"ComputeType: IngestionProcess {ingestion_process} has no ComputeType of "
             f"ImportCustomWorkspaceImage; give ComputeType ({', '.join(COMPUTE_TYPES)})"
         )
-    arn = raw.get("ImageBuildVersionArn")
-    if arn is not None and (not isinstance(arn, str) or not IMAGE_BUILD_VERSION_ARN.match(arn)):
-        raise InvalidRequest(
-            "ImageBuildVersionArn: must be an EC2 Image Builder image build version ARN such as "
-            "arn:aws:imagebuilder:eu-west-1:123456789012:image/win11/1.0.0/1; got "
-            f"{describe(arn)}"
-        )
     return ImageBuilderFields(
         protocol=str(protocol),
         compute_type=compute,
@@ -111,6 +103,18 @@ def image_builder_fields(
         ),
         image_build_version_arn=arn,
     )
+
+
+def build_version(raw: Mapping[str, Any]) -> str | None:
+    """The request's ImageBuildVersionArn, checked against the API model's pattern."""
+    arn = raw.get(BUILD_VERSION_FIELD)
+    if arn is not None and (not isinstance(arn, str) or not IMAGE_BUILD_VERSION_ARN.match(arn)):
+        raise InvalidRequest(
+            "ImageBuildVersionArn: must be an EC2 Image Builder image build version ARN such as "
+            "arn:aws:imagebuilder:eu-west-1:123456789012:image/win11/1.0.0/1; got "
+            f"{describe(arn)}"
+        )
+    return arn
 
 
 def _pick(

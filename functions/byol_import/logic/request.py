@@ -18,9 +18,11 @@ from byol_import.logic.choices import (
 )
 from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.logic.import_method import (
+    BUILD_VERSION_FIELD,
     CLASSIC,
     IMAGE_BUILDER,
     IMAGE_BUILDER_FIELDS,
+    build_version,
     image_builder_fields,
     refuse_pcoip_on_windows_11,
     resolve_method,
@@ -46,6 +48,7 @@ _ALLOWED_FIELDS: Final = frozenset(
         "Tags",
         "Trigger",
         "ImportMethod",
+        BUILD_VERSION_FIELD,
         *IMAGE_BUILDER_FIELDS,
     }
 )
@@ -62,7 +65,8 @@ class ImportRequest:
     tags: dict[str, str] = field(default_factory=dict)
     source: str = "Manual"
     import_method: str = CLASSIC
-    # The Image Builder path's own fields (None on the classic path)
+    # The Image Builder path's own fields (None on the classic path); the build version is kept
+    # on both (the classic path imports its output AMI, ImageId)
     protocol: str | None = None
     compute_type: str | None = None
     image_validation_mode: str | None = None
@@ -261,5 +265,5 @@ def normalise_request(
         protocol=new_path.protocol if new_path else None,
         compute_type=new_path.compute_type if new_path else None,
         image_validation_mode=new_path.image_validation_mode if new_path else None,
-        image_build_version_arn=new_path.image_build_version_arn if new_path else None,
+        image_build_version_arn=build_version(raw),
     )
