@@ -176,3 +176,24 @@ def test_a_configuration_the_template_was_not_made_for_is_refused_locally() -> N
     config = dataclasses.replace(unattended(), infrastructure_configuration_arn=other)
     with pytest.raises(ValueError, match=r"set them in cdk\.json"):
         infrastructure_arn(config, ours)
+
+
+def test_a_build_version_is_imported_as_its_source_with_the_grants_deployed() -> None:
+    with LocalAws(config=unattended()) as aws:
+        aws.enable_byol_directly()
+        ami = aws.create_windows_ami()
+        # Given an Image Builder build version whose output AMI is that AMI
+        build = "arn:aws:imagebuilder:eu-west-1:123456789012:image/win11-gold/1.0.0/1"
+        aws.world.account("123456789012", "eu-west-1").add_image_source(build, ami)
+        # When a console start names both on the Image Builder path
+        aws.start_manual(
+            {"ImageId": ami, "ImportMethod": "image-builder", "ImageBuildVersionArn": build}
+        )
+        aws.wait_for_executions(timeout_seconds=60)
+        [result] = aws.results()
+        # Then the import ran from the build version, as the deployed role (GetImage granted)
+        assert result.status == "SUCCEEDED", result.cause
+        account = aws.world.account("123456789012", "eu-west-1")
+        [record] = account.custom_imports.values()
+        assert record.image_source == {"ImageBuildVersionArn": build}
+        assert aws.iam.denied == 0
