@@ -13,6 +13,7 @@ ERROR_TAG_KEY: Final = settings.ERROR_TAG_KEY
 EXECUTION_TAG_KEY: Final = settings.EXECUTION_TAG_KEY
 IMAGE_ID_TAG_KEY: Final = settings.IMAGE_ID_TAG_KEY
 STATUS_SINCE_TAG_KEY: Final = settings.STATUS_SINCE_TAG_KEY
+PROGRESS_TAG_KEY: Final = settings.PROGRESS_TAG_KEY
 ACCOUNT_LOCK_ID: Final = settings.ACCOUNT_LOCK_ID
 # What marks a WorkSpaces image or bundle as byol-import's, and what delivery records.
 MANAGED_BY_TAG_KEY: Final = settings.MANAGED_BY_TAG_KEY

@@ -9,10 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from moto.ec2.models import ec2_backends
+
+from byol_cli import contract as c
 from byol_cli import local, render
 from byol_cli.status import collect
 from byol_cli.watch import retry
+from local_aws.place import ACCOUNT_ID, REGION
+from local_aws.workspaces.config import CustomImportFault
 from local_aws.workspaces_byol import Faults, ImportFault
 from stacks.config import ProjectConfig
 
@@ -28,6 +34,7 @@ class Scenario:
     faults: Callable[[], Faults] = Faults
     amis: int = 1
     retry: bool = False  # after the run, `byol-import retry` each AMI and run again
+    tag_value: str = TAG_VALUE
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -58,7 +65,38 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         retry=True,
     ),
+    "image-builder": Scenario(
+        "Import through ImportCustomWorkspaceImage (EC2 Image Builder), with its progress",
+        None,
+        byol_enabled=True,
+        tag_value="ImportMethod=image-builder,Protocol=DCV",
+    ),
+    "image-builder-error": Scenario(
+        "The Image Builder import ends in ERROR: its ErrorDetails reported, our image deleted",
+        "ImageImportFailed",
+        byol_enabled=True,
+        faults=lambda: Faults(custom_import_errors={"*": CustomImportFault()}),
+        tag_value="ImportMethod=image-builder,Protocol=DCV",
+    ),
 }
+
+
+def _progress(log: render.PhaseLog, amis: list[str]) -> Callable[[str, str, datetime], None]:
+    """One line per change of an AMI's progress tag (written by PollImage on the Image Builder
+    path), looked at as each poll's answer is judged: in memory, no API call."""
+    last: dict[str, str] = {}
+
+    def watch(execution: str, state: str, at: datetime) -> None:
+        if state != "ImageChoice":
+            return
+        tags = ec2_backends[ACCOUNT_ID][REGION].tags
+        for ami in amis:
+            text = tags.get(ami, {}).get(c.PROGRESS_TAG_KEY)
+            if text and last.get(ami) != text:
+                last[ami] = text
+                log.detail(execution, text, at)
+
+    return watch
 
 
 @dataclass
@@ -89,8 +127,10 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             s.aws.create_windows_ami(name=f"Windows-11-Enterprise-BYOL-{i + 1}")
             for i in range(scenario.amis)
         ]
-        out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={TAG_VALUE}")
-        s.aws.tag_ami(amis, value=TAG_VALUE)
+        value = scenario.tag_value
+        out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={value}")
+        s.log.watch = _progress(s.log, amis)
+        s.aws.tag_ami(amis, value=value)
         # the demo's operator approves what the workflow asks, 10 minutes after the email
         s.run(lambda _waiting: True, answer_after_seconds=OPERATOR_DELAY)
         if scenario.retry:

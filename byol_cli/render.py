@@ -45,7 +45,10 @@ def status_table(rows: list[ImportStatus]) -> None:
         problem = f"{row.error}: {row.cause}\n" if row.error else ""
         table.add_row(
             row.ami,
-            Text(row.phase, style=_PHASE_STYLE.get(row.phase, "")),
+            Text(
+                row.phase + (f"\n{row.progress}" if row.progress else ""),
+                style=_PHASE_STYLE.get(row.phase, ""),
+            ),
             _when(row.since),
             row.expected.text(),
             row.workspaces_image or "-",
@@ -81,6 +84,8 @@ class PhaseLog:
         self._phases: dict[str, str] = {}
         self._origin: datetime | None = None
         self.lines: list[str] = []
+        # also told of every state entered (the demo's progress lines)
+        self.watch: Callable[[str, str, datetime], None] | None = None
 
     def close(self) -> None:
         """No more lines: what executions do while the local account is torn down is not news
@@ -88,6 +93,8 @@ class PhaseLog:
         self._out = lambda _line: None
 
     def on_state(self, execution: str, state: str, at: datetime) -> None:
+        if self.watch is not None:
+            self.watch(execution, state, at)
         phase = phase_of_state(state, self._phases.get(execution))
         if phase is None or phase == self._phases.get(execution):
             return
@@ -95,6 +102,15 @@ class PhaseLog:
         self._origin = self._origin or at
         label = self._labels.setdefault(execution, f"import-{len(self._labels) + 1}")
         line = f"  [{_offset(at - self._origin)} virtual] {label:<9} {phase:<18} ({state})"
+        self.lines.append(line)
+        self._out(line)
+
+    def detail(self, execution: str, text: str, at: datetime) -> None:
+        """A line within the execution's phase (the Image Builder import's progress)."""
+        self._origin = self._origin or at
+        label = self._labels.setdefault(execution, f"import-{len(self._labels) + 1}")
+        phase = self._phases.get(execution, "")
+        line = f"  [{_offset(at - self._origin)} virtual] {label:<9} {phase:<18} {text}"
         self.lines.append(line)
         self._out(line)
 

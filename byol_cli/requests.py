@@ -70,7 +70,13 @@ def from_options(
 
 def check(raw: Any, config: ProjectConfig) -> ImportRequest:
     try:
-        return normalise_request(raw, config.default_ingestion_process, config.trigger_tag_key)
+        return normalise_request(
+            raw,
+            config.default_ingestion_process,
+            config.trigger_tag_key,
+            config.import_method,
+            image_builder_path=config.image_builder_path,
+        )
     except InvalidRequest as error:
         raise Refused(f"InvalidRequest: {error.message}") from error
 

@@ -25,6 +25,8 @@ class ImportStatus:
     error: str | None
     cause: str | None
     next_step: str
+    # the Image Builder import's State and percentage while IMPORTING, e.g. `VALIDATING 62%`
+    progress: str | None = None
 
     def to_json(self) -> dict[str, object]:
         def iso(at: datetime | None) -> str | None:
@@ -44,6 +46,7 @@ class ImportStatus:
             "error": self.error,
             "cause": self.cause,
             "next": self.next_step,
+            "progress": self.progress,
             "execution": self.execution_arn,
             "executionStatus": self.execution_status,
         }
@@ -166,6 +169,9 @@ def collect(
                 error=str(error) if error else None,
                 cause=str(cause) if cause else None,
                 next_step=next_step(phase, image, str(error) if error else None, wsi),
+                progress=ami_tags.get(c.PROGRESS_TAG_KEY)
+                if ours and phase == c.IMPORTING
+                else None,
             )
         )
     return out

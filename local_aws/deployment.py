@@ -22,6 +22,22 @@ from local_aws.workspaces_byol import ByolWorld
 from stacks import config as project_config
 
 
+def infrastructure_arn(config: project_config.ProjectConfig, template_arn: str) -> str:
+    """What the functions get as the Image Builder configuration's ARN: none when this run's
+    config does not deploy the path, else the template's (resolved). An existing configuration
+    is named in cdk.json (it shapes the grants): if the local world lacks it, WorkSpaces refuses
+    the import as AWS would."""
+    if not config.image_builder_path:
+        return ""
+    wanted = config.infrastructure_configuration_arn
+    if not template_arn or (wanted and wanted != template_arn):
+        raise ValueError(
+            "imageBuilderPath and infrastructureConfigurationArn shape the deployed resources "
+            "and grants: set them in cdk.json"
+        )
+    return template_arn
+
+
 class DeployedStack:
     """The deployment half of LocalAws (a mixin: LocalAws holds the state it names)."""
 
@@ -54,6 +70,7 @@ class DeployedStack:
             "TopicArn"
         ]
 
+        self.infrastructure_name = self._infrastructure_configuration()
         # The functions' environment, as the stack sets it.
         self._set_env(
             {
@@ -84,9 +101,25 @@ class DeployedStack:
             )
             self.function_names[fn.key] = name
             self.async_invoke[fn.key] = fn
+        self._set_env({settings.ENV_INFRASTRUCTURE_CONFIGURATION_ARN: self._infrastructure_arn()})
         self.state_machine_arn: str = self._create_state_machine(role_arn)
         self._set_env({settings.ENV_STATE_MACHINE_ARN: self.state_machine_arn})
         self._create_rules()
+
+    def _infrastructure_configuration(self) -> str | None:
+        """The stack's own Image Builder infrastructure configuration, created in the local
+        world under the name the template gives it (Image Builder's ARN is lower case)."""
+        found = self.stack.infrastructure_configuration()
+        if found is None:
+            return None
+        name = str(Resolver({}, place=Place(stack_name=PREFIX))(found[1])).lower()
+        self.world.account(ACCOUNT_ID, REGION).add_infrastructure_configuration(name)
+        return name
+
+    def _infrastructure_arn(self) -> str:
+        return infrastructure_arn(
+            self.config, str(self._resolver()(self.stack.infrastructure_configuration_env()))
+        )
 
     def _check_config(self) -> None:
         # The rules' patterns come from the template, synthesized from cdk.json's configuration.
@@ -142,6 +175,11 @@ class DeployedStack:
                 "AWS::DynamoDB::Table": self.lock_table,
                 "AWS::SNS::Topic": self.topic_arn.rsplit(":", 1)[-1],
                 "AWS::StepFunctions::StateMachine": f"{PREFIX}-Workflow",
+                **(
+                    {"AWS::ImageBuilder::InfrastructureConfiguration": self.infrastructure_name}
+                    if self.infrastructure_name
+                    else {}
+                ),
             },
         )
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
+
+# The functions' variable naming the Image Builder infrastructure configuration (byol_import
+# names.ENV_INFRASTRUCTURE_CONFIGURATION_ARN: this module stays free of the functions' package).
+ENV_CONFIGURATION: Final = "BYOL_INFRASTRUCTURE_CONFIGURATION_ARN"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,21 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
                 ],
             }
     topics = sorted(k for k, r in resources.items() if r["Type"] == "AWS::SNS::Topic")
+    # The Image Builder infrastructure configuration the stack creates (its name may hold the
+    # stack name's Ref), and the ARN the functions' environment gives them (an intrinsic).
+    configurations = {
+        k: r["Properties"]["Name"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::ImageBuilder::InfrastructureConfiguration"
+    }
+    environments = [
+        r["Properties"].get("Environment", {}).get("Variables", {})
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+    ]
+    configuration_env = next(
+        (v[ENV_CONFIGURATION] for v in environments if ENV_CONFIGURATION in v), ""
+    )
     machines = {
         k: r.get("Properties", {}).get("DefinitionSubstitutions", {})
         for k, r in resources.items()
@@ -84,6 +103,8 @@ def extract(template: Mapping[str, Any], handler_keys: Mapping[str, str]) -> dic
         "topics": topics,
         "rules": rules,
         "state_machines": machines,
+        "infrastructure_configurations": configurations,
+        "infrastructure_configuration_env": configuration_env,
     }
 
 
@@ -153,3 +174,14 @@ class StackFacts:
                 )
             )
         return out
+
+    def infrastructure_configuration(self) -> tuple[str, Any] | None:
+        """(logical id, Name as written) of the stack's own configuration, if it has one."""
+        found = dict(self.facts.get("infrastructure_configurations", {}))
+        if len(found) > 1:
+            raise ValueError(f"the stack has {len(found)} infrastructure configurations")
+        return next(iter(found.items()), None)
+
+    def infrastructure_configuration_env(self) -> Any:
+        """What the template gives the functions as the configuration's ARN (an intrinsic)."""
+        return self.facts.get("infrastructure_configuration_env", "")

@@ -15,9 +15,10 @@ from stacks.config import ProjectConfig, asl_definition
 from stacks.constructs.alarms import ImportAlarms
 from stacks.constructs.dashboard import ImportDashboard
 from stacks.constructs.functions import ProjectFunction, powertools_layer
+from stacks.constructs.image_builder import ImageBuilderInfrastructure
 from stacks.constructs.nag import suppress_findings
 from stacks.constructs.notifications import notification_topic
-from stacks.constructs.permissions import grant_permissions
+from stacks.constructs.permissions import grant_image_builder_path, grant_permissions
 from stacks.constructs.trigger import ImportTrigger
 from stacks.constructs.workflow import ImportWorkflow
 
@@ -71,10 +72,18 @@ class ByolImportStack(Stack):
             self.topic.add_subscription(subs.EmailSubscription(config.notification_email))
 
         layer = powertools_layer(self)
+        # The Image Builder import path: a configuration of ours, an existing one, or none.
+        infrastructure_arn = config.infrastructure_configuration_arn
+        if config.image_builder_path and not infrastructure_arn:
+            self.image_builder = ImageBuilderInfrastructure(self, "ImageBuilder", config=config)
+            infrastructure_arn = self.image_builder.arn
+        if not config.image_builder_path:
+            infrastructure_arn = ""
         environment = {
             **config.lambda_environment(),
             settings.ENV_TOPIC_ARN: self.topic.topic_arn,
             settings.ENV_LOCK_TABLE: self.lock_table.table_name,
+            settings.ENV_INFRASTRUCTURE_CONFIGURATION_ARN: infrastructure_arn,
         }
         self.functions: dict[str, ProjectFunction] = {}
         for spec in settings.WORKFLOW_FUNCTIONS:
@@ -104,6 +113,8 @@ class ByolImportStack(Stack):
             )
 
         grant_permissions(self.functions, self.lock_table, self.topic, self.workflow)
+        if infrastructure_arn:
+            grant_image_builder_path(self.functions, infrastructure_arn)
         self.trigger = ImportTrigger(
             self,
             "Trigger",

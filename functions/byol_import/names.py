@@ -23,8 +23,10 @@ __all__ = [
     "ENV_CIDR_CONSTRAINTS",
     "ENV_CIDR_EXCLUSIONS",
     "ENV_CLEANUP_FAILED_IMAGES",
+    "ENV_DEFAULT_IMPORT_METHOD",
     "ENV_DEFAULT_INGESTION_PROCESS",
     "ENV_IMAGE_BUILDER_PIPELINE_ARNS",
+    "ENV_INFRASTRUCTURE_CONFIGURATION_ARN",
     "ENV_LOCK_LEASE_SECONDS",
     "ENV_LOCK_TABLE",
     "ENV_MANAGEMENT_CIDR",
@@ -35,6 +37,7 @@ __all__ = [
     "ERROR_TAG_KEY",
     "EXECUTION_TAG_KEY",
     "IMAGE_ID_TAG_KEY",
+    "IMPORT_METHODS",
     "MANAGED_BY_TAG_KEY",
     "MANAGED_BY_TAG_VALUE",
     "METRICS_NAMESPACE",
@@ -48,6 +51,7 @@ __all__ = [
     "PHASE_RETIRED",
     "PHASE_WAITING_FOR_LOCK",
     "PREVIOUS_IMAGE_TAG_KEY",
+    "PROGRESS_TAG_KEY",
     "PROJECT",
     "SERVICE_NAME",
     "SOURCE_AMI_TAG_KEY",
@@ -75,6 +79,12 @@ STATUS_SINCE_TAG_KEY: Final = f"{TAG_NAMESPACE}status-since"
 BUNDLE_ID_TAG_KEY: Final = f"{TAG_NAMESPACE}bundle-id"
 PREVIOUS_IMAGE_TAG_KEY: Final = f"{TAG_NAMESPACE}previous-image-id"
 COPIES_TAG_KEY: Final = f"{TAG_NAMESPACE}copies"
+# The Image Builder import's State and ProgressPercentage while IMPORTING, e.g. `VALIDATING 62%`.
+PROGRESS_TAG_KEY: Final = f"{TAG_NAMESPACE}progress"
+
+# How an AMI is imported: ImportWorkspaceImage (classic) or ImportCustomWorkspaceImage, which
+# AWS runs on EC2 Image Builder (image-builder).
+IMPORT_METHODS: Final = ("classic", "image-builder")
 
 # The phases the AMI's status tag follows (each written by the step that enters it).
 PHASE_QUEUED: Final = "QUEUED"
@@ -137,6 +147,10 @@ ENV_BYOL_ENABLEMENT: Final = "BYOL_ENABLEMENT"
 ENV_MANAGEMENT_CIDR: Final = "BYOL_MANAGEMENT_CIDR"
 ENV_NOTIFY_ON_START: Final = "BYOL_NOTIFY_ON_START"
 ENV_IMAGE_BUILDER_PIPELINE_ARNS: Final = "BYOL_IMAGE_BUILDER_PIPELINE_ARNS"
+ENV_DEFAULT_IMPORT_METHOD: Final = "BYOL_DEFAULT_IMPORT_METHOD"
+# The Image Builder infrastructure configuration ImportCustomWorkspaceImage builds with; empty
+# when the stack does not deploy that path (imageBuilderPath false).
+ENV_INFRASTRUCTURE_CONFIGURATION_ARN: Final = "BYOL_INFRASTRUCTURE_CONFIGURATION_ARN"
 
 # The single account-wide lock name: enabling BYOL is one change per account and Region.
 ACCOUNT_LOCK_ID: Final = "account-byol-enablement"

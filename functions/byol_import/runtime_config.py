@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from byol_import.names import (
+    ENV_INFRASTRUCTURE_CONFIGURATION_ARN,
     ENV_LOCK_LEASE_SECONDS,
     ENV_LOCK_TABLE,
     ENV_STATE_MACHINE_ARN,
@@ -27,6 +28,8 @@ class RuntimeConfig(FunctionSettings):
     lock_table: str = ""
     lock_lease_seconds: int = 0
     state_machine_arn: str = ""
+    # empty: the stack does not deploy the Image Builder import path
+    infrastructure_configuration_arn: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -66,4 +69,5 @@ def runtime_config(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
         lock_table=env.get(ENV_LOCK_TABLE, ""),
         lock_lease_seconds=int(lease),
         state_machine_arn=env.get(ENV_STATE_MACHINE_ARN, ""),
+        infrastructure_configuration_arn=env.get(ENV_INFRASTRUCTURE_CONFIGURATION_ARN, ""),
     )

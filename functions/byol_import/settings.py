@@ -26,11 +26,13 @@ from byol_import.names import (
     ENV_CIDR_CONSTRAINTS,
     ENV_CIDR_EXCLUSIONS,
     ENV_CLEANUP_FAILED_IMAGES,
+    ENV_DEFAULT_IMPORT_METHOD,
     ENV_DEFAULT_INGESTION_PROCESS,
     ENV_IMAGE_BUILDER_PIPELINE_ARNS,
     ENV_MANAGEMENT_CIDR,
     ENV_NOTIFY_ON_START,
     ENV_TRIGGER_TAG_KEY,
+    IMPORT_METHODS,
     TAG_NAMESPACE,
 )
 from byol_import.schema import ConfigError, Setting
@@ -41,6 +43,7 @@ from byol_import.schema import ipv4_cidrs as _ipv4_cidrs
 from byol_import.schema import read_values as _read_values
 from byol_import.schema import schema as _schema
 from byol_import.schema import setting as _setting
+from byol_import.settings_image_builder import ImageBuilderSettings
 
 
 def _trigger_tag_key(value: str) -> bool:
@@ -132,6 +135,13 @@ class FunctionSettings:
         env=ENV_IMAGE_BUILDER_PIPELINE_ARNS,
         check=lambda v: all(IMAGE_PIPELINE_ARN_PATTERN.fullmatch(a) for a in v),
     )
+    import_method: str = _setting(
+        "importMethod",
+        "classic",
+        "classic (ImportWorkspaceImage) or image-builder (ImportCustomWorkspaceImage)",
+        env=ENV_DEFAULT_IMPORT_METHOD,
+        check=lambda v: v in IMPORT_METHODS,
+    )
 
     def __post_init__(self) -> None:
         for attr, setting, kind in _schema(type(self)):
@@ -166,7 +176,7 @@ class FunctionSettings:
 
 
 @dataclass(frozen=True)
-class DeploymentSettings(FunctionSettings):
+class DeploymentSettings(FunctionSettings, ImageBuilderSettings):
     """Every setting of a deployment: the functions' ones and those only CDK uses."""
 
     stack_name: str = _setting(
@@ -212,6 +222,7 @@ class DeploymentSettings(FunctionSettings):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.check_image_builder(f"{CONTEXT_KEY}.")
         if self.image_first_poll_delay_minutes >= self.image_deadline_hours * 60:
             raise ConfigError(
                 f"{context_name('imageFirstPollDelayMinutes')} "

@@ -30,11 +30,13 @@ class Context:
 class Ami:
     import_name: str | None
     import_description: str | None
+    os_version: str | None = None  # what CheckImage learnt of the AMI, when EC2 told it
 
 
 @dataclass(frozen=True)
 class Import:
     image_id: str | None  # the WorkSpaces image
+    method: str | None = None  # classic or image-builder (None: before the method existed)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Poll:
     seen: bool  # DescribeWorkspaceImages has listed the image at least once
     reason: str | None  # why the image failed, when it did
     count: int = 0  # polls made so far (the loop's bound is checked by the ASL)
+    progress: str | None = None  # Image Builder path: the last `STATE NN%` tagged on the AMI
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ class WorkflowState:
     approval: Any = None  # the person's answer (SendTaskSuccess output), when one was asked
     lock_retry_interval_seconds: int | None = None  # from the ASL's Limits
     approval_timeout_seconds: int | None = None
+    image_first_poll_delay_seconds: int | None = None
+    image_poll_interval_seconds: int | None = None
 
     @classmethod
     def parse(cls, event: Any) -> WorkflowState:
@@ -175,14 +180,21 @@ class WorkflowState:
             request=parsed_request,
             ami=None
             if ami is None
-            else Ami(_text(ami.get("import_name")), _text(ami.get("import_description"))),
-            imported=None if imported is None else Import(_text(imported.get("image_id"))),
+            else Ami(
+                _text(ami.get("import_name")),
+                _text(ami.get("import_description")),
+                _text(ami.get("os_version")),
+            ),
+            imported=None
+            if imported is None
+            else Import(_text(imported.get("image_id")), _text(imported.get("method"))),
             poll=None
             if poll is None
             else Poll(
                 poll.get("seen") is True,
                 str(poll["reason"]) if poll.get("reason") else None,
                 _count(poll),
+                _text(poll.get("progress")),
             ),
             error=None
             if error is None
@@ -195,6 +207,12 @@ class WorkflowState:
                 _mapping(event, "Limits"), "LockRetryIntervalSeconds"
             ),
             approval_timeout_seconds=_seconds(_mapping(event, "Limits"), "ApprovalTimeoutSeconds"),
+            image_first_poll_delay_seconds=_seconds(
+                _mapping(event, "Limits"), "ImageFirstPollDelaySeconds"
+            ),
+            image_poll_interval_seconds=_seconds(
+                _mapping(event, "Limits"), "ImagePollIntervalSeconds"
+            ),
         )
 
     # -- what a step cannot do without --------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Import the AMI (ImportWorkspaceImage), adopting our own image on a retry; tag it IMPORTING."""
+"""Import the AMI (ImportWorkspaceImage, or ImportCustomWorkspaceImage on the Image Builder
+path), adopting our own image on a retry; tag it IMPORTING."""
 
 from typing import Any
 
@@ -8,6 +9,7 @@ from byol_import import clients, steps
 from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.gateways.workspaces import WorkSpacesGateway
 from byol_import.observability import instrumented
+from byol_import.settings import runtime_config
 from byol_import.state import WorkflowState
 
 
@@ -15,5 +17,8 @@ from byol_import.state import WorkflowState
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     state = WorkflowState.parse(event)
     return steps.import_image(
-        state, WorkSpacesGateway(clients.client("workspaces")), Ec2Gateway(clients.client("ec2"))
+        state,
+        WorkSpacesGateway(clients.client("workspaces")),
+        Ec2Gateway(clients.client("ec2")),
+        runtime_config(),
     )

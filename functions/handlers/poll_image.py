@@ -1,10 +1,11 @@
-"""Poll the imported WorkSpaces image."""
+"""Poll the imported WorkSpaces image (and, on the Image Builder path, tag its progress)."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from byol_import import clients, steps
+from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.gateways.workspaces import WorkSpacesGateway
 from byol_import.observability import instrumented
 from byol_import.state import WorkflowState
@@ -13,4 +14,6 @@ from byol_import.state import WorkflowState
 @instrumented
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     state = WorkflowState.parse(event)
-    return steps.poll_image(state, WorkSpacesGateway(clients.client("workspaces")))
+    return steps.poll_image(
+        state, WorkSpacesGateway(clients.client("workspaces")), Ec2Gateway(clients.client("ec2"))
+    )

@@ -28,5 +28,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         imagebuilder=lambda: ImageBuilderGateway(clients.client("imagebuilder")),
         pipelines=config.image_builder_pipeline_arns,
         # importMethod is the image-builder path's setting; without it, the classic path
-        default_import_method=getattr(config, "import_method", "classic"),
+        default_import_method=config.import_method,
     )

@@ -35,6 +35,10 @@ CFN_TYPES: dict[str, CfnType] = {
     "AWS::Events::Rule": CfnType("events", "rule-on-default-event-bus", False),
     "AWS::IAM::Role": CfnType("iam", "role", False),
     "AWS::SSM::Parameter": CfnType("ssm", "parameter", False),
+    "AWS::S3::Bucket": CfnType("s3", "bucket", False),
+    "AWS::ImageBuilder::InfrastructureConfiguration": CfnType(
+        "imagebuilder", "infrastructureConfiguration", True
+    ),
 }
 
 

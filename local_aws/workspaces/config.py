@@ -73,6 +73,8 @@ class Timings:
             modification_range=(10 * 60.0, 30 * 60.0),
             import_range=(1.5 * HOUR, 1.5 * HOUR + 10 * 60),
             import_with_office_range=(3 * HOUR, 3 * HOUR + 10 * 60),
+            # no documented minimum: long enough for a dozen polls and their progress
+            custom_import_range=(20 * 60.0, 30 * 60.0),
             copy_range=(10 * 60.0, 20 * 60.0),
             seed=seed,
             account_lag_seconds=15 * 60.0,

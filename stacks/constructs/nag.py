@@ -14,8 +14,9 @@ from stacks.constructs.functions import ProjectFunction
 # permissions, so Resource "*" is the only option.
 WORKSPACES_NO_RESOURCE = (
     "Service Authorization Reference: workspaces:DescribeAccount, ModifyAccount, "
-    "ListAvailableManagementCidrRanges, DescribeAccountModifications, ImportWorkspaceImage and "
-    "DescribeWorkspaceImages support no resource-level permissions; Resource * is the only option"
+    "ListAvailableManagementCidrRanges, DescribeAccountModifications, ImportWorkspaceImage, "
+    "ImportCustomWorkspaceImage, DescribeCustomWorkspaceImageImport and DescribeWorkspaceImages "
+    "support no resource-level permissions; Resource * is the only option"
 )
 EC2_DESCRIBE_NO_RESOURCE = (
     "ec2:DescribeImages and ec2:DescribeVpcs support no resource-level permissions"
@@ -41,13 +42,14 @@ def suppress_findings(
         "EnableByol": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}; {IMAGE_WILDCARD}",
         "ModifyAccount": f"{WORKSPACES_NO_RESOURCE}; {EC2_DESCRIBE_NO_RESOURCE}; {IMAGE_WILDCARD}",
         "PollModification": WORKSPACES_NO_RESOURCE,
-        "PollImage": WORKSPACES_NO_RESOURCE,
+        "PollImage": f"{WORKSPACES_NO_RESOURCE}; {IMAGE_WILDCARD}",
         "ImportImage": (
             f"{WORKSPACES_NO_RESOURCE} (ImportWorkspaceImage is conditioned on our "
             f"managed-by request tag); {EC2_DESCRIBE_NO_RESOURCE}; "
             "workspaces:DescribeTags and CreateTags support no resource types "
             "(CreateTags keeps the managed-by request-tag condition); "
-            f"{IMAGE_WILDCARD}"
+            f"{IMAGE_WILDCARD}; imagebuilder:GetImage on this account's image/* (a build "
+            "version named at run time as the import's source)"
         ),
         "CleanupImage": (
             "DeleteWorkspaceImage is limited to workspaceimage/* carrying our "

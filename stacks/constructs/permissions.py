@@ -147,3 +147,36 @@ def grant_permissions(
     for key in ("Report", "LockJanitor", "RequestApproval", "CheckImage"):
         topic.grant_publish(functions[key].function)
     workflow.grant_start(functions["Starter"].function)
+
+
+def grant_image_builder_path(functions: Mapping[str, ProjectFunction], configuration: str) -> None:
+    """ImportCustomWorkspaceImage and its poll, when the stack deploys that path. Beside the
+    actions themselves (SAR: no resource types), what the emulator takes the import to need:
+    reading the configuration (its ARN only) and a build version source (docs/byol-api-facts.md).
+    """
+    image_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}::image/*"
+    builds = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:{Aws.ACCOUNT_ID}:image/*"
+    _allow(
+        functions,
+        "ImportImage",
+        ["workspaces:ImportCustomWorkspaceImage"],
+        ["*"],
+        {
+            "StringEquals": {
+                f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+            }
+        },
+    )
+    _allow(
+        functions, "ImportImage", ["imagebuilder:GetInfrastructureConfiguration"], [configuration]
+    )
+    _allow(functions, "ImportImage", ["imagebuilder:GetImage"], [builds])
+    _allow(functions, "PollImage", ["workspaces:DescribeCustomWorkspaceImageImport"], ["*"])
+    # The AMI's progress tag, in our namespace only.
+    _allow(
+        functions,
+        "PollImage",
+        ["ec2:CreateTags"],
+        [image_arn],
+        {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+    )

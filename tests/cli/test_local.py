@@ -114,6 +114,16 @@ def test_demo_exits_zero_when_the_outcome_is_the_one_expected_even_a_failure():
     assert "--- byol-import: import of" in result.output  # the notification's text follows
 
 
+def test_the_image_builder_demo_prints_one_line_per_progress_step():
+    result = invoke("demo", "--scenario", "image-builder")
+
+    assert result.exit_code == 0, result.output
+    assert "outcome: AVAILABLE; expected AVAILABLE: as expected" in result.output
+    progress = [line for line in result.output.splitlines() if line.endswith("%")]
+    assert len(progress) >= 3 and progress[-1].endswith("COMPLETED 100%")
+    assert "ImportCustomWorkspaceImage 1" in result.output
+
+
 def test_demo_exits_non_zero_when_an_outcome_differs_from_the_expectation(monkeypatch):
     # Given the not-eligible scenario, wrongly expecting success
     wrong = demo.Scenario("expects success", None, faults=demo.SCENARIOS["not-eligible"].faults)

@@ -52,6 +52,21 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
             ImageName="probe",
             ImageDescription="probe",
         ),
+        "workspaces:ImportCustomWorkspaceImage": lambda: ws.import_custom_workspace_image(
+            ImageName="probe",
+            ImageDescription="probe",
+            ComputeType="BASE",
+            Protocol="DCV",
+            ImageSource={"Ec2ImageId": AMI},
+            InfrastructureConfigurationArn=(
+                "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/probe"
+            ),
+            Platform="WINDOWS",
+            OsVersion="Windows_11",
+        ),
+        "workspaces:DescribeCustomWorkspaceImageImport": lambda: (
+            ws.describe_custom_workspace_image_import(ImageId=WSI)
+        ),
         "workspaces:DescribeWorkspaceImages": lambda: ws.describe_workspace_images(ImageIds=[WSI]),
         "workspaces:DescribeTags": lambda: ws.describe_tags(ResourceId=WSI),
         "workspaces:DeleteWorkspaceImage": lambda: ws.delete_workspace_image(ImageId=WSI),

@@ -14,7 +14,12 @@ from local_aws.lambda_runtime import FakeLambdaContext
 from local_aws.workspaces_byol import Faults, ImportFault, Timings
 
 EXEC = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:wf:run-1"
-LIMITS = {"LockRetryIntervalSeconds": 120, "ApprovalTimeoutSeconds": 86400}
+LIMITS = {
+    "LockRetryIntervalSeconds": 120,
+    "ApprovalTimeoutSeconds": 86400,
+    "ImageFirstPollDelaySeconds": 5400,
+    "ImagePollIntervalSeconds": 110,
+}
 
 
 def call(key: str, event: Any) -> Any:
@@ -107,7 +112,11 @@ def test_cleanup_handler_deletes_our_failed_image(aws: LocalAws) -> None:
     aws.enable_byol_directly()
     aws.faults.import_errors["*"] = ImportFault()
     ami = aws.create_windows_ami()
-    state: dict[str, Any] = {"Input": {"ImageId": ami}, "Context": {"ExecutionId": EXEC}}
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami},
+        "Context": {"ExecutionId": EXEC},
+        "Limits": LIMITS,
+    }
     state["Request"] = call("ValidateRequest", state)
     state["Ami"] = call("CheckImage", state)
     state["Import"] = call("ImportImage", state)
@@ -180,3 +189,30 @@ def test_check_image_confirms_the_build_named_in_the_request(aws: LocalAws) -> N
     state["Request"] = call("ValidateRequest", state)
     with pytest.raises(errors.ImageBuildNotUsable, match=f"made {build.ami_id} .* not {other}"):
         call("CheckImage", state)
+
+
+def test_the_image_builder_path_through_its_handlers(aws: LocalAws) -> None:
+    # Given BYOL enabled and a request for the Image Builder path
+    aws.enable_byol_directly()
+    ami = aws.create_windows_ami()
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami, "ImportMethod": "image-builder"},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
+        "Limits": LIMITS,
+    }
+    state["Request"] = call("ValidateRequest", state)
+    assert (state["Request"]["protocol"], state["Request"]["compute_type"]) == ("DCV", "BASE")
+    state["Ami"] = call("CheckImage", state)
+    # When ImportImage and PollImage run as the deployed roles
+    state["Import"] = call("ImportImage", state)
+    assert state["Import"]["method"] == "image-builder"
+    assert state["Import"]["first_poll_seconds"] == LIMITS["ImagePollIntervalSeconds"]
+    aws.clock.advance(aws.timings.custom_import_seconds / 2)
+    state["Poll"] = call("PollImage", state)
+    # Then the poll tells the State and percentage, and tags them on the AMI
+    assert state["Poll"]["state"] == "PENDING" and 0 < state["Poll"]["percentage"] < 100
+    assert aws.ami_tags(ami)["byol-import:progress"] == state["Poll"]["progress"]
+    aws.clock.advance(aws.timings.custom_import_seconds)
+    state["Poll"] = call("PollImage", state)
+    assert state["Poll"]["state"] == "AVAILABLE"
+    assert aws.ami_tags(ami)["byol-import:progress"] == "COMPLETED 100%"

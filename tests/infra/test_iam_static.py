@@ -30,5 +30,6 @@ def test_every_policy_kind_of_the_template_was_read(template_json: dict[str, Any
         "AWS::IAM::ManagedPolicy",
         "AWS::SNS::TopicPolicy",
         "AWS::SQS::QueuePolicy",
+        "AWS::S3::BucketPolicy",
         "AWS::Lambda::Permission",
     }

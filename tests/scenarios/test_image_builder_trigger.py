@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from byol_import.settings import FunctionSettings
 from local_aws.harness import ACCOUNT_ID, REGION, LocalAws, unattended
 from local_aws.imagebuilder.builds import pipeline_arn
 from tests.scenarios.conftest import ws_calls
@@ -138,11 +137,6 @@ def test_a_configured_pipeline_whose_amis_carry_the_trigger_tag_imports_once() -
         assert build.ami_id == result.input["ImageId"]
 
 
-@pytest.mark.skipif(
-    not any(s.key == "importMethod" for _, s, _ in FunctionSettings.settings()),
-    reason="needs the image-builder path: the importMethod setting and ImportImage's "
-    "ImportCustomWorkspaceImage (branch custom)",
-)
 def test_on_the_image_builder_path_the_build_itself_is_the_import_source() -> None:
     with connected(import_method="image-builder") as aws:
         aws.enable_byol_directly()

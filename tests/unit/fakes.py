@@ -33,6 +33,9 @@ class FakeWorkSpaces:
     # ModifyAccount's answer: True unless this says otherwise (False: InvalidResourceState)
     on_modify: Callable[[str], bool] | None = None
     tags_gone: bool = False  # DescribeTags: ResourceNotFound (the image was deleted meanwhile)
+    # DescribeCustomWorkspaceImageImport's answers, by image id (absent: not listed)
+    custom_imports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    custom_requests: list[dict[str, Any]] = field(default_factory=list)
 
     def describe_account(self) -> dict[str, Any]:
         self.calls.append("DescribeAccount")
@@ -67,6 +70,34 @@ class FakeWorkSpaces:
         self.images[image_id] = {"ImageId": image_id, "Name": name, "State": "PENDING"}
         self.tags[image_id] = [dict(t) for t in tags]
         return image_id
+
+    def import_custom_image(
+        self,
+        *,
+        source: Mapping[str, str],
+        infrastructure_arn: str,
+        name: str,
+        description: str,
+        compute_type: str,
+        protocol: str,
+        os_version: str,
+        tags: Sequence[Mapping[str, str]],
+        validation_mode: str | None = None,
+    ) -> str:
+        self.calls.append(f"ImportCustomWorkspaceImage {protocol} {compute_type} {os_version}")
+        self.custom_requests.append(
+            {"source": dict(source), "infrastructure_arn": infrastructure_arn, "name": name}
+        )
+        if self.import_error:
+            raise self.import_error
+        image_id = f"wsi-{len(self.images):09d}"
+        self.images[image_id] = {"ImageId": image_id, "Name": name, "State": "PENDING"}
+        self.tags[image_id] = [dict(t) for t in tags]
+        return image_id
+
+    def describe_custom_import(self, image_id: str) -> dict[str, Any] | None:
+        self.calls.append("DescribeCustomWorkspaceImageImport")
+        return self.custom_imports.get(image_id)
 
     def describe_image(self, image_id: str) -> dict[str, Any] | None:
         return self.images.get(image_id)

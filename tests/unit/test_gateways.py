@@ -196,6 +196,19 @@ IMPORT: dict[str, Any] = {
     "applications": ["Microsoft_Office_2019"],
 }
 
+CUSTOM_IMPORT: dict[str, Any] = {
+    "source": {"Ec2ImageId": "ami-0abcdef1234567890"},
+    "infrastructure_arn": (
+        "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/x"
+    ),
+    "name": "win11-ami-0abcdef1234567890",
+    "description": "Windows 11",
+    "compute_type": "BASE",
+    "protocol": "DCV",
+    "os_version": "Windows_11",
+    "tags": [{"Key": "byol-import:managed-by", "Value": "byol-import"}],
+}
+
 
 def test_import_sends_a_valid_request(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
     gateway, stub = ws
@@ -462,19 +475,7 @@ BY_SERVICE: dict[str, dict[str, Any]] = {
     },
 }
 _GONE = ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
-BY_OPERATION: dict[tuple[str, str], Any] = {
-    (
-        "workspaces:ListAvailableManagementCidrRanges",
-        "AccessDeniedException",
-    ): errors.ByolNotEligible,
-    (
-        "workspaces:ListAvailableManagementCidrRanges",
-        "InvalidParameterValuesException",
-    ): errors.ConfigurationError,
-    ("workspaces:ModifyAccount", "InvalidResourceStateException"): Returns(False),
-    ("workspaces:ModifyAccount", "ResourceUnavailableException"): T,
-    ("workspaces:ModifyAccount", "InvalidParameterValuesException"): errors.ByolEnablementFailed,
-    ("workspaces:ModifyAccount", "ResourceNotFoundException"): errors.ByolEnablementFailed,
+BY_OPERATION_CLASSIC_IMPORT: dict[tuple[str, str], Any] = {
     ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): errors.ImageNameTaken,
     (
         "workspaces:ImportWorkspaceImage",
@@ -489,7 +490,28 @@ BY_OPERATION: dict[tuple[str, str], Any] = {
         "workspaces:ImportWorkspaceImage",
         "InvalidParameterValuesException",
     ): errors.ImageImportRejected,
+}
+BY_OPERATION: dict[tuple[str, str], Any] = {
+    (
+        "workspaces:ListAvailableManagementCidrRanges",
+        "AccessDeniedException",
+    ): errors.ByolNotEligible,
+    (
+        "workspaces:ListAvailableManagementCidrRanges",
+        "InvalidParameterValuesException",
+    ): errors.ConfigurationError,
+    ("workspaces:ModifyAccount", "InvalidResourceStateException"): Returns(False),
+    ("workspaces:ModifyAccount", "ResourceUnavailableException"): T,
+    ("workspaces:ModifyAccount", "InvalidParameterValuesException"): errors.ByolEnablementFailed,
+    ("workspaces:ModifyAccount", "ResourceNotFoundException"): errors.ByolEnablementFailed,
+    **BY_OPERATION_CLASSIC_IMPORT,
     ("workspaces:DescribeTags", "ResourceNotFoundException"): Returns(None),
+    # the Image Builder path's import: the classic import's outcomes, code for code
+    **{
+        ("workspaces:ImportCustomWorkspaceImage", code): want
+        for (op, code), want in list(BY_OPERATION_CLASSIC_IMPORT.items())
+    },
+    ("workspaces:DescribeCustomWorkspaceImageImport", "ResourceNotFoundException"): Returns(None),
     ("workspaces:DeleteWorkspaceImage", "ResourceAssociatedException"): errors.ImageDeleteRefused,
     ("workspaces:DeleteWorkspaceImage", "InvalidResourceStateException"): errors.ImageDeleteRefused,
     **{("ec2:DescribeImages", code): Returns(None) for code in _GONE},
@@ -528,6 +550,10 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
         ),
         "workspaces:ModifyAccount": lambda: ws.modify_account("10.4.0.0/16"),
         "workspaces:ImportWorkspaceImage": lambda: ws.import_image(**IMPORT),
+        "workspaces:ImportCustomWorkspaceImage": lambda: ws.import_custom_image(**CUSTOM_IMPORT),
+        "workspaces:DescribeCustomWorkspaceImageImport": lambda: ws.describe_custom_import(
+            "wsi-123456789"
+        ),
         "workspaces:DescribeWorkspaceImages": lambda: ws.describe_image("wsi-123456789"),
         "workspaces:DescribeTags": lambda: ws.image_tags("wsi-123456789"),
         "workspaces:DeleteWorkspaceImage": lambda: ws.delete_image("wsi-123456789"),

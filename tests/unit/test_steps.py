@@ -36,7 +36,12 @@ CONFIG = RuntimeConfig(
     state_machine_arn="arn:sm",
     byol_enablement="auto",
 )
-LIMITS = {"LockRetryIntervalSeconds": 120, "ApprovalTimeoutSeconds": 86400}
+LIMITS = {
+    "LockRetryIntervalSeconds": 120,
+    "ApprovalTimeoutSeconds": 86400,
+    "ImageFirstPollDelaySeconds": 5400,
+    "ImagePollIntervalSeconds": 110,
+}
 
 
 def raw_state(**parts: Any) -> dict[str, Any]:
@@ -45,6 +50,7 @@ def raw_state(**parts: Any) -> dict[str, Any]:
         "Context": {"ExecutionId": EXEC, "StartedAt": "2026-11-25T00:00:00Z"},
         "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP"},
         "Ami": {"import_name": f"win11-{AMI}", "import_description": "Windows 11"},
+        "Limits": LIMITS,
     }
     base.update(parts)
     return base

@@ -78,6 +78,14 @@ PERMISSIONS: Final[dict[str, str]] = {
         "ec2:DescribeImages and ec2:ModifyImageAttribute on the AMI (WorkSpaces shares it "
         "during the import)"
     ),
+    "workspaces:ImportCustomWorkspaceImage": (
+        "workspaces:ImportCustomWorkspaceImage, workspaces:CreateTags (for the image's tags), "
+        "imagebuilder:GetInfrastructureConfiguration on the infrastructure configuration and "
+        "ec2:DescribeImages on the AMI"
+    ),
+    "workspaces:DescribeCustomWorkspaceImageImport": (
+        "workspaces:DescribeCustomWorkspaceImageImport"
+    ),
     "workspaces:DescribeWorkspaceImages": "workspaces:DescribeWorkspaceImages",
     "workspaces:DescribeTags": "workspaces:DescribeTags",
     "workspaces:DeleteWorkspaceImage": (

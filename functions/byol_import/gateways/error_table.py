@@ -138,6 +138,16 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
         "Fix the value the message names (ImageName, ImageDescription, IngestionProcess, "
         "Applications or Tags of the request), then start the import again",
     ),
+    # ImportCustomWorkspaceImage: the classic import's codes (below), and its own not-found
+    ("workspaces:ImportCustomWorkspaceImage", "ResourceNotFoundException"): Handling(
+        errors.ImageImportRejected,
+        "WorkSpaces cannot find the AMI, the ImageBuildVersionArn or the Image Builder "
+        "infrastructure configuration: check they exist in this Region and account (redeploy "
+        "the stack for its configuration), then start the import again",
+    ),
+    ("workspaces:DescribeCustomWorkspaceImageImport", "ResourceNotFoundException"): Handling(
+        None, "the import is not listed yet (just started) or its image was deleted"
+    ),
     ("workspaces:DescribeTags", "ResourceNotFoundException"): Handling(
         None, "the image does not exist (any more): nothing to adopt or delete"
     ),
@@ -290,6 +300,16 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
         "ImageBuildNotUsable",
     ),
 }
+
+# The codes both import calls share mean the same and ask the same of a person.
+ERROR_TABLE.update(
+    {
+        ("workspaces:ImportCustomWorkspaceImage", code): row
+        for (operation, code), row in list(ERROR_TABLE.items())
+        if operation == "workspaces:ImportWorkspaceImage"
+        and ("workspaces:ImportCustomWorkspaceImage", code) not in ERROR_TABLE
+    }
+)
 
 
 def handling(operation: str, code: str) -> Handling | None:

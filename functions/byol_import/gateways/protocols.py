@@ -30,6 +30,22 @@ class WorkSpacesApi(Protocol):
         applications: Sequence[str],
     ) -> str: ...
 
+    def import_custom_image(
+        self,
+        *,
+        source: Mapping[str, str],
+        infrastructure_arn: str,
+        name: str,
+        description: str,
+        compute_type: str,
+        protocol: str,
+        os_version: str,
+        tags: Sequence[Mapping[str, str]],
+        validation_mode: str | None = None,
+    ) -> str: ...
+
+    def describe_custom_import(self, image_id: str) -> dict[str, Any] | None: ...
+
     def describe_image(self, image_id: str) -> dict[str, Any] | None: ...
 
     def find_owned_image(self, name: str) -> dict[str, Any] | None: ...

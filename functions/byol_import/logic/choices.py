@@ -20,6 +20,10 @@ INGESTION_PROCESSES: Final = (
 APPLICATIONS: Final = ("Microsoft_Office_2016", "Microsoft_Office_2019")
 # The names the WorkSpaces API gives them (ImportCustomWorkspaceImage OsVersion).
 OS_VERSIONS: Final = ("Windows_10", "Windows_11")
+# ImportCustomWorkspaceImage (the Image Builder path): its own names for protocol and hardware.
+PROTOCOLS: Final = ("DCV", "PCOIP", "BYOP")
+COMPUTE_TYPES: Final = ("BASE", "GRAPHICS_G4DN", "GRAPHICS_G6", "GRAPHICS_G7")
+IMAGE_VALIDATION_MODES: Final = ("CUSTOMER_MANAGED", "SERVICE_MANAGED")
 
 
 def describe(value: Any) -> str:

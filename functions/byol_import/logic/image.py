@@ -179,6 +179,13 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
             "WorkSpaces does not import Windows 10 with UEFI boot (UEFINotSupported). Rebuild "
             "the VM with legacy BIOS, or correct OsVersion"
         )
+    if request.import_method == "image-builder" and os_version is None:
+        # ImportCustomWorkspaceImage requires OsVersion: guessing would be the import's error.
+        raise errors.UnsupportedCombination(
+            f"AMI {facts.image_id}: the Image Builder import needs its Windows version and EC2 "
+            f"does not tell it ({basis}); set OsVersion (Windows_10 or Windows_11) in the "
+            "request or the trigger tag value"
+        )
     if os_version == WINDOWS_10 or (os_version is None and not facts.windows_11):
         return
     if os_version == WINDOWS_11:
@@ -196,6 +203,15 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
             "OsVersion=Windows_10 in the trigger tag value)"
         )
     )
+    if request.import_method == "image-builder":
+        # ImportCustomWorkspaceImage: "Windows 11 does not support PCOIP protocol"; it takes no
+        # Applications (ValidateRequest refuses them).
+        if request.protocol == "PCOIP":
+            raise errors.UnsupportedCombination(
+                f"{what}: Windows 11 does not support Protocol PCOIP with the Image Builder "
+                f"import; set Protocol to DCV (or BYOP){hint}"
+            )
+        return
     process = request.ingestion_process
     dcv = process.endswith("_WSP") or process.endswith("_BYOP")
     if not dcv:

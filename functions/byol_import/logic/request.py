@@ -16,7 +16,17 @@ from byol_import.logic.choices import (
     did_you_mean,
     one_of,
 )
-from byol_import.logic.ids import AMI_ID_PATTERN, IMAGE_BUILD_VERSION_ARN_PATTERN
+from byol_import.logic.ids import AMI_ID_PATTERN
+from byol_import.logic.import_method import (
+    BUILD_VERSION_FIELD,
+    CLASSIC,
+    IMAGE_BUILDER,
+    IMAGE_BUILDER_FIELDS,
+    build_version,
+    image_builder_fields,
+    refuse_pcoip_on_windows_11,
+    resolve_method,
+)
 from byol_import.logic.tag_value import DEFAULT_TRIGGER_TAG_KEY, parse_tag_value
 from byol_import.settings import TAG_NAMESPACE
 from byol_import.triggers import TRIGGER_SOURCES
@@ -37,7 +47,9 @@ _ALLOWED_FIELDS: Final = frozenset(
         "Applications",
         "Tags",
         "Trigger",
-        "ImageBuildVersionArn",
+        "ImportMethod",
+        BUILD_VERSION_FIELD,
+        *IMAGE_BUILDER_FIELDS,
     }
 )
 
@@ -52,7 +64,12 @@ class ImportRequest:
     applications: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     source: str = "Manual"
-    # The Image Builder build the AMI came from: CheckImage confirms it made this AMI.
+    import_method: str = CLASSIC
+    # The Image Builder path's own fields (None on the classic path); the build version is kept
+    # on both (the classic path imports its output AMI, ImageId)
+    protocol: str | None = None
+    compute_type: str | None = None
+    image_validation_mode: str | None = None
     image_build_version_arn: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +88,10 @@ class ImportRequest:
             applications=tuple(data.get("applications") or ()),
             tags=dict(data.get("tags") or {}),
             source=data.get("source", "Manual"),
+            import_method=data.get("import_method", CLASSIC),
+            protocol=data.get("protocol"),
+            compute_type=data.get("compute_type"),
+            image_validation_mode=data.get("image_validation_mode"),
             image_build_version_arn=data.get("image_build_version_arn"),
         )
 
@@ -176,12 +197,17 @@ def resolve_os_version(
 
 
 def normalise_request(
-    raw: Any, default_ingestion_process: str, trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+    raw: Any,
+    default_ingestion_process: str,
+    trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY,
+    default_import_method: str = CLASSIC,
+    image_builder_path: bool = True,
 ) -> ImportRequest:
     """Turn a console or starter input into an ImportRequest, or raise InvalidRequest.
 
     `trigger_tag_key` is the deployment's (config `triggerTagKey`): errors in the tag's value
-    name it, so a person knows which tag to change."""
+    name it, so a person knows which tag to change. `image_builder_path`: whether the stack
+    deploys the Image Builder import (config `imageBuilderPath`)."""
     if not isinstance(raw, Mapping):
         raise InvalidRequest(
             'input: must be a JSON object such as {"ImageId": "ami-0123456789abcdef0"}; '
@@ -202,12 +228,24 @@ def normalise_request(
             f"{describe(image_id)}"
         )
     source, tag_value = _trigger(raw.get("Trigger"))
+    tags = parse_tag_value(tag_value, trigger_tag_key)
+    method = resolve_method(raw.get("ImportMethod"), tags, default_import_method)
+    if method == IMAGE_BUILDER and not image_builder_path:
+        raise InvalidRequest(
+            "ImportMethod: image-builder is not deployed here (imageBuilderPath is false in "
+            "cdk.json): use ImportMethod classic, or set imageBuilderPath to true and redeploy"
+        )
+    process = resolve_ingestion_process(
+        raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
+    )
+    os_version = resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key)
+    new_path = image_builder_fields(raw, tags, method, process)
+    if new_path is not None:
+        refuse_pcoip_on_windows_11(new_path.protocol, os_version, "OsVersion of the request")
     return ImportRequest(
         image_id=image_id,
-        ingestion_process=resolve_ingestion_process(
-            raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
-        ),
-        os_version=resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key),
+        ingestion_process=process,
+        os_version=os_version,
         image_name=_optional_string(
             raw,
             "ImageName",
@@ -223,11 +261,9 @@ def normalise_request(
         applications=_applications(raw.get("Applications")),
         tags=_tags(raw.get("Tags")),
         source=source,
-        image_build_version_arn=_optional_string(
-            raw,
-            "ImageBuildVersionArn",
-            IMAGE_BUILD_VERSION_ARN_PATTERN,
-            "must be an EC2 Image Builder image build version ARN "
-            "(arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>/<build>)",
-        ),
+        import_method=method,
+        protocol=new_path.protocol if new_path else None,
+        compute_type=new_path.compute_type if new_path else None,
+        image_validation_mode=new_path.image_validation_mode if new_path else None,
+        image_build_version_arn=build_version(raw),
     )

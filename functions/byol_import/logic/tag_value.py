@@ -8,19 +8,32 @@ from typing import Final
 
 from byol_import.errors import InvalidRequest
 from byol_import.logic.choices import (
+    COMPUTE_TYPES,
+    IMAGE_VALIDATION_MODES,
     INGESTION_PROCESSES,
     OS_VERSIONS,
+    PROTOCOLS,
     describe,
     did_you_mean,
     one_of,
 )
+from byol_import.names import IMPORT_METHODS
 from byol_import.settings import FunctionSettings
 
 # Trigger tag values that mean "import, with the configured default".
 DEFAULT_TRIGGER_VALUES: Final = frozenset({"", "true", "yes", "1", "default", "import"})
 
 # The keys a trigger tag value may set: `KEY=VALUE` pairs separated by commas or spaces.
-TAG_VALUE_KEYS: Final = ("IngestionProcess", "OsVersion")
+# Each key and the values it takes.
+_CHOICES: Final = {
+    "IngestionProcess": INGESTION_PROCESSES,
+    "OsVersion": OS_VERSIONS,
+    "ImportMethod": IMPORT_METHODS,
+    "Protocol": PROTOCOLS,
+    "ComputeType": COMPUTE_TYPES,
+    "ImageValidationMode": IMAGE_VALIDATION_MODES,
+}
+TAG_VALUE_KEYS: Final = tuple(_CHOICES)
 _TAG_VALUE_SEPARATORS: Final = re.compile(r"[,\s]+")
 # Only for callers that do not pass the deployment's key (its default, from the schema).
 DEFAULT_TRIGGER_TAG_KEY: Final = str(
@@ -34,6 +47,22 @@ class TagSettings:
 
     ingestion_process: str | None = None
     os_version: str | None = None
+    import_method: str | None = None
+    protocol: str | None = None
+    compute_type: str | None = None
+    image_validation_mode: str | None = None
+
+    def image_builder_keys(self) -> list[str]:
+        """The keys said that only the Image Builder path takes."""
+        return [
+            key
+            for key, value in (
+                ("Protocol", self.protocol),
+                ("ComputeType", self.compute_type),
+                ("ImageValidationMode", self.image_validation_mode),
+            )
+            if value is not None
+        ]
 
 
 def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -> TagSettings:
@@ -41,8 +70,10 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
 
     - empty, `true`, `yes`, `1`, `default` or `import` (any case): the configured defaults;
     - a bare IngestionProcess, e.g. `BYOL_REGULAR_WSP`;
-    - `KEY=VALUE` pairs separated by commas or spaces, keys IngestionProcess and OsVersion, e.g.
-      `OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR`.
+    - `KEY=VALUE` pairs separated by commas or spaces, keys IngestionProcess, OsVersion,
+      ImportMethod, Protocol, ComputeType and ImageValidationMode, e.g.
+      `OsVersion=Windows_10,IngestionProcess=BYOL_REGULAR` or
+      `ImportMethod=image-builder,Protocol=DCV`.
     Names and values are exact (case-sensitive, as the WorkSpaces API spells them); a near miss
     is refused with a "did you mean", naming the tag key to change.
     """
@@ -74,8 +105,12 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
             )
         if key in found:
             raise InvalidRequest(f"{where} value {describe(value)}: {key} is given twice")
-        choices = INGESTION_PROCESSES if key == "IngestionProcess" else OS_VERSIONS
-        found[key] = one_of(val, choices, f"{where} value {key}")
+        found[key] = one_of(val, _CHOICES[key], f"{where} value {key}")
     return TagSettings(
-        ingestion_process=found.get("IngestionProcess"), os_version=found.get("OsVersion")
+        ingestion_process=found.get("IngestionProcess"),
+        os_version=found.get("OsVersion"),
+        import_method=found.get("ImportMethod"),
+        protocol=found.get("Protocol"),
+        compute_type=found.get("ComputeType"),
+        image_validation_mode=found.get("ImageValidationMode"),
     )

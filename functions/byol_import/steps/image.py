@@ -3,38 +3,56 @@ our own (CleanupImage)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from byol_import import errors
 from byol_import.gateways.protocols import Ec2Api, WorkSpacesApi
 from byol_import.logic import workspace_image as wsi_logic
+from byol_import.logic.import_method import IMAGE_BUILDER
 from byol_import.observability import logger
 from byol_import.settings import PHASE_IMPORTING, RuntimeConfig
 from byol_import.state import WorkflowState, need
+from byol_import.steps import custom_image as custom
 from byol_import.steps.phases import enter_phase
 
 
 def import_image(
-    state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None = None
+    state: WorkflowState,
+    ws: WorkSpacesApi,
+    ec2: Ec2Api | None = None,
+    config: RuntimeConfig | None = None,
 ) -> dict[str, Any]:
-    """Import, or adopt our own image on a retry; the AMI's status becomes IMPORTING (`ec2`:
-    where to tag it)."""
-    result = _import_image(state, ws)
+    """Import by the request's method, or adopt our own image on a retry; the AMI's status
+    becomes IMPORTING (`ec2`: where to tag it). `first_poll_seconds` is the Wait before the
+    first poll: the documented 90-minute minimum on the classic path, one poll interval on the
+    Image Builder path (its progress is worth showing from the start)."""
+    request = state.need_request()
+    if request.import_method == IMAGE_BUILDER:
+        create = custom.creator(state, ws, need(config, "config"))
+        first = need(state.image_poll_interval_seconds, "Limits.ImagePollIntervalSeconds")
+    else:
+        create = _classic_creator(state, ws)
+        first = need(state.image_first_poll_delay_seconds, "Limits.ImageFirstPollDelaySeconds")
+    result = _import_or_adopt(state, ws, create)
     logger.info(
         "image import started",
-        extra={"image_id": result["image_id"], "adopted": result["adopted"]},
+        extra={
+            "image_id": result["image_id"],
+            "adopted": result["adopted"],
+            "method": request.import_method,
+        },
     )
     if ec2 is not None:
-        enter_phase(ec2, state.need_request().image_id, PHASE_IMPORTING)
-    return result
+        enter_phase(ec2, request.image_id, PHASE_IMPORTING)
+    return {**result, "method": request.import_method, "first_poll_seconds": first}
 
 
-def _import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
-    request = state.need_request()
-    ami = state.need_ami()
-    name = need(ami.import_name, "Ami.import_name")
-    try:
-        image_id = ws.import_image(
+def _classic_creator(state: WorkflowState, ws: WorkSpacesApi) -> Callable[[str], str]:
+    request, ami = state.need_request(), state.need_ami()
+
+    def create(name: str) -> str:
+        return ws.import_image(
             ami_id=request.image_id,
             ingestion_process=request.ingestion_process,
             name=name,
@@ -42,16 +60,25 @@ def _import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
             tags=wsi_logic.our_tags(request.image_id, request.tags),
             applications=request.applications,
         )
-        return {"image_id": image_id, "name": name, "adopted": False}
+
+    return create
+
+
+def _import_or_adopt(
+    state: WorkflowState, ws: WorkSpacesApi, create: Callable[[str], str]
+) -> dict[str, Any]:
+    request = state.need_request()
+    name = need(state.need_ami().import_name, "Ami.import_name")
+    try:
+        return {"image_id": create(name), "name": name, "adopted": False}
     except errors.ImageNameTaken:
-        # A retried task whose first ImportWorkspaceImage succeeded lands here: adopt our image.
+        # A retried task whose first import call succeeded lands here: adopt our image.
         existing = ws.find_owned_image(name)
         if existing is None:
             # Taken, yet no owned image of that name is listed: our own image not visible yet
             # (eventual consistency), or a name AWS has not freed since a delete. Retry later.
             raise errors.ImageNotListedYet(
-                f"ImportWorkspaceImage: the name {name!r} is taken but no image of that name is "
-                "listed yet"
+                f"Import: the image name {name!r} is taken but no image of that name is listed yet"
             ) from None
         tags = ws.image_tags(existing["ImageId"])
         if tags is None:
@@ -68,7 +95,13 @@ def _import_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
         ) from None
 
 
-def poll_image(state: WorkflowState, ws: WorkSpacesApi) -> dict[str, Any]:
+def poll_image(
+    state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None = None
+) -> dict[str, Any]:
+    """One poll, by the import's method (`ec2`: where the Image Builder path's progress is
+    tagged)."""
+    if state.imported is not None and state.imported.method == IMAGE_BUILDER:
+        return custom.poll(state, ws, ec2)
     image_id = state.need_image_id()
     seen_before = state.poll is not None and state.poll.seen
     poll = wsi_logic.image_poll(image_id, ws.describe_image(image_id), seen_before)

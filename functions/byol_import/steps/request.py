@@ -17,7 +17,11 @@ from byol_import.steps.phases import enter_phase
 
 def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, Any]:
     return normalise_request(
-        state.input, config.default_ingestion_process, config.trigger_tag_key
+        state.input,
+        config.default_ingestion_process,
+        config.trigger_tag_key,
+        config.import_method,
+        image_builder_path=bool(config.infrastructure_configuration_arn),
     ).to_json()
 
 

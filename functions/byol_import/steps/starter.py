@@ -20,13 +20,12 @@ from byol_import.gateways.protocols import (
 )
 from byol_import.logic import image as image_logic
 from byol_import.logic.image_build import read_build
+from byol_import.logic.import_method import IMAGE_BUILDER
 from byol_import.logic.tag_value import parse_tag_value
 from byol_import.observability import logger
 from byol_import.settings import ACCOUNT_LOCK_ID
 from byol_import.state import ami_in
 from byol_import.steps.report import Outcome, apply_plan, plan_report
-
-IMAGE_BUILDER_METHOD = "image-builder"  # names.IMPORT_METHODS' second (the image-builder path)
 
 
 def start_imports(
@@ -136,8 +135,8 @@ def _start_build(
     on_ami = triggers.trigger_value(ami_tags, trigger_tag_key)
     value = on_ami if on_ami is not None else build.tag_value
     payload: dict[str, Any] = {"ImageId": build.image_id}
-    if _import_method(value, default_import_method, trigger_tag_key) == IMAGE_BUILDER_METHOD:
-        payload.update({"ImportMethod": IMAGE_BUILDER_METHOD, "ImageBuildVersionArn": arn})
+    if _import_method(value, default_import_method, trigger_tag_key) == IMAGE_BUILDER:
+        payload.update({"ImportMethod": IMAGE_BUILDER, "ImageBuildVersionArn": arn})
     payload["Trigger"] = {"Source": "ImageBuilder", "TagValue": value}
     logger.info("image build to import", extra={"image_build": arn, "reason": build.reason})
     _start(starter, result, build.image_id, value, payload, "ImageBuilder")
@@ -147,11 +146,10 @@ def _import_method(value: str | None, default: str, trigger_tag_key: str) -> str
     """The trigger tag value's ImportMethod, else the configured one. A value that does not
     parse starts the import anyway: ValidateRequest reports it on the AMI."""
     try:
-        # ImportMethod is a tag value key of the image-builder path (absent: not said)
-        said = getattr(parse_tag_value(value, trigger_tag_key), "import_method", None)
+        said = parse_tag_value(value, trigger_tag_key).import_method
     except InvalidRequest:
         said = None
-    return said if isinstance(said, str) else default
+    return said if said is not None else default
 
 
 def close_ended_execution(
