@@ -377,16 +377,20 @@ def test_image_builder_reads_are_limited_to_this_account_s_images(
             ],
         ]
     }
-    # Then only the Starter and CheckImage may read images, and only this account's, here
+    # Then only the Starter, CheckImage and ImportImage (a build version as the source) may
+    # read images, and only this account's, here; ImportImage alone reads its configuration
     holders = []
     for spec in settings.ALL_FUNCTIONS:
         for st in statements(template_json, spec.key):
             acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-            if any(a.startswith("imagebuilder:") for a in acts):
-                assert acts in (["imagebuilder:GetImage"], "imagebuilder:GetImage")
+            if acts == ["imagebuilder:GetInfrastructureConfiguration"]:
+                assert spec.key == "ImportImage"
+                assert st["Resource"]["Fn::GetAtt"][1] == "Arn"  # the stack's configuration
+            elif any(a.startswith("imagebuilder:") for a in acts):
+                assert acts == ["imagebuilder:GetImage"]
                 assert st["Resource"] == image_star and "Condition" not in st
                 holders.append(spec.key)
-    assert sorted(holders) == ["CheckImage", "Starter"]
+    assert sorted(holders) == ["CheckImage", "ImportImage", "Starter"]
 
 
 @pytest.mark.parametrize("key", ["ImportImage", "CleanupImage"])
