@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from byol_import.delivery_settings import DeliverySettings, DeliveryTimings
 from byol_import.logic.choices import INGESTION_PROCESSES
 
 # The names and tag keys (re-exported: settings is where names are read).
@@ -71,8 +72,9 @@ S = TypeVar("S", bound="FunctionSettings")
 
 
 @dataclass(frozen=True)
-class FunctionSettings:
-    """The settings the functions read at run time (CDK passes them as environment variables)."""
+class FunctionSettings(DeliverySettings):
+    """The settings the functions read at run time (CDK passes them as environment variables);
+    the delivery defaults are inherited (delivery_settings.py)."""
 
     trigger_tag_key: str = _setting(
         "triggerTagKey",
@@ -156,7 +158,7 @@ class FunctionSettings:
 
 
 @dataclass(frozen=True)
-class DeploymentSettings(FunctionSettings):
+class DeploymentSettings(FunctionSettings, DeliveryTimings):
     """Every setting of a deployment: the functions' ones and those only CDK uses."""
 
     stack_name: str = _setting(

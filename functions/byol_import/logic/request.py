@@ -16,6 +16,8 @@ from byol_import.logic.choices import (
     did_you_mean,
     one_of,
 )
+from byol_import.logic import delivery as delivery_logic
+from byol_import.logic.delivery import DeliveryDefaults, DeliveryRequest, Place
 from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.logic.tag_value import DEFAULT_TRIGGER_TAG_KEY, parse_tag_value
 from byol_import.settings import TAG_NAMESPACE
@@ -37,6 +39,7 @@ _ALLOWED_FIELDS: Final = frozenset(
         "Applications",
         "Tags",
         "Trigger",
+        "Delivery",
     }
 )
 
@@ -51,10 +54,13 @@ class ImportRequest:
     applications: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     source: str = "Manual"
+    delivery: DeliveryRequest | None = None  # what to deliver once AVAILABLE (None: nothing)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["applications"] = list(self.applications)
+        data["delivery"] = self.delivery.to_json() if self.delivery else None
+        data["deliver"] = self.delivery is not None  # the ASL's Choice reads it
         return data
 
     @classmethod
@@ -68,6 +74,7 @@ class ImportRequest:
             applications=tuple(data.get("applications") or ()),
             tags=dict(data.get("tags") or {}),
             source=data.get("source", "Manual"),
+            delivery=DeliveryRequest.from_json(data.get("delivery")),
         )
 
 
@@ -172,12 +179,18 @@ def resolve_os_version(
 
 
 def normalise_request(
-    raw: Any, default_ingestion_process: str, trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY
+    raw: Any,
+    default_ingestion_process: str,
+    trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY,
+    *,
+    delivery_defaults: DeliveryDefaults | None = None,
+    place: Place | None = None,
 ) -> ImportRequest:
     """Turn a console or starter input into an ImportRequest, or raise InvalidRequest.
 
     `trigger_tag_key` is the deployment's (config `triggerTagKey`): errors in the tag's value
-    name it, so a person knows which tag to change."""
+    name it, so a person knows which tag to change. `delivery_defaults` are the configured
+    ones; `place` (our account and Region) refuses copies home and shares to ourselves."""
     if not isinstance(raw, Mapping):
         raise InvalidRequest(
             'input: must be a JSON object such as {"ImageId": "ami-0123456789abcdef0"}; '
@@ -198,11 +211,20 @@ def normalise_request(
             f"{describe(image_id)}"
         )
     source, tag_value = _trigger(raw.get("Trigger"))
+    process = resolve_ingestion_process(
+        raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
+    )
+    delivery = delivery_logic.resolve(
+        raw.get("Delivery"),
+        parse_tag_value(tag_value, trigger_tag_key).delivery,
+        delivery_defaults or DeliveryDefaults(),
+        ingestion_process=process,
+        place=place,
+        tag_where=f"trigger tag {trigger_tag_key} value",
+    )
     return ImportRequest(
         image_id=image_id,
-        ingestion_process=resolve_ingestion_process(
-            raw.get("IngestionProcess"), tag_value, default_ingestion_process, trigger_tag_key
-        ),
+        ingestion_process=process,
         os_version=resolve_os_version(raw.get("OsVersion"), tag_value, trigger_tag_key),
         image_name=_optional_string(
             raw,
@@ -219,4 +241,5 @@ def normalise_request(
         applications=_applications(raw.get("Applications")),
         tags=_tags(raw.get("Tags")),
         source=source,
+        delivery=delivery,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 from byol_import.errors import InvalidRequest
@@ -20,7 +20,17 @@ from byol_import.settings import FunctionSettings
 DEFAULT_TRIGGER_VALUES: Final = frozenset({"", "true", "yes", "1", "default", "import"})
 
 # The keys a trigger tag value may set: `KEY=VALUE` pairs separated by commas or spaces.
-TAG_VALUE_KEYS: Final = ("IngestionProcess", "OsVersion")
+# Delivery keys (logic/delivery.py checks their values): Bundle (create, none or a wsb- id to
+# update), BundleName, BundleComputeType, CopyToRegions and ShareWithAccounts (items joined
+# with +).
+DELIVERY_TAG_KEYS: Final = (
+    "Bundle",
+    "BundleName",
+    "BundleComputeType",
+    "CopyToRegions",
+    "ShareWithAccounts",
+)
+TAG_VALUE_KEYS: Final = ("IngestionProcess", "OsVersion", *DELIVERY_TAG_KEYS)
 _TAG_VALUE_SEPARATORS: Final = re.compile(r"[,\s]+")
 # Only for callers that do not pass the deployment's key (its default, from the schema).
 DEFAULT_TRIGGER_TAG_KEY: Final = str(
@@ -34,6 +44,7 @@ class TagSettings:
 
     ingestion_process: str | None = None
     os_version: str | None = None
+    delivery: dict[str, str] = field(default_factory=dict)  # delivery keys, as written
 
 
 def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -> TagSettings:
@@ -74,8 +85,13 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
             )
         if key in found:
             raise InvalidRequest(f"{where} value {describe(value)}: {key} is given twice")
+        if key in DELIVERY_TAG_KEYS:
+            found[key] = val
+            continue
         choices = INGESTION_PROCESSES if key == "IngestionProcess" else OS_VERSIONS
         found[key] = one_of(val, choices, f"{where} value {key}")
     return TagSettings(
-        ingestion_process=found.get("IngestionProcess"), os_version=found.get("OsVersion")
+        ingestion_process=found.get("IngestionProcess"),
+        os_version=found.get("OsVersion"),
+        delivery={k: v for k, v in found.items() if k in DELIVERY_TAG_KEYS},
     )
