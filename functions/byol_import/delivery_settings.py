@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from byol_import.logic import delivery as rules
+from byol_import.logic import delivery_rules as rules
+from byol_import.logic.delivery import DeliveryDefaults
 from byol_import.names import (
     ENV_DELIVERY_BUNDLE,
     ENV_DELIVERY_BUNDLE_COMPUTE_TYPE,
@@ -71,8 +72,8 @@ class DeliverySettings:
         check=lambda v: all(rules.ACCOUNT_PATTERN.fullmatch(a) for a in v),
     )
 
-    def delivery_defaults(self) -> rules.DeliveryDefaults:
-        return rules.DeliveryDefaults(
+    def delivery_defaults(self) -> DeliveryDefaults:
+        return DeliveryDefaults(
             bundle=self.delivery_bundle,
             compute_type=self.delivery_bundle_compute_type,
             root_gib=self.delivery_bundle_root_gib,

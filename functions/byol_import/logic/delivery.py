@@ -1,75 +1,40 @@
 """What an import delivers once its image is AVAILABLE: a bundle (created from the image, or an
 existing one moved to it), copies to other Regions, shares with other accounts. The request's
 `Delivery` field, the trigger tag's delivery keys and the configured defaults are resolved and
-checked here, in one place. Pure (botocore's bundled endpoint and model data are read, no call).
-
-Rules (docs/byol-api-facts.md, "Delivering an image" and "Bundles"): CreateWorkspaceBundle's
-name, description and Compute enum; volumes root 80 GB with user 10, 50 or 100 GB, or root
-175-2000 with user 100-2000; the image's kind decides the compute (a regular BYOL image makes
-non-graphics bundles, a graphics one its own family); copies go to WorkSpaces Regions of the same
-partition, not the home Region; shares to 12-digit accounts other than our own.
+checked here, in one place. Pure. The rules themselves: `delivery_rules.py`; copies go to
+WorkSpaces Regions of the same partition, not the home Region; shares to 12-digit accounts other
+than our own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import Any, Final
-
-import botocore.session
 
 from byol_import.errors import InvalidRequest
 from byol_import.logic.choices import describe, did_you_mean, one_of
+from byol_import.logic.delivery_rules import (
+    ACCOUNT_PATTERN,
+    BUNDLE_CREATE,
+    BUNDLE_DESCRIPTION_PATTERN,
+    BUNDLE_ID_PATTERN,
+    BUNDLE_NAME_PATTERN,
+    compute_types,
+    computes_for,
+    partition_of,
+    volumes_allowed,
+    workspaces_regions,
+)
 
-BUNDLE_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./()\-]{1,64}$")
-BUNDLE_DESCRIPTION_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./() \-]{1,255}$")
-BUNDLE_ID_PATTERN: Final = re.compile(r"^wsb-[0-9a-z]{8,63}$")
-ACCOUNT_PATTERN: Final = re.compile(r"^\d{12}$")
-BUNDLE_CREATE: Final = "create"  # the config / tag value that asks for a new bundle
-SMALL_VOLUMES: Final = frozenset({(80, 10), (80, 50), (80, 100)})
-MAX_VOLUME_GIB: Final = 2000
 _FIELDS: Final = ("Bundle", "CopyToRegions", "ShareWithAccounts")
-_CREATE_FIELDS: Final = ("Name", "Description", "ComputeType", "RootVolumeSizeGib", "UserVolumeSizeGib")
-
-
-@cache
-def compute_types() -> tuple[str, ...]:
-    """CreateWorkspaceBundle's ComputeType.Name values (the SDK's model)."""
-    model = botocore.session.get_session().get_service_model("workspaces")
-    return tuple(model.shape_for("Compute").enum)
-
-
-@cache
-def workspaces_regions(partition: str = "aws") -> frozenset[str]:
-    """The Regions the SDK's endpoint data lists WorkSpaces in, in one partition."""
-    session = botocore.session.get_session()
-    return frozenset(session.get_available_regions("workspaces", partition))
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
-def computes_for(ingestion_process: str) -> tuple[str, ...]:
-    """The bundle compute types an image of this IngestionProcess can run on (ImportWorkspace
-    Image: regular processes for non-graphics bundles; each graphics process for its family)."""
-    if "G4DN" in ingestion_process:
-        return ("GRAPHICS_G4DN", "GRAPHICSPRO_G4DN")
-    if ingestion_process == "BYOL_GRAPHICS":
-        return ("GRAPHICS",)
-    if ingestion_process == "BYOL_GRAPHICSPRO":
-        return ("GRAPHICSPRO",)
-    return tuple(c for c in compute_types() if not c.startswith("GRAPHICS"))
-
-
-def volumes_allowed(root: int, user: int) -> bool:
-    return (root, user) in SMALL_VOLUMES or (
-        175 <= root <= MAX_VOLUME_GIB and 100 <= user <= MAX_VOLUME_GIB
-    )
+_CREATE_FIELDS: Final = (
+    "Name",
+    "Description",
+    "ComputeType",
+    "RootVolumeSizeGib",
+    "UserVolumeSizeGib",
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +111,9 @@ def _strings(value: Any, name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def check_regions(value: Any, place: Place | None, name: str = "Delivery.CopyToRegions") -> tuple[str, ...]:
+def check_regions(
+    value: Any, place: Place | None, name: str = "Delivery.CopyToRegions"
+) -> tuple[str, ...]:
     regions = _strings(value, name)
     partition = partition_of(place.region) if place else "aws"
     known = workspaces_regions(partition)
@@ -170,7 +137,9 @@ def check_accounts(
     accounts = _strings(value, name)
     for account in accounts:
         if not ACCOUNT_PATTERN.fullmatch(account):
-            raise InvalidRequest(f"{name}: each must be a 12-digit account id; got {describe(account)}")
+            raise InvalidRequest(
+                f"{name}: each must be a 12-digit account id; got {describe(account)}"
+            )
         if place is not None and account == place.account_id:
             raise InvalidRequest(f"{name}: {account} is this account: the image is its own")
     return accounts
@@ -184,7 +153,9 @@ def _int(value: Any, name: str) -> int:
 
 def check_create(raw: Any, defaults: DeliveryDefaults, process: str, where: str) -> BundleCreate:
     if not isinstance(raw, Mapping):
-        raise InvalidRequest(f"{where}: must be an object with {', '.join(_CREATE_FIELDS)}; got {describe(raw)}")
+        raise InvalidRequest(
+            f"{where}: must be an object with {', '.join(_CREATE_FIELDS)}; got {describe(raw)}"
+        )
     unknown = sorted(str(k) for k in raw if k not in _CREATE_FIELDS)
     if unknown:
         raise InvalidRequest(
@@ -204,7 +175,9 @@ def check_create(raw: Any, defaults: DeliveryDefaults, process: str, where: str)
             f"{where}.Description: must be 1-255 characters of letters, digits, spaces and "
             f"_ . / ( ) -; got {describe(description)}"
         )
-    compute = one_of(raw.get("ComputeType", defaults.compute_type), compute_types(), f"{where}.ComputeType")
+    compute = one_of(
+        raw.get("ComputeType", defaults.compute_type), compute_types(), f"{where}.ComputeType"
+    )
     fits = computes_for(process)
     if compute not in fits:
         raise InvalidRequest(
@@ -222,7 +195,9 @@ def check_create(raw: Any, defaults: DeliveryDefaults, process: str, where: str)
     return BundleCreate(name, description, compute, root, user)
 
 
-def check_bundle(raw: Any, defaults: DeliveryDefaults, process: str, where: str) -> tuple[BundleCreate | None, str | None]:
+def check_bundle(
+    raw: Any, defaults: DeliveryDefaults, process: str, where: str
+) -> tuple[BundleCreate | None, str | None]:
     """(create, update): at most one is set. `raw` is {"Create": {...}} or {"Update": "wsb-..."}
     or None (no bundle)."""
     if raw is None:
@@ -264,7 +239,9 @@ def resolve(
     names it, else the trigger tag's key, else the configured default. None: nothing to
     deliver. `tag` holds the tag value's delivery keys as written (logic/tag_value.py)."""
     if raw is not None and not isinstance(raw, Mapping):
-        raise InvalidRequest(f"Delivery: must be an object with {', '.join(_FIELDS)}; got {describe(raw)}")
+        raise InvalidRequest(
+            f"Delivery: must be an object with {', '.join(_FIELDS)}; got {describe(raw)}"
+        )
     given = raw or {}
     unknown = sorted(str(k) for k in given if k not in _FIELDS)
     if unknown:
@@ -273,7 +250,9 @@ def resolve(
             f"are {', '.join(_FIELDS)}"
         )
     if "Bundle" in given:
-        create, update = check_bundle(given["Bundle"], defaults, ingestion_process, "Delivery.Bundle")
+        create, update = check_bundle(
+            given["Bundle"], defaults, ingestion_process, "Delivery.Bundle"
+        )
     elif "Bundle" in tag or "BundleName" in tag or "BundleComputeType" in tag:
         extra = {"Name": tag["BundleName"]} if "BundleName" in tag else {}
         if "BundleComputeType" in tag:
@@ -282,11 +261,15 @@ def resolve(
         create, update = check_bundle(chosen, defaults, ingestion_process, f"{tag_where} Bundle")
     else:
         chosen = _bundle_from_setting(defaults.bundle, {})
-        create, update = check_bundle(chosen, defaults, ingestion_process, "configured deliveryBundle")
+        create, update = check_bundle(
+            chosen, defaults, ingestion_process, "configured deliveryBundle"
+        )
     if "CopyToRegions" in given:
         regions = check_regions(given["CopyToRegions"], place)
     elif "CopyToRegions" in tag:
-        regions = check_regions(split_list(tag["CopyToRegions"]), place, f"{tag_where} CopyToRegions")
+        regions = check_regions(
+            split_list(tag["CopyToRegions"]), place, f"{tag_where} CopyToRegions"
+        )
     else:
         regions = check_regions(defaults.copy_to_regions, place, "configured deliveryCopyToRegions")
     if "ShareWithAccounts" in given:
@@ -296,7 +279,9 @@ def resolve(
             split_list(tag["ShareWithAccounts"]), place, f"{tag_where} ShareWithAccounts"
         )
     else:
-        accounts = check_accounts(defaults.share_with_accounts, place, "configured deliveryShareWithAccounts")
+        accounts = check_accounts(
+            defaults.share_with_accounts, place, "configured deliveryShareWithAccounts"
+        )
     delivery = DeliveryRequest(create, update, regions, accounts)
     return delivery if delivery.requested else None
 
@@ -304,4 +289,3 @@ def resolve(
 def copies_tag_value(copies: Iterable[Mapping[str, Any]]) -> str:
     """`<region>=<wsi>,...`: each copy's Region and image (the AMI's byol-import:copies tag)."""
     return ",".join(f"{c['region']}={c['image_id']}" for c in copies if c.get("image_id"))
-

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from byol_import.errors import InvalidRequest
+from byol_import.logic import delivery as delivery_logic
 from byol_import.logic.choices import (
     APPLICATIONS,
     INGESTION_PROCESSES,
@@ -16,7 +17,6 @@ from byol_import.logic.choices import (
     did_you_mean,
     one_of,
 )
-from byol_import.logic import delivery as delivery_logic
 from byol_import.logic.delivery import DeliveryDefaults, DeliveryRequest, Place
 from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.logic.tag_value import DEFAULT_TRIGGER_TAG_KEY, parse_tag_value

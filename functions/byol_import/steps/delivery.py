@@ -12,36 +12,25 @@ from typing import Any
 
 from byol_import import errors
 from byol_import.gateways.protocols import DeliveryApi, Ec2Api
-from byol_import.logic.delivery import BundleCreate, DeliveryRequest, Place, copies_tag_value
+from byol_import.logic.delivery import BundleCreate, DeliveryRequest, Place
 from byol_import.observability import logger
 from byol_import.settings import (
     BUNDLE_ID_TAG_KEY,
-    COPIES_TAG_KEY,
     IMAGE_ID_TAG_KEY,
     MANAGED_BY_TAG_KEY,
     MANAGED_BY_TAG_VALUE,
     PHASE_DELIVERING,
     PREVIOUS_IMAGE_TAG_KEY,
-    SHARES_TAG_KEY,
     SOURCE_AMI_TAG_KEY,
 )
 from byol_import.state import WorkflowState, need
+from byol_import.steps.delivery_record import delivery_tags, done
 from byol_import.steps.phases import enter_phase
 
 SHARE_RULE = (
     "AWS shares a BYOL image only with accounts of your organization (under the same payer "
     "account) that have BYOL enabled in this Region"
 )
-
-
-def _done(delivered: Mapping[str, Any]) -> str:
-    parts = []
-    if delivered.get("bundle"):
-        bundle = delivered["bundle"]
-        parts.append(f"bundle {bundle['id']} ({bundle['action']})")
-    parts += [f"shared with {s['account']}" for s in delivered.get("shares", []) if s["shared"]]
-    parts += [f"copy {c['image_id']} in {c['region']}" for c in delivered.get("copies", [])]
-    return ", ".join(parts) or "nothing"
 
 
 @contextlib.contextmanager
@@ -53,7 +42,7 @@ def _kept(image_id: str, region: str, delivered: Mapping[str, Any]) -> Iterator[
         raise
     except errors.ByolImportError as exc:
         raise type(exc)(
-            f"{exc.message}. Delivered so far: {_done(delivered)}. WorkSpaces image {image_id} "
+            f"{exc.message}. Delivered so far: {done(delivered)}. WorkSpaces image {image_id} "
             f"is AVAILABLE in {region} and kept; fix the cause and retry the import (what was "
             "delivered is adopted, not redone)"
         ) from exc
@@ -71,7 +60,7 @@ def deliver(state: WorkflowState, gw: DeliveryApi, ec2: Ec2Api, place: Place) ->
             _deliver(gw, ec2, delivery, delivered, request.image_id, image_id, image_name, place)
     finally:
         _tag_ami(ec2, request.image_id, delivery_tags(delivered))
-    logger.info("delivery started", extra={"delivered": _done(delivered)})
+    logger.info("delivery started", extra={"delivered": done(delivered)})
     pending = any(c["state"] == "PENDING" for c in delivered["copies"])
     return {**delivered, "pending": pending, "count": 0}
 
@@ -100,17 +89,6 @@ def _deliver(
         )
     for region in delivery.copy_to_regions:
         delivered["copies"].append(_copy(gw, region, place.region, ami, image_id, image_name))
-
-
-def delivery_tags(delivered: Mapping[str, Any]) -> dict[str, str]:
-    """The AMI's record of what was delivered (read by `byol-import retire`/`rollback-bundle`)."""
-    tags = {}
-    if delivered.get("copies"):
-        tags[COPIES_TAG_KEY] = copies_tag_value(delivered["copies"])[:255]
-    shared = [s["account"] for s in delivered.get("shares", []) if s["shared"]]
-    if shared:
-        tags[SHARES_TAG_KEY] = ",".join(shared)[:255]
-    return tags
 
 
 def _tag_ami(ec2: Ec2Api, ami: str, tags: Mapping[str, str]) -> None:
@@ -160,22 +138,33 @@ def _bundle(
     if current == image_id:  # a retry after the update: keep the recorded previous image
         previous = (gw.tags(bundle_id) or {}).get(PREVIOUS_IMAGE_TAG_KEY)
         gw.tag(bundle_id, {IMAGE_ID_TAG_KEY: image_id})
-        return {"id": bundle_id, "name": bundle.get("Name"), "action": "updated",
-                "previous_image": previous}
+        return {
+            "id": bundle_id,
+            "name": bundle.get("Name"),
+            "action": "updated",
+            "previous_image": previous,
+        }
     # Record the image it had before moving it: `byol-import rollback-bundle` reads it.
     gw.tag(bundle_id, {PREVIOUS_IMAGE_TAG_KEY: current})
     gw.update_bundle(bundle_id, image_id)
     gw.tag(bundle_id, {IMAGE_ID_TAG_KEY: image_id})
-    return {"id": bundle_id, "name": bundle.get("Name"), "action": "updated",
-            "previous_image": current}
+    return {
+        "id": bundle_id,
+        "name": bundle.get("Name"),
+        "action": "updated",
+        "previous_image": current,
+    }
 
 
 def _create_bundle(
     gw: DeliveryApi, spec: BundleCreate, ami: str, image_id: str, image_name: str
 ) -> dict[str, Any]:
     name = spec.name or image_name
-    tags = {MANAGED_BY_TAG_KEY: MANAGED_BY_TAG_VALUE, SOURCE_AMI_TAG_KEY: ami,
-            IMAGE_ID_TAG_KEY: image_id}
+    tags = {
+        MANAGED_BY_TAG_KEY: MANAGED_BY_TAG_VALUE,
+        SOURCE_AMI_TAG_KEY: ami,
+        IMAGE_ID_TAG_KEY: image_id,
+    }
     bundle_id = gw.create_bundle(
         name=name,
         description=spec.description or f"byol-import bundle of {ami}",
@@ -196,8 +185,12 @@ def _create_bundle(
         )
     found = gw.tags(str(existing["BundleId"]))
     if _ours(found, ami) and (found or {}).get(IMAGE_ID_TAG_KEY) == image_id:
-        return {"id": existing["BundleId"], "name": name, "action": "created",
-                "previous_image": None}
+        return {
+            "id": existing["BundleId"],
+            "name": name,
+            "action": "created",
+            "previous_image": None,
+        }
     raise errors.DeliveryFailed(
         f"The bundle name {name!r} is taken by {existing['BundleId']}, which byol-import did "
         f"not create for {image_id}: give the bundle another Name, or update that bundle instead"
@@ -217,8 +210,10 @@ def _share(gw: DeliveryApi, image_id: str, account: str) -> dict[str, Any]:
 def _copy(
     gw: DeliveryApi, region: str, home: str, ami: str, image_id: str, name: str
 ) -> dict[str, Any]:
-    tags = [{"Key": MANAGED_BY_TAG_KEY, "Value": MANAGED_BY_TAG_VALUE},
-            {"Key": SOURCE_AMI_TAG_KEY, "Value": ami}]
+    tags = [
+        {"Key": MANAGED_BY_TAG_KEY, "Value": MANAGED_BY_TAG_VALUE},
+        {"Key": SOURCE_AMI_TAG_KEY, "Value": ami},
+    ]
     copy_id = gw.copy_image(
         region,
         name=name,
@@ -239,8 +234,11 @@ def _copy(
                 f"The image name {name!r} is taken in {region} by {existing['ImageId']}, which "
                 f"byol-import did not copy from {ami}: delete or rename it, then retry"
             )
-        return {"region": region, "image_id": existing["ImageId"],
-                "state": str(existing.get("State", "PENDING"))}
+        return {
+            "region": region,
+            "image_id": existing["ImageId"],
+            "state": str(existing.get("State", "PENDING")),
+        }
     return {"region": region, "image_id": copy_id, "state": "PENDING"}
 
 
