@@ -9,12 +9,28 @@ from typing import Any
 import pytest
 
 from local_aws.harness import ACCOUNT_ID, REGION, ExecutionResult, LocalAws, unattended
+from local_aws.iam.policies import cached_extract
 from local_aws.workspaces_byol import ImportFault
 
 pytestmark = pytest.mark.scenario
 
 OTHER_REGION = "eu-central-1"
 STRANGER = "999988887777"  # an account outside the organization
+# CopyWorkspaceImage granted on the home Region's images only (the defect the test catches)
+HOME_IMAGES = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":workspaces:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":workspaceimage/*",
+        ],
+    ]
+}
 
 
 def run(aws: LocalAws, delivery: dict[str, Any], ami: str | None = None) -> ExecutionResult:
@@ -171,7 +187,9 @@ def test_the_image_is_copied_to_a_byol_region_and_each_copy_reported(aws: LocalA
         "byol-import:source-ami": ami_of(result),
     }
     assert aws.ami_tags(ami_of(result))["byol-import:copies"] == f"{OTHER_REGION}={copy.image_id}"
-    assert f"Copy in {OTHER_REGION}: {copy.image_id} (AVAILABLE)." in aws.notifications()[-1].message
+    assert (
+        f"Copy in {OTHER_REGION}: {copy.image_id} (AVAILABLE)." in aws.notifications()[-1].message
+    )
 
 
 def test_a_target_region_without_byol_is_refused_before_anything_and_not_enabled(
@@ -230,3 +248,74 @@ def test_a_share_outside_the_organization_is_refused_per_account_and_the_image_k
     assert f"shared with {member}" in cause
     assert_kept(aws, result)
     assert aws.ami_tags(ami_of(result))["byol-import:shared-with"] == member
+
+
+def test_a_retried_deliver_adopts_what_it_already_did(aws: LocalAws) -> None:
+    # Given a Deliver that creates the bundle, shares and starts the copy, then dies before
+    # answering (its retry runs it again)
+    aws.lambdas.faults.crash_after["Deliver"] = 1
+    member = aws.organization_member()
+    delivery = {
+        "Bundle": {"Create": {"Name": "win11-gold"}},
+        "CopyToRegions": [OTHER_REGION],
+        "ShareWithAccounts": [member],
+    }
+    # When the import runs
+    result = run(aws, delivery)
+    # Then the retries (the copy is not listed at once: ImageNotListedYet is retried) adopted
+    # the bundle and the copy: one of each, shared once, and the import succeeded
+    assert result.status == "SUCCEEDED", result.cause
+    assert aws.calls.count("workspaces", served=True)["CreateWorkspaceBundle"] >= 2
+    assert len(aws.world.account(ACCOUNT_ID, REGION).bundles) == 1
+    [copy] = aws.world.account(ACCOUNT_ID, OTHER_REGION).images.values()
+    image = imported_image(aws, result)
+    permissions = aws.client("workspaces").describe_workspace_image_permissions(ImageId=image)
+    assert permissions["ImagePermissions"] == [{"SharedAccountId": member}]
+    assert aws.ami_tags(ami_of(result))["byol-import:copies"] == f"{OTHER_REGION}={copy.image_id}"
+    [bundle_id] = aws.world.account(ACCOUNT_ID, REGION).bundles
+    assert aws.ami_tags(ami_of(result))["byol-import:bundle-id"] == bundle_id
+
+
+def test_every_delivery_call_is_authorized_by_the_deployed_roles(aws: LocalAws) -> None:
+    # Given the synthesized roles enforced on every call, in every Region
+    member = aws.organization_member()
+    delivery = {
+        "Bundle": {"Create": {}},
+        "CopyToRegions": [OTHER_REGION],
+        "ShareWithAccounts": [member],
+    }
+    # When an import delivers all three
+    result = run(aws, delivery)
+    # Then each call was evaluated as its function's role, and none was denied
+    assert result.status == "SUCCEEDED", result.cause
+    assert aws.iam.denied == 0
+    for action in (
+        "Deliver workspaces:DescribeAccount",
+        "Deliver workspaces:CreateWorkspaceBundle",
+        "Deliver workspaces:CopyWorkspaceImage",
+        "Deliver workspaces:UpdateWorkspaceImagePermission",
+        "PollCopies workspaces:DescribeWorkspaceImages",
+    ):
+        assert aws.iam.by_action[action] >= 1, action
+
+
+def test_a_copy_grant_limited_to_the_home_region_is_denied_in_the_target_region() -> None:
+    # Given a Deliver role whose CopyWorkspaceImage names only the home Region's images
+    policies = cached_extract()
+    statements = [
+        dict(s, Resource=HOME_IMAGES) if s.get("Action") == "workspaces:CopyWorkspaceImage" else s
+        for s in policies.raw("Deliver")
+    ]
+    assert statements != policies.raw("Deliver")
+    broken = policies.with_statements("Deliver", statements)
+    with LocalAws(config=unattended(), policies=broken) as aws:
+        aws.enable_byol_directly()
+        aws.enable_byol_in(OTHER_REGION)
+        # When an import asks for a copy to the other Region
+        result = run(aws, {"CopyToRegions": [OTHER_REGION]})
+        # Then the call made from the target Region is denied on that Region's new image
+        assert (result.status, result.error) == ("FAILED", "AccessDenied")
+        denial = aws.iam.denials[0]
+        assert (denial.principal, denial.action) == ("Deliver", "workspaces:CopyWorkspaceImage")
+        assert denial.resource == f"arn:aws:workspaces:{OTHER_REGION}:{ACCOUNT_ID}:workspaceimage/*"
+        assert_kept(aws, result)
