@@ -140,7 +140,7 @@ WORKFLOW_FUNCTIONS: Final[tuple[FunctionSpec, ...]] = (
         "Deliver",
         "handlers.deliver.handler",
         "DeliverFunctionArn",
-        120,
+        60,
         256,
         "Deliver the image: bundle, shares, copies to other Regions",
     ),

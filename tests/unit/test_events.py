@@ -168,8 +168,8 @@ def test_the_tag_value_syntax(value: str | None, expected: TagSettings) -> None:
         ("Windows_10", "an OsVersion is written OsVersion=Windows_10"),
         (
             "osversion=Windows_10",
-            "unknown key 'osversion'; keys are IngestionProcess, OsVersion "
-            "(did you mean 'OsVersion'?)",
+            "unknown key 'osversion'; keys are IngestionProcess, OsVersion, Bundle, BundleName, "
+            "BundleComputeType, CopyToRegions, ShareWithAccounts (did you mean 'OsVersion'?)",
         ),
         (
             "OsVersion=windows_11",
