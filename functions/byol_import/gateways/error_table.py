@@ -271,6 +271,11 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
     ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
 }
 
+# The delivery calls' rows live in their own module, which imports Handling from this one.
+from byol_import.gateways.delivery_errors import DELIVERY_ERRORS  # noqa: E402
+
+ERROR_TABLE.update(DELIVERY_ERRORS)
+
 
 def handling(operation: str, code: str) -> Handling | None:
     """The row for `code` of `operation` ("service:Operation"), if one exists."""
