@@ -63,7 +63,10 @@ class DeliveryRequest:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["copy_to_regions"] = list(self.copy_to_regions)
+        data["share_with_accounts"] = list(self.share_with_accounts)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> DeliveryRequest | None:
