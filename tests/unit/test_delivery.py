@@ -138,7 +138,7 @@ def test_the_request_json_round_trips_and_tells_the_asl_whether_to_deliver() -> 
 
 def test_configured_delivery_defaults_are_checked_at_synth() -> None:
     assert from_context({"deliveryBundle": "create"}).delivery_bundle == "create"
-    with pytest.raises(ConfigError, match="byolImport.deliveryBundle must be empty"):
+    with pytest.raises(ConfigError, match=r"byolImport\.deliveryBundle must be empty"):
         from_context({"deliveryBundle": "new"})
     with pytest.raises(ConfigError, match="deliveryCopyToRegions"):
         from_context({"deliveryCopyToRegions": "eu-west-9"})
