@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from byol_cli import local, render
 from byol_cli.status import collect
 from byol_cli.watch import retry
+from byol_import import settings
+from local_aws.place import ACCOUNT_ID
 from local_aws.workspaces_byol import Faults, ImportFault
 from stacks.config import ProjectConfig
 
 TAG_VALUE = "BYOL_REGULAR_WSP"
 OPERATOR_DELAY = 600.0
+COPY_REGION = "eu-central-1"  # the `deliver` scenario's second Region, BYOL enabled there
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Scenario:
     faults: Callable[[], Faults] = Faults
     amis: int = 1
     retry: bool = False  # after the run, `byol-import retry` each AMI and run again
+    deliver: bool = False  # ask (in the tag value) for a bundle, a copy and a share
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -58,7 +62,36 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         retry=True,
     ),
+    "deliver": Scenario(
+        "Import, then create a bundle, copy to a second BYOL Region, share with a member account",
+        None,
+        byol_enabled=True,
+        deliver=True,
+    ),
 }
+
+
+def _delivery_tag_value(s: local.LocalSession) -> str:
+    """A second Region with BYOL enabled and a BYOL member of the organization; the tag value
+    asks for a bundle, a copy there and a share with the member."""
+    s.aws.enable_byol_in(COPY_REGION)
+    member = s.aws.organization_member()
+    return (
+        f"IngestionProcess={TAG_VALUE},Bundle=create,BundleName=win11-gold,"
+        f"CopyToRegions={COPY_REGION},ShareWithAccounts={member}"
+    )
+
+
+def _delivered(s: local.LocalSession, ami: str) -> list[str]:
+    """The bundle, each copy and each share, as the AMI records them."""
+    tags = s.aws.ami_tags(ami)
+    copies = [c.split("=", 1) for c in tags.get(settings.COPIES_TAG_KEY, "").split(",") if c]
+    lines = [f"bundle: {tags.get(settings.BUNDLE_ID_TAG_KEY) or 'none'}"]
+    for region, image in copies:
+        state = s.aws.world.account(ACCOUNT_ID, region).images[image].state
+        lines.append(f"copy: {region} {image} ({state})")
+    lines.append(f"shared with: {tags.get(settings.SHARES_TAG_KEY) or 'nobody'}")
+    return lines
 
 
 @dataclass
@@ -89,8 +122,9 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             s.aws.create_windows_ami(name=f"Windows-11-Enterprise-BYOL-{i + 1}")
             for i in range(scenario.amis)
         ]
-        out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={TAG_VALUE}")
-        s.aws.tag_ami(amis, value=TAG_VALUE)
+        value = _delivery_tag_value(s) if scenario.deliver else TAG_VALUE
+        out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={value}")
+        s.aws.tag_ami(amis, value=value)
         # the demo's operator approves what the workflow asks, 10 minutes after the email
         s.run(lambda _waiting: True, answer_after_seconds=OPERATOR_DELAY)
         if scenario.retry:
@@ -125,6 +159,8 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             f"IAM: {s.aws.iam.evaluated} calls checked against the synthesized roles, "
             f"{s.aws.iam.denied} denied; unhandled Lambda errors: {len(s.aws.lambdas.unhandled)}",
         ]
+        if scenario.deliver:
+            lines += [line for ami in amis for line in _delivered(s, ami)]
         out("Summary")
         for line in lines:
             out(f"  {line}")
