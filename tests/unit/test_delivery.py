@@ -147,7 +147,7 @@ def test_configured_delivery_defaults_are_checked_at_synth() -> None:
 
 
 def test_what_was_delivered_is_recorded_for_the_tags_and_the_notification() -> None:
-    record = {
+    record: dict[str, Any] = {
         "bundle": {
             "id": "wsb-12345678",
             "name": "team",

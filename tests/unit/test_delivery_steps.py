@@ -101,7 +101,7 @@ _CONFORMS: DeliveryApi = FakeDelivery()
 
 
 def state(delivery: dict[str, Any], **extra: Any) -> WorkflowState:
-    base = {"create_bundle": None, "update_bundle": None, "copy_to_regions": []}
+    base: dict[str, Any] = {"create_bundle": None, "update_bundle": None, "copy_to_regions": []}
     return WorkflowState.parse(
         {
             "Input": {"ImageId": AMI},
