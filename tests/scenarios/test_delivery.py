@@ -11,6 +11,7 @@ import pytest
 from local_aws.harness import ACCOUNT_ID, REGION, ExecutionResult, LocalAws, unattended
 from local_aws.iam.policies import cached_extract
 from local_aws.workspaces_byol import ImportFault
+from tests.scenarios.test_retry import retry_command, run_command
 
 pytestmark = pytest.mark.scenario
 
@@ -319,3 +320,25 @@ def test_a_copy_grant_limited_to_the_home_region_is_denied_in_the_target_region(
         assert (denial.principal, denial.action) == ("Deliver", "workspaces:CopyWorkspaceImage")
         assert denial.resource == f"arn:aws:workspaces:{OTHER_REGION}:{ACCOUNT_ID}:workspaceimage/*"
         assert_kept(aws, result)
+
+
+def test_once_byol_is_enabled_there_the_notified_retry_finishes_the_delivery(
+    aws: LocalAws,
+) -> None:
+    # Given a delivery refused because BYOL is off in us-east-1, after the bundle was asked
+    first = run(aws, {"Bundle": {"Create": {"Name": "gold"}}, "CopyToRegions": ["us-east-1"]})
+    assert first.error == "TargetRegionByolDisabled"
+    # When a person enables BYOL there and runs the retry command the notification gave
+    aws.enable_byol_in("us-east-1")
+    arn = run_command(aws, retry_command(aws, ami_of(first)))
+    aws.wait_for_executions(timeout_seconds=120)
+    # Then the retry adopts the imported image (no second import) and delivers the rest
+    retried = aws.result(arn)
+    assert retried.status == "SUCCEEDED", retried.cause
+    assert aws.world.account(ACCOUNT_ID, REGION).imports_accepted == 1
+    [copy] = aws.world.account(ACCOUNT_ID, "us-east-1").images.values()
+    assert copy.state == "AVAILABLE"
+    tags = aws.ami_tags(ami_of(first))
+    assert tags["byol-import:status"] == "AVAILABLE"
+    assert tags["byol-import:copies"] == f"us-east-1={copy.image_id}"
+    assert tags["byol-import:bundle-id"] in aws.world.account(ACCOUNT_ID, REGION).bundles
