@@ -178,3 +178,15 @@ def test_our_copy_from_an_earlier_attempt_is_adopted_and_polled() -> None:
     gw.images[("us-east-1", "wsi-000000777")]["State"] = "AVAILABLE"
     polled = poll_copies(state({"copy_to_regions": ["us-east-1"]}, Delivery=out), gw, HOME)
     assert (polled["pending"], polled["count"]) == (False, 1)
+
+
+def test_a_copy_seen_then_gone_fails_delivery_rather_than_waiting_out_the_deadline() -> None:
+    # Given a copy PollCopies has seen PENDING in its Region
+    gw = FakeDelivery(byol={"us-east-1"})
+    out = deliver(state({"copy_to_regions": ["us-east-1"]}), gw, FakeEc2(), HOME)
+    out = poll_copies(state({}, Delivery=out), gw, HOME)
+    assert out["copies"][0]["seen"] is True and out["pending"] is True
+    # When someone deletes it, Then the next poll says so
+    gw.images.clear()
+    with pytest.raises(errors.DeliveryFailed, match="disappeared while PENDING"):
+        poll_copies(state({}, Delivery=out), gw, HOME)

@@ -251,18 +251,29 @@ def poll_copies(state: WorkflowState, gw: DeliveryApi, place: Place) -> dict[str
     with _kept(image_id, place.region, delivered):
         for copy in delivered.get("copies", []):
             if copy["state"] == "PENDING":
-                found = gw.image(copy["region"], copy["image_id"])
-                # not listed yet (eventual consistency): still PENDING, the loop is bounded
-                copy = {**copy, "state": str(found["State"]) if found else "PENDING"}
-                if copy["state"] == "ERROR":
-                    raise errors.DeliveryFailed(
-                        f"The copy {copy['image_id']} in {copy['region']} ended in ERROR: "
-                        f"{found.get('ErrorCode', 'no ErrorCode') if found else ''}: "
-                        f"{found.get('ErrorMessage', 'no ErrorMessage') if found else ''}; the "
-                        "copy is kept for you to look at (delete it before copying again)"
-                    )
+                copy = _polled(gw, copy)
             copies.append(copy)
     pending = any(c["state"] == "PENDING" for c in copies)
     logger.info("copies polled", extra={"copies": copies})
     count = int(delivered.get("count") or 0) + 1
     return {**delivered, "copies": copies, "pending": pending, "count": count}
+
+
+def _polled(gw: DeliveryApi, copy: Mapping[str, Any]) -> dict[str, Any]:
+    found = gw.image(copy["region"], copy["image_id"])
+    if found is None and copy.get("seen"):
+        raise errors.DeliveryFailed(
+            f"The copy {copy['image_id']} in {copy['region']} disappeared while PENDING: "
+            "someone deleted it. Retry the import to copy again"
+        )
+    if found is None:  # not listed yet (eventual consistency): the loop is bounded
+        return {**copy, "state": "PENDING"}
+    polled = {**copy, "state": str(found["State"]), "seen": True}
+    if polled["state"] == "ERROR":
+        raise errors.DeliveryFailed(
+            f"The copy {copy['image_id']} in {copy['region']} ended in ERROR: "
+            f"{found.get('ErrorCode', 'no ErrorCode')}: "
+            f"{found.get('ErrorMessage', 'no ErrorMessage')}; the copy is kept for you to look "
+            "at (delete it before copying again)"
+        )
+    return polled
