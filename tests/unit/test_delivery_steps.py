@@ -171,7 +171,7 @@ def test_our_copy_from_an_earlier_attempt_is_adopted_and_polled() -> None:
     ec2 = FakeEc2()
     out = deliver(state({"copy_to_regions": ["us-east-1"]}), gw, ec2, HOME)
     assert out["copies"] == [
-        {"region": "us-east-1", "image_id": "wsi-000000777", "state": "PENDING"}
+        {"region": "us-east-1", "image_id": "wsi-000000777", "state": "PENDING", "seen": True}
     ]
     assert ec2.tagged[AMI]["byol-import:copies"] == "us-east-1=wsi-000000777"
     # And once the copy is AVAILABLE there, the poll says nothing is pending

@@ -238,6 +238,7 @@ def _copy(
             "region": region,
             "image_id": existing["ImageId"],
             "state": str(existing.get("State", "PENDING")),
+            "seen": True,
         }
     return {"region": region, "image_id": copy_id, "state": "PENDING"}
 
