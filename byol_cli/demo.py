@@ -24,6 +24,7 @@ from stacks.config import ProjectConfig
 
 TAG_VALUE = "BYOL_REGULAR_WSP"
 OPERATOR_DELAY = 600.0
+COPY_REGION = "eu-central-1"  # the `deliver` scenario's second Region, BYOL enabled there
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Scenario:
     amis: int = 1
     retry: bool = False  # after the run, `byol-import retry` each AMI and run again
     tag_value: str = TAG_VALUE
+    deliver: bool = False  # ask (in the tag value) for a bundle, a copy and a share
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -78,6 +80,12 @@ SCENARIOS: dict[str, Scenario] = {
         faults=lambda: Faults(custom_import_errors={"*": CustomImportFault()}),
         tag_value="ImportMethod=image-builder,Protocol=DCV",
     ),
+    "deliver": Scenario(
+        "Import, then create a bundle, copy to a second BYOL Region, share with a member account",
+        None,
+        byol_enabled=True,
+        deliver=True,
+    ),
 }
 
 
@@ -97,6 +105,29 @@ def _progress(log: render.PhaseLog, amis: list[str]) -> Callable[[str, str, date
                 log.detail(execution, text, at)
 
     return watch
+
+
+def _delivery_tag_value(s: local.LocalSession) -> str:
+    """A second Region with BYOL enabled and a BYOL member of the organization; the tag value
+    asks for a bundle, a copy there and a share with the member."""
+    s.aws.enable_byol_in(COPY_REGION)
+    member = s.aws.organization_member()
+    return (
+        f"IngestionProcess={TAG_VALUE},Bundle=create,BundleName=win11-gold,"
+        f"CopyToRegions={COPY_REGION},ShareWithAccounts={member}"
+    )
+
+
+def _delivered(s: local.LocalSession, ami: str) -> list[str]:
+    """The bundle, each copy and each share, as the AMI records them."""
+    tags = s.aws.ami_tags(ami)
+    copies = [c.split("=", 1) for c in tags.get(c.COPIES_TAG_KEY, "").split(",") if c]
+    lines = [f"bundle: {tags.get(c.BUNDLE_ID_TAG_KEY) or 'none'}"]
+    for region, image in copies:
+        state = s.aws.world.account(ACCOUNT_ID, region).images[image].state
+        lines.append(f"copy: {region} {image} ({state})")
+    lines.append(f"shared with: {tags.get(c.SHARES_TAG_KEY) or 'nobody'}")
+    return lines
 
 
 @dataclass
@@ -127,7 +158,7 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             s.aws.create_windows_ami(name=f"Windows-11-Enterprise-BYOL-{i + 1}")
             for i in range(scenario.amis)
         ]
-        value = scenario.tag_value
+        value = _delivery_tag_value(s) if scenario.deliver else scenario.tag_value
         out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={value}")
         s.log.watch = _progress(s.log, amis)
         s.aws.tag_ami(amis, value=value)
@@ -165,6 +196,8 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             f"IAM: {s.aws.iam.evaluated} calls checked against the synthesized roles, "
             f"{s.aws.iam.denied} denied; unhandled Lambda errors: {len(s.aws.lambdas.unhandled)}",
         ]
+        if scenario.deliver:
+            lines += [line for ami in amis for line in _delivered(s, ami)]
         out("Summary")
         for line in lines:
             out(f"  {line}")

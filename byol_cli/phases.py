@@ -36,6 +36,7 @@ _STATE_PHASES: Final = {
         "WaitForImage",
         "CleanupImage",
     ),
+    c.DELIVERING: ("Deliver", "DeliveryChoice", "WaitForCopies", "PollCopies"),
     c.AVAILABLE: ("ReportSuccess", "Imported"),
     c.FAILED: (
         "ApprovalTimedOut",
@@ -110,6 +111,9 @@ def expected_finish(phase: str, since: datetime | None, config: ProjectConfig) -
             since + timedelta(hours=config.modification_deadline_hours),
             "",
         )
+    if phase == c.DELIVERING:  # copies: the copy deadline; a bundle or a share: minutes
+        hours = int(getattr(config, "delivery_copy_deadline_hours", 4))
+        return Expected(None, None, since + timedelta(hours=hours), "copies to other Regions")
     if phase == c.AWAITING_APPROVAL:
         hours = int(getattr(config, "approval_timeout_hours", 24))
         return Expected(None, None, since + timedelta(hours=hours), "waits for approve/reject")

@@ -27,6 +27,8 @@ class ImportStatus:
     next_step: str
     # the Image Builder import's State and percentage while IMPORTING, e.g. `VALIDATING 62%`
     progress: str | None = None
+    bundle: str | None = None  # the bundle the import created or updated
+    copies: str | None = None  # <region>=<wsi>,... in other Regions
 
     def to_json(self) -> dict[str, object]:
         def iso(at: datetime | None) -> str | None:
@@ -47,6 +49,8 @@ class ImportStatus:
             "cause": self.cause,
             "next": self.next_step,
             "progress": self.progress,
+            "bundle": self.bundle,
+            "copies": self.copies,
             "execution": self.execution_arn,
             "executionStatus": self.execution_status,
         }
@@ -99,11 +103,15 @@ def _phase_from_history(gateway: Gateway, arn: str) -> tuple[str, datetime | Non
     return running_phase(states)
 
 
-def next_step(phase: str, ami: str, error: str | None, image: str | None) -> str:
+def next_step(
+    phase: str, ami: str, error: str | None, image: str | None, bundle: str | None = None
+) -> str:
     if phase == c.AWAITING_APPROVAL:
         return 'byol-import approve  (or: byol-import reject --reason "...")'
     if phase == c.RETIRED:
         return f"none: byol-import retire deleted {image}" if image else "none: retired"
+    if phase == c.AVAILABLE and bundle:
+        return f"launch (or rebuild) WorkSpaces from bundle {bundle}"
     if phase == c.AVAILABLE:
         return f"create a custom bundle from {image}" if image else "create a custom bundle"
     if phase in (c.FAILED, *c.ENDED_BADLY):
@@ -157,6 +165,7 @@ def collect(
         error = described.get("error")
         cause = described.get("cause")
         wsi = ami_tags.get(c.IMAGE_ID_TAG_KEY) if ours else None
+        bundle = ami_tags.get(c.BUNDLE_ID_TAG_KEY) or None if ours else None
         out.append(
             ImportStatus(
                 ami=image,
@@ -168,7 +177,9 @@ def collect(
                 workspaces_image=wsi,
                 error=str(error) if error else None,
                 cause=str(cause) if cause else None,
-                next_step=next_step(phase, image, str(error) if error else None, wsi),
+                next_step=next_step(phase, image, str(error) if error else None, wsi, bundle),
+                bundle=bundle,
+                copies=(ami_tags.get(c.COPIES_TAG_KEY) or None) if ours else None,
                 progress=ami_tags.get(c.PROGRESS_TAG_KEY)
                 if ours and phase == c.IMPORTING
                 else None,

@@ -151,6 +151,29 @@ class WorldSetup:
         account = self.world.account(ACCOUNT_ID, REGION)
         account.support, account.cidr = "ENABLED", cidr
 
+    def enable_byol_in(
+        self, region: str, account_id: str = ACCOUNT_ID, cidr: str = "10.201.0.0/16"
+    ) -> None:
+        """BYOL enabled long ago in another Region (or account) of the world: a copy may go
+        there, a share may go to it."""
+        account = self.world.account(account_id, region)
+        account.support, account.cidr = "ENABLED", cidr
+
+    def organization_member(self, byol_regions: tuple[str, ...] = (REGION,)) -> str:
+        """A new account of the organization this account manages (created on first use, in
+        moto's Organizations), BYOL enabled in `byol_regions`."""
+        org = self.client("organizations")
+        try:
+            org.describe_organization()
+        except org.exceptions.AWSOrganizationsNotInUseException:
+            org.create_organization(FeatureSet="ALL")
+        n = len(org.list_accounts()["Accounts"])
+        status = org.create_account(AccountName=f"member{n}", Email=f"member{n}@example.com")
+        member = str(status["CreateAccountStatus"]["AccountId"])
+        for region in byol_regions:
+            self.enable_byol_in(region, member, "10.9.0.0/16")
+        return member
+
     def tag_ami(
         self,
         ami_ids: list[str],

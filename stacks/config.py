@@ -63,6 +63,12 @@ class ProjectConfig(settings.DeploymentSettings):
         return 1 + max(1, math.ceil(remaining / self.image_poll_interval_seconds))
 
     @property
+    def copy_max_polls(self) -> int:
+        """Copies are polled every interval up to the copy deadline."""
+        seconds = self.delivery_copy_deadline_hours * 3600
+        return max(1, math.ceil(seconds / self.delivery_copy_poll_interval_seconds))
+
+    @property
     def lock_lease_seconds(self) -> int:
         """Held through the approval and BYOL enablement; a holder that died frees it after
         this."""
@@ -79,6 +85,8 @@ class ProjectConfig(settings.DeploymentSettings):
             "ImageFirstPollDelaySeconds": str(self.image_first_poll_delay_minutes * 60),
             "ImagePollIntervalSeconds": str(self.image_poll_interval_seconds),
             "ImageMaxPolls": str(self.image_max_polls),
+            "CopyPollIntervalSeconds": str(self.delivery_copy_poll_interval_seconds),
+            "CopyMaxPolls": str(self.copy_max_polls),
         }
 
     def worst_case_seconds(self) -> int:
@@ -91,6 +99,7 @@ class ProjectConfig(settings.DeploymentSettings):
             + self.modification_max_polls * self.modification_poll_interval_seconds
             + self.image_first_poll_delay_minutes * 60
             + (self.image_max_polls - 1) * self.image_poll_interval_seconds
+            + self.copy_max_polls * self.delivery_copy_poll_interval_seconds
         )
 
     def lambda_environment(self) -> dict[str, str]:

@@ -37,13 +37,15 @@ def _config() -> Config:
 
 
 @cache
-def _client(service: str, environment: str) -> Any:
-    return boto3.session.Session().client(service, config=_config())
+def _client(service: str, environment: str, region: str | None) -> Any:
+    return boto3.session.Session().client(service, region_name=region, config=_config())
 
 
-def client(service: str) -> Any:
+def client(service: str, region: str | None = None) -> Any:
+    """The service's client in the function's own Region, or in `region` (a copy is asked in
+    the Region it goes to)."""
     with _lock:
-        return _client(service, _environment.get())
+        return _client(service, _environment.get(), region)
 
 
 @contextlib.contextmanager

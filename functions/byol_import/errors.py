@@ -158,6 +158,20 @@ class ImageImportTimedOut(ByolImportError):
     pass
 
 
+class DeliveryFailed(ByolImportError):
+    """A delivery step (bundle, copy, share) failed after the image became AVAILABLE: the image
+    is kept; the message says which step, AWS's answer and what was already delivered."""
+
+
+class TargetRegionByolDisabled(ByolImportError):
+    """A Region to copy to does not have BYOL enabled (DescribeAccount there): nothing is
+    copied and nothing is enabled there, since that choice is a person's."""
+
+
+class DeliveryTimedOut(ByolImportError):
+    """A copy was still PENDING at the copy deadline (the ASL names it)."""
+
+
 class WorkSpacesError(ByolImportError):
     """An AWS error no documentation lists for the call (every documented one has its own
     mapping in gateways/aws_call.py): the message carries AWS's code and text."""

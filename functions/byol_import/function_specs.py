@@ -137,6 +137,22 @@ WORKFLOW_FUNCTIONS: Final[tuple[FunctionSpec, ...]] = (
         "Delete our own failed WorkSpaces image",
     ),
     FunctionSpec(
+        "Deliver",
+        "handlers.deliver.handler",
+        "DeliverFunctionArn",
+        60,
+        256,
+        "Deliver the image: bundle, shares, copies to other Regions",
+    ),
+    FunctionSpec(
+        "PollCopies",
+        "handlers.poll_copies.handler",
+        "PollCopiesFunctionArn",
+        30,
+        256,
+        "Poll the image's copies in their Regions",
+    ),
+    FunctionSpec(
         "Report",
         "handlers.report.handler",
         "ReportFunctionArn",

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from byol_import.delivery_settings import DeliverySettings, DeliveryTimings
+from byol_import.image_builder_settings import ImageBuilderSettings
 from byol_import.logic.choices import INGESTION_PROCESSES
 from byol_import.logic.ids import IMAGE_PIPELINE_ARN_PATTERN
 
@@ -43,7 +45,6 @@ from byol_import.schema import ipv4_cidrs as _ipv4_cidrs
 from byol_import.schema import read_values as _read_values
 from byol_import.schema import schema as _schema
 from byol_import.schema import setting as _setting
-from byol_import.settings_image_builder import ImageBuilderSettings
 
 
 def _trigger_tag_key(value: str) -> bool:
@@ -76,8 +77,9 @@ S = TypeVar("S", bound="FunctionSettings")
 
 
 @dataclass(frozen=True)
-class FunctionSettings:
-    """The settings the functions read at run time (CDK passes them as environment variables)."""
+class FunctionSettings(DeliverySettings):
+    """The settings the functions read at run time (CDK passes them as environment variables);
+    the delivery defaults are inherited (delivery_settings.py)."""
 
     trigger_tag_key: str = _setting(
         "triggerTagKey",
@@ -176,7 +178,7 @@ class FunctionSettings:
 
 
 @dataclass(frozen=True)
-class DeploymentSettings(FunctionSettings, ImageBuilderSettings):
+class DeploymentSettings(FunctionSettings, ImageBuilderSettings, DeliveryTimings):
     """Every setting of a deployment: the functions' ones and those only CDK uses."""
 
     stack_name: str = _setting(

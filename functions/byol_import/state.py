@@ -146,6 +146,7 @@ class WorkflowState:
     modification: Loop | None = None
     account: Account | None = None
     approval: Any = None  # the person's answer (SendTaskSuccess output), when one was asked
+    delivery: Mapping[str, Any] | None = None  # what Deliver / PollCopies wrote (steps/delivery)
     lock_retry_interval_seconds: int | None = None  # from the ASL's Limits
     approval_timeout_seconds: int | None = None
     image_first_poll_delay_seconds: int | None = None
@@ -203,6 +204,7 @@ class WorkflowState:
             modification=_loop(_mapping(event, "Modification")),
             account=_account(_mapping(event, "Account")),
             approval=event.get("Approval"),
+            delivery=_mapping(event, "Delivery"),
             lock_retry_interval_seconds=_seconds(
                 _mapping(event, "Limits"), "LockRetryIntervalSeconds"
             ),

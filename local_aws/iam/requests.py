@@ -246,6 +246,9 @@ DEPENDENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], list[Any]]] = {
         ("workspaces", "DescribeWorkspaceImages", {}),
         *_tagging(p),
     ],
+    # "To add tags at the same time when you're creating the bundle, you must ... use
+    # workspaces:CreateTags" (API reference, CreateWorkspaceBundle)
+    ("workspaces", "CreateWorkspaceBundle"): _tagging,
 }
 
 

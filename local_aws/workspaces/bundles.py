@@ -82,6 +82,16 @@ def _check_sizes(root: int, user: int) -> None:
     raise invalid(f"Root {root} GB with user {user} GB is not an allowed volume combination.")
 
 
+def _fits(process: str, compute: str) -> bool:
+    """An imported image runs on the bundles its IngestionProcess was for (ImportWorkspaceImage:
+    regular processes for non-graphics bundles, each graphics process for its own family)."""
+    if "G4DN" in process:
+        return compute in ("GRAPHICS_G4DN", "GRAPHICSPRO_G4DN")
+    if process in ("BYOL_GRAPHICS", "BYOL_GRAPHICSPRO"):
+        return compute == process.removeprefix("BYOL_")
+    return not compute.startswith("GRAPHICS")
+
+
 def check_bundle_id(bundle_id: Any) -> str:
     if not isinstance(bundle_id, str) or not BUNDLE_ID_PATTERN.fullmatch(bundle_id):
         raise validation(f"BundleId {bundle_id!r} does not match ^wsb-[0-9a-z]{{8,63}}$.")
@@ -89,7 +99,7 @@ def check_bundle_id(bundle_id: Any) -> str:
 
 
 class BundleOps(AccountBase):
-    def _usable_image(self, image_id: Any) -> str:
+    def _usable_image(self, image_id: Any, compute: str) -> str:
         check_image_id(image_id)
         image = self.images.get(image_id)
         if image is None:
@@ -98,6 +108,11 @@ class BundleOps(AccountBase):
             raise WorkSpacesError(
                 "ResourceUnavailableException",
                 f"The image {image_id} is {image.state}, not AVAILABLE.",
+            )
+        if not _fits(image.ingestion_process, compute):
+            raise invalid(
+                f"The image {image_id} was imported with {image.ingestion_process}: it cannot "
+                f"run on {compute} bundles."
             )
         return str(image_id)
 
@@ -127,7 +142,7 @@ class BundleOps(AccountBase):
         check_tags(tags)
         with self.lock:
             self._settle()
-            image_id = self._usable_image(p.get("ImageId"))
+            image_id = self._usable_image(p.get("ImageId"), str(compute))
             now = self.clock.now()
             free_at = self.released_bundle_names.get(name)
             if any(b.name == name for b in self.bundles.values()) or (
@@ -180,7 +195,7 @@ class BundleOps(AccountBase):
         with self.lock:
             self._settle()
             bundle = self._bundle(p.get("BundleId"))
-            bundle.image_id = self._usable_image(p.get("ImageId"))
+            bundle.image_id = self._usable_image(p.get("ImageId"), bundle.compute)
             bundle.updated = self.clock.now()
             return {}
 

@@ -104,6 +104,7 @@ def grant_permissions(
         [wsi_arn],
         {"StringEquals": managed},
     )
+    _grant_delivery(functions, managed)
     # The AMI's status tags: each step that enters a phase writes them, in our namespace only.
     for key in (
         "CheckImage",
@@ -112,6 +113,7 @@ def grant_permissions(
         "RequestApproval",
         "ModifyAccount",
         "ImportImage",
+        "Deliver",
         "Report",
     ):
         _allow(
@@ -180,3 +182,60 @@ def grant_image_builder_path(functions: Mapping[str, ProjectFunction], configura
         [image_arn],
         {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
     )
+
+
+def _grant_delivery(functions: Mapping[str, ProjectFunction], managed: dict[str, str]) -> None:
+    """Deliver: bundle, shares, copies (asked in each target Region); PollCopies reads them.
+    Bundles and shares are in this Region; copies in any Region of this account."""
+    here = f"arn:{Aws.PARTITION}:workspaces:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    our_image = f"{here}:workspaceimage/*"
+    bundles = f"{here}:workspacebundle/*"
+    any_region_image = f"arn:{Aws.PARTITION}:workspaces:*:{Aws.ACCOUNT_ID}:workspaceimage/*"
+    request_tagged = {
+        "StringEquals": {
+            f"aws:RequestTag/{settings.MANAGED_BY_TAG_KEY}": settings.MANAGED_BY_TAG_VALUE
+        }
+    }
+    # No resource types in the SAR: "*" (DescribeAccount in every target Region).
+    _allow(
+        functions,
+        "Deliver",
+        [
+            "workspaces:DescribeAccount",
+            "workspaces:DescribeWorkspaceBundles",
+            "workspaces:DescribeWorkspaceImages",
+            "workspaces:DescribeTags",
+        ],
+        ["*"],
+    )
+    # A bundle of ours (the request carries our managed-by tag) from an image of ours.
+    _allow(functions, "Deliver", ["workspaces:CreateWorkspaceBundle"], [bundles], request_tagged)
+    _allow(
+        functions,
+        "Deliver",
+        ["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+        [our_image],
+        {"StringEquals": managed},
+    )
+    # The bundle to update is named by a person (deliveryBundle, the request): any bundle here.
+    _allow(functions, "Deliver", ["workspaces:UpdateWorkspaceBundle"], [bundles])
+    # Our tags only (the new bundle's and copies', an updated bundle's previous image).
+    _allow(
+        functions,
+        "Deliver",
+        ["workspaces:CreateTags"],
+        ["*"],
+        {"ForAllValues:StringLike": {"aws:TagKeys": [f"{settings.TAG_NAMESPACE}*"]}},
+    )
+    # Asked in the target Region: the source image here and the new one there, tagged ours.
+    _allow(
+        functions, "Deliver", ["workspaces:CopyWorkspaceImage"], [any_region_image], request_tagged
+    )
+    _allow(
+        functions,
+        "Deliver",
+        ["workspaces:UpdateWorkspaceImagePermission"],
+        [our_image],
+        {"StringEquals": managed},
+    )
+    _allow(functions, "PollCopies", ["workspaces:DescribeWorkspaceImages"], ["*"])

@@ -72,6 +72,36 @@ def test_status_shows_each_import_with_its_phase_expected_finish_and_what_to_do(
     aws.verify()
 
 
+def test_status_json_names_the_bundle_and_copies_an_import_delivered(aws: Aws):
+    # Given an import that ended AVAILABLE after creating a bundle and copying to a Region
+    aws.stack()
+    aws.executions((f"{AMI}-1a2b3c4d", "SUCCEEDED", {"ImageId": AMI}, {}))
+    tags = {
+        "byol-import:status": "AVAILABLE",
+        "byol-import:execution": f"{AMI}-1a2b3c4d",
+        "byol-import:workspaces-image-id": "wsi-123456789",
+        "byol-import:bundle-id": "wsb-12345678",
+        "byol-import:copies": "eu-central-1=wsi-987654321",
+    }
+    aws.images([AMI], {AMI: tags})
+    aws.history(f"{AMI}-1a2b3c4d", ("ReportSuccess", T0 + timedelta(hours=4)), max_results=10)
+    aws.lock_item()
+
+    # When the operator asks for the status as JSON
+    result = invoke("status", "--json")
+
+    # Then the row names the bundle and the copies, and the next step is the bundle
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["imports"]
+    assert (row["phase"], row["bundle"], row["copies"]) == (
+        "AVAILABLE",
+        "wsb-12345678",
+        "eu-central-1=wsi-987654321",
+    )
+    assert row["next"] == "launch (or rebuild) WorkSpaces from bundle wsb-12345678"
+    aws.verify()
+
+
 def test_status_table_reads_as_one_row_per_import(aws: Aws):
     # Given one import that succeeded
     aws.stack()

@@ -147,6 +147,18 @@ def test_demo_retry_resumes_a_failed_import_with_the_retry_command():
     assert "outcome: AVAILABLE; expected AVAILABLE: as expected" in result.output
 
 
+def test_demo_deliver_prints_the_bundle_and_each_copy():
+    # When the deliver scenario runs (a bundle, a copy to a second BYOL Region, a share)
+    result = invoke("demo", "--scenario", "deliver", "--quiet")
+
+    # Then the import succeeded and the summary names the bundle and the copy with its Region
+    assert result.exit_code == 0, result.output
+    assert "outcome: AVAILABLE; expected AVAILABLE: as expected" in result.output
+    assert re.search(r"bundle: wsb-[0-9a-z]{8,}", result.output), result.output
+    assert re.search(r"copy: eu-central-1 wsi-[0-9a-z]{9,} \(AVAILABLE\)", result.output)
+    assert re.search(r"shared with: \d{12}", result.output)
+
+
 @pytest.mark.skipif(
     "AwaitApproval" not in asl_definition()["States"],
     reason="the workflow asks for no enablement decision before the approval workflow lands",

@@ -197,3 +197,31 @@ def test_a_workspace_needs_a_known_bundle_in_a_dedicated_directory(
     assert [f["ErrorCode"] for f in answer["FailedRequests"]] == ["InvalidParameterValuesException"]
     assert answer["PendingRequests"] == []
     assert len(ws.describe_workspaces(BundleId=bundle_id)["Workspaces"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("process", "compute", "allowed"),
+    [
+        ("BYOL_REGULAR_WSP", "POWER", True),
+        ("BYOL_REGULAR_WSP", "GRAPHICS_G4DN", False),
+        ("BYOL_GRAPHICS_G4DN_WSP", "GRAPHICSPRO_G4DN", True),
+        ("BYOL_GRAPHICS_G4DN_WSP", "STANDARD", False),
+    ],
+)
+def test_a_bundle_runs_only_on_the_compute_its_image_was_imported_for(
+    aws: LocalAws, ws: Any, process: str, compute: str, allowed: bool
+) -> None:
+    """Given an image imported for regular (or G4dn graphics) bundles, when a bundle of another
+    family is created from it, then it is refused; the image's own family is accepted."""
+    enable(aws, ws)
+    kwargs = import_kwargs(aws.create_windows_ami(), name="win11")
+    kwargs["IngestionProcess"] = process
+    image_id = ws.import_workspace_image(**kwargs)["ImageId"]
+    aws.clock.advance(aws.timings.import_seconds)
+    request = bundle_kwargs(image_id, ComputeType={"Name": compute})
+    if allowed:
+        ws.create_workspace_bundle(**request)
+        return
+    with pytest.raises(ClientError) as caught:
+        ws.create_workspace_bundle(**request)
+    assert code(caught) == "InvalidParameterValuesException"

@@ -355,3 +355,14 @@ def test_iam_places_the_delivery_calls_on_their_resources(
     [check] = checks_for(iam_call(operation, **params))
     prefix = f"arn:aws:workspaces:{OTHER_REGION}:{ACCOUNT_ID}:"
     assert [arn for arn, _ in check.resources] == [prefix + r for r in resources]
+
+
+def test_a_bundle_created_with_tags_also_needs_create_tags() -> None:
+    """Given CreateWorkspaceBundle with Tags, then IAM also checks workspaces:CreateTags with
+    those request tags (the API reference's note), as for the imports and copies."""
+    tags = [{"Key": "byol-import:managed-by", "Value": "byol-import"}]
+    checks = checks_for(iam_call("CreateWorkspaceBundle", ImageId="wsi-123456789", Tags=tags))
+    assert [(c.action, c.needed_by) for c in checks] == [
+        ("workspaces:CreateWorkspaceBundle", None),
+        ("workspaces:CreateTags", "workspaces:CreateWorkspaceBundle"),
+    ]

@@ -15,6 +15,7 @@ from local_aws.harness import LocalAws
 from local_aws.throttling import Throttling
 
 WSI = "wsi-123456789"
+WSB = "wsb-12345678"
 AMI = "ami-12345678"
 
 
@@ -70,6 +71,28 @@ def calls(aws: LocalAws) -> dict[str, Callable[[], Any]]:
         "workspaces:DescribeWorkspaceImages": lambda: ws.describe_workspace_images(ImageIds=[WSI]),
         "workspaces:DescribeTags": lambda: ws.describe_tags(ResourceId=WSI),
         "workspaces:DeleteWorkspaceImage": lambda: ws.delete_workspace_image(ImageId=WSI),
+        "workspaces:DescribeWorkspaceBundles": lambda: ws.describe_workspace_bundles(
+            BundleIds=[WSB]
+        ),
+        "workspaces:CreateWorkspaceBundle": lambda: ws.create_workspace_bundle(
+            BundleName="probe",
+            BundleDescription="probe",
+            ImageId=WSI,
+            ComputeType={"Name": "STANDARD"},
+            UserStorage={"Capacity": "50"},
+        ),
+        "workspaces:UpdateWorkspaceBundle": lambda: ws.update_workspace_bundle(
+            BundleId=WSB, ImageId=WSI
+        ),
+        "workspaces:CreateTags": lambda: ws.create_tags(
+            ResourceId=WSB, Tags=[{"Key": "k", "Value": "v"}]
+        ),
+        "workspaces:CopyWorkspaceImage": lambda: ws.copy_workspace_image(
+            Name="probe", SourceImageId=WSI, SourceRegion="eu-west-1"
+        ),
+        "workspaces:UpdateWorkspaceImagePermission": lambda: ws.update_workspace_image_permission(
+            ImageId=WSI, AllowCopyImage=True, SharedAccountId="111122223333"
+        ),
         "ec2:DescribeImages": lambda: ec2.describe_images(ImageIds=[AMI]),
         "ec2:DescribeVpcs": lambda: ec2.describe_vpcs(MaxResults=1000),
         "ec2:CreateTags": lambda: ec2.create_tags(

@@ -216,3 +216,57 @@ def test_the_image_builder_path_through_its_handlers(aws: LocalAws) -> None:
     state["Poll"] = call("PollImage", state)
     assert state["Poll"]["state"] == "AVAILABLE"
     assert aws.ami_tags(ami)["byol-import:progress"] == "COMPLETED 100%"
+
+
+def test_the_delivery_handlers_bundle_share_copy_and_poll_the_copy_in_its_region(
+    aws: LocalAws,
+) -> None:
+    # Given an AVAILABLE image, a BYOL Region to copy to and a BYOL member to share with
+    aws.enable_byol_directly()
+    aws.enable_byol_in("eu-central-1")
+    member = aws.organization_member()
+    ami = aws.create_windows_ami()
+    delivery = {
+        "Bundle": {"Create": {"Name": "gold"}},
+        "CopyToRegions": ["eu-central-1"],
+        "ShareWithAccounts": [member],
+    }
+    state: dict[str, Any] = {
+        "Input": {"ImageId": ami, "Delivery": delivery},
+        "Context": {"ExecutionId": EXEC},
+        "Limits": LIMITS,
+    }
+    state["Request"] = call("ValidateRequest", state)
+    assert state["Request"]["deliver"] is True
+    state["Ami"] = call("CheckImage", state)
+    state["Import"] = call("ImportImage", state)
+    aws.clock.advance(aws.timings.import_seconds)
+    # When Deliver runs, Then the bundle, the share and the copy are made, the copy PENDING
+    state["Delivery"] = call("Deliver", state)
+    assert state["Delivery"]["bundle"]["action"] == "created"
+    assert state["Delivery"]["shares"] == [{"account": member, "shared": True, "reason": None}]
+    [copy] = state["Delivery"]["copies"]
+    assert (copy["region"], copy["state"], state["Delivery"]["pending"]) == (
+        "eu-central-1",
+        "PENDING",
+        True,
+    )
+    assert aws.ami_tags(ami)["byol-import:status"] == "DELIVERING"
+    # And PollCopies reads the copy in its Region until it is AVAILABLE, counting its polls
+    assert call("PollCopies", state)["count"] == 1
+    aws.clock.advance(aws.timings.copy_seconds + aws.timings.image_visibility_lag_seconds)
+    polled = call("PollCopies", state)
+    assert (polled["pending"], polled["copies"][0]["state"]) == (False, "AVAILABLE")
+
+
+def test_validate_request_refuses_a_copy_to_its_own_region_and_a_share_with_itself(
+    aws: LocalAws,
+) -> None:
+    state = {
+        "Input": {"ImageId": aws.create_windows_ami(), "Delivery": {"CopyToRegions": [REGION]}}
+    }
+    with pytest.raises(errors.InvalidRequest, match="the Region the image is imported in"):
+        call("ValidateRequest", state)
+    state["Input"]["Delivery"] = {"ShareWithAccounts": [ACCOUNT_ID]}
+    with pytest.raises(errors.InvalidRequest, match="is this account"):
+        call("ValidateRequest", state)

@@ -435,6 +435,7 @@ def test_wildcard_resources_only_where_no_resource_level_permission_exists(
         "workspaces:ImportCustomWorkspaceImage",
         "workspaces:DescribeCustomWorkspaceImageImport",
         "workspaces:DescribeWorkspaceImages",
+        "workspaces:DescribeWorkspaceBundles",
         "workspaces:DescribeTags",
         "workspaces:CreateTags",
         "ec2:DescribeImages",

@@ -146,6 +146,7 @@ LOOPS = {
         "ModificationMaxPolls",
     ),
     "PollImage": ("ImageChoice", "WaitForImage", "ImageTimedOut", "ImageMaxPolls"),
+    "PollCopies": ("DeliveryChoice", "WaitForCopies", "CopiesTimedOut", "CopyMaxPolls"),
 }
 
 
@@ -169,6 +170,7 @@ def test_every_loop_is_three_states_and_ends_in_its_own_timeout_error() -> None:
             "LockNotAcquired",
             "ByolEnablementTimedOut",
             "ImageImportTimedOut",
+            "DeliveryTimedOut",
         )
     # No counter states are left: the polls count themselves.
     assert not [n for n, st in STATES.items() if st.get("ResultPath") == "$.Counters"]
@@ -223,12 +225,13 @@ def test_worst_case_history_stays_well_below_the_limit() -> None:
     # Choice (2). A lock wait may also come back through CheckAccount, AccountChoice,
     # AcquireLock and LockChoice (5 + 2 + 5 + 2): a refused AcquireLock counts as a look too,
     # so that way costs 23 events for 2 counts. A waiter can wait out the holder's whole
-    # enablement (and its approval, looked at rarely), then enable BYOL itself, then import.
+    # enablement (and its approval, looked at rarely), then enable BYOL itself, then import,
+    # then deliver (the copy loop).
     config = default_config()
     poll = 2 + 5 + 2
     lock_look = (poll + 5 + 2 + 5 + 2) / 2
     loops = (config.lock_max_waits + 1) * lock_look + (
-        config.modification_max_polls + config.image_max_polls
+        config.modification_max_polls + config.image_max_polls + config.copy_max_polls
     ) * poll
     straight = 5 * len(TASKS) + 2 * (len(STATES) - len(TASKS))
     retries = 5 * 6 * len(TASKS)  # every task retried to its limit once

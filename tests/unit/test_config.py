@@ -23,7 +23,7 @@ def test_every_key_has_a_default_and_nothing_is_required() -> None:
     assert config.cleanup_failed_images is True
     assert config.cidr_constraints[0] == "10.0.0.0/8"
     assert config.notification_email == ""
-    assert len(KEYS) == len(set(KEYS)) == 26
+    assert len(KEYS) == len(set(KEYS)) == 34  # 8 delivery keys, 6 Image Builder path
 
 
 def test_the_shipped_cdk_json_configures_the_defaults() -> None:

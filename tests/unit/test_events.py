@@ -208,7 +208,8 @@ def test_the_tag_value_syntax(value: str | None, expected: TagSettings) -> None:
         (
             "osversion=Windows_10",
             "unknown key 'osversion'; keys are IngestionProcess, OsVersion, ImportMethod, "
-            "Protocol, ComputeType, ImageValidationMode (did you mean 'OsVersion'?)",
+            "Protocol, ComputeType, ImageValidationMode, Bundle, BundleName, BundleComputeType, "
+            "CopyToRegions, ShareWithAccounts (did you mean 'OsVersion'?)",
         ),
         (
             "OsVersion=windows_11",

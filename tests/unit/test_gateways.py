@@ -16,6 +16,7 @@ from botocore.stub import ANY, Stubber
 
 from byol_import import errors
 from byol_import.gateways.aws_call import ERROR_TABLE, PERMISSIONS, handling
+from byol_import.gateways.delivery import DeliveryGateway
 from byol_import.gateways.ec2 import Ec2Gateway
 from byol_import.gateways.imagebuilder import ImageBuilderGateway
 from byol_import.gateways.lock import LockGateway
@@ -475,6 +476,9 @@ BY_SERVICE: dict[str, dict[str, Any]] = {
     },
 }
 _GONE = ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")
+_INVALID, _NOT_FOUND = "InvalidParameterValuesException", "ResourceNotFoundException"
+_UNAVAILABLE, _LIMIT = "ResourceUnavailableException", "ResourceLimitExceededException"
+_UNSUPPORTED = "OperationNotSupportedException"
 BY_OPERATION_CLASSIC_IMPORT: dict[tuple[str, str], Any] = {
     ("workspaces:ImportWorkspaceImage", "ResourceAlreadyExistsException"): errors.ImageNameTaken,
     (
@@ -517,6 +521,33 @@ BY_OPERATION: dict[tuple[str, str], Any] = {
     **{("ec2:DescribeImages", code): Returns(None) for code in _GONE},
     **{("ec2:CreateTags", code): errors.ImageNotFound for code in (*_GONE, "InvalidID")},
     ("ec2:CreateTags", "TagLimitExceeded"): errors.TagLimitExceeded,
+    # Delivery: a refused step is DeliveryFailed (the image is kept); a taken name is the
+    # caller's to adopt (None)
+    **{
+        (op, code): errors.DeliveryFailed
+        for op, codes in {
+            "workspaces:CreateWorkspaceBundle": (_UNAVAILABLE, _LIMIT, _INVALID, _NOT_FOUND),
+            "workspaces:UpdateWorkspaceBundle": (_INVALID, _NOT_FOUND, _UNAVAILABLE, _UNSUPPORTED),
+            "workspaces:CreateTags": (_NOT_FOUND, _INVALID, _LIMIT),
+            "workspaces:CopyWorkspaceImage": (
+                _LIMIT,
+                _NOT_FOUND,
+                _UNAVAILABLE,
+                _UNSUPPORTED,
+                _INVALID,
+            ),
+            "workspaces:UpdateWorkspaceImagePermission": (
+                _NOT_FOUND,
+                _UNAVAILABLE,
+                _INVALID,
+                _UNSUPPORTED,
+            ),
+        }.items()
+        for code in codes
+    },
+    ("workspaces:CreateWorkspaceBundle", "ResourceAlreadyExistsException"): Returns(None),
+    ("workspaces:CopyWorkspaceImage", "ResourceAlreadyExistsException"): Returns(None),
+    ("workspaces:DescribeWorkspaceBundles", _INVALID): errors.AwsRequestRejected,
     ("dynamodb:PutItem", "ConditionalCheckFailedException"): Returns("unknown"),  # no holder
     ("dynamodb:DeleteItem", "ConditionalCheckFailedException"): Returns(False),
     ("imagebuilder:GetImage", "ResourceNotFoundException"): Returns(None),
@@ -542,7 +573,36 @@ def gateway_call(aws: LocalAws, operation: str) -> Callable[[], Any]:
     ec2 = Ec2Gateway(aws.client("ec2", retries=False))
     lock = LockGateway(aws.client("dynamodb", retries=False), aws.lock_table)
     sns, sfn = aws.client("sns", retries=False), aws.client("stepfunctions", retries=False)
+    client = aws.client("workspaces", retries=False)
+    delivery = DeliveryGateway(client, lambda region: client)
     return {
+        "workspaces:DescribeWorkspaceBundles": lambda: delivery.bundle("wsb-12345678"),
+        "workspaces:CreateWorkspaceBundle": lambda: delivery.create_bundle(
+            name="b",
+            description="d",
+            image_id="wsi-123456789",
+            compute_type="STANDARD",
+            root_gib=80,
+            user_gib=50,
+            tags=[{"Key": "byol-import:managed-by", "Value": "byol-import"}],
+        ),
+        "workspaces:UpdateWorkspaceBundle": lambda: delivery.update_bundle(
+            "wsb-12345678", "wsi-123456789"
+        ),
+        "workspaces:CreateTags": lambda: delivery.tag(
+            "wsb-12345678", {"byol-import:previous-image-id": "wsi-123456789"}
+        ),
+        "workspaces:CopyWorkspaceImage": lambda: delivery.copy_image(
+            "eu-west-1",
+            name="n",
+            description="d",
+            source_image_id="wsi-123456789",
+            source_region="eu-west-1",
+            tags=[],
+        ),
+        "workspaces:UpdateWorkspaceImagePermission": lambda: delivery.share(
+            "wsi-123456789", "111122223333"
+        ),
         "workspaces:DescribeAccount": ws.describe_account,
         "workspaces:DescribeAccountModifications": ws.account_modifications,
         "workspaces:ListAvailableManagementCidrRanges": lambda: list(

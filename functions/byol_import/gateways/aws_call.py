@@ -92,6 +92,23 @@ PERMISSIONS: Final[dict[str, str]] = {
         "workspaces:DeleteWorkspaceImage on the workspaceimage (the stack allows it only for "
         "images tagged byol-import:managed-by)"
     ),
+    "workspaces:DescribeWorkspaceBundles": "workspaces:DescribeWorkspaceBundles",
+    "workspaces:CreateWorkspaceBundle": (
+        "workspaces:CreateWorkspaceBundle on the bundle (with our managed-by tag) and on the "
+        "image, and workspaces:CreateTags (for the bundle's tags)"
+    ),
+    "workspaces:UpdateWorkspaceBundle": (
+        "workspaces:UpdateWorkspaceBundle on the workspacebundle and the workspaceimage"
+    ),
+    "workspaces:CreateTags": "workspaces:CreateTags (the stack allows our byol-import: keys)",
+    "workspaces:CopyWorkspaceImage": (
+        "workspaces:CopyWorkspaceImage on the workspaceimage in the source and the target "
+        "Region, workspaces:DescribeWorkspaceImages and workspaces:CreateTags (the copy's tags)"
+    ),
+    "workspaces:UpdateWorkspaceImagePermission": (
+        "workspaces:UpdateWorkspaceImagePermission on the workspaceimage (the stack allows it "
+        "for images tagged byol-import:managed-by)"
+    ),
     "ec2:DescribeImages": "ec2:DescribeImages",
     "ec2:DescribeVpcs": "ec2:DescribeVpcs",
     "ec2:CreateTags": "ec2:CreateTags on the AMI (image/*)",

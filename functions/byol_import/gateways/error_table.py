@@ -138,16 +138,6 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
         "Fix the value the message names (ImageName, ImageDescription, IngestionProcess, "
         "Applications or Tags of the request), then start the import again",
     ),
-    # ImportCustomWorkspaceImage: the classic import's codes (below), and its own not-found
-    ("workspaces:ImportCustomWorkspaceImage", "ResourceNotFoundException"): Handling(
-        errors.ImageImportRejected,
-        "WorkSpaces cannot find the AMI, the ImageBuildVersionArn or the Image Builder "
-        "infrastructure configuration: check they exist in this Region and account (redeploy "
-        "the stack for its configuration), then start the import again",
-    ),
-    ("workspaces:DescribeCustomWorkspaceImageImport", "ResourceNotFoundException"): Handling(
-        None, "the import is not listed yet (just started) or its image was deleted"
-    ),
     ("workspaces:DescribeTags", "ResourceNotFoundException"): Handling(
         None, "the image does not exist (any more): nothing to adopt or delete"
     ),
@@ -279,37 +269,15 @@ ERROR_TABLE: Final[dict[tuple[str, str], Handling]] = {
     },
     ("stepfunctions", "KmsAccessDeniedException"): Handling(errors.AccessDenied, _KMS_DENIED),
     ("stepfunctions", "KmsInvalidStateException"): Handling(errors.ConfigurationError, _KMS_KEY),
-    # -- EC2 Image Builder (the starter's and CheckImage's GetImage) ----------------------------
-    ("imagebuilder", "AccessDeniedException"): Handling(errors.AccessDenied, _DENIED),
-    ("imagebuilder", "ForbiddenException"): Handling(errors.AccessDenied, _DENIED),
-    **{
-        ("imagebuilder", code): Handling(errors.TransientAwsError, RETRIED)
-        for code in (
-            "ServiceException",
-            "ServiceUnavailableException",
-            "CallRateLimitExceededException",
-        )
-    },
-    **{
-        ("imagebuilder", code): Handling(errors.AwsRequestRejected, _DEFECT)
-        for code in ("ClientException", "InvalidRequestException")
-    },
-    ("imagebuilder:GetImage", "ResourceNotFoundException"): Handling(
-        None,
-        "the image does not exist (any more): the starter ignores it, CheckImage fails with "
-        "ImageBuildNotUsable",
-    ),
 }
 
-# The codes both import calls share mean the same and ask the same of a person.
-ERROR_TABLE.update(
-    {
-        ("workspaces:ImportCustomWorkspaceImage", code): row
-        for (operation, code), row in list(ERROR_TABLE.items())
-        if operation == "workspaces:ImportWorkspaceImage"
-        and ("workspaces:ImportCustomWorkspaceImage", code) not in ERROR_TABLE
-    }
-)
+# The Image Builder path's and the delivery calls' rows live in their own modules, which import
+# Handling from this one.
+from byol_import.gateways.delivery_errors import DELIVERY_ERRORS  # noqa: E402
+from byol_import.gateways.image_builder_errors import image_builder_errors  # noqa: E402
+
+ERROR_TABLE.update(image_builder_errors(ERROR_TABLE))
+ERROR_TABLE.update(DELIVERY_ERRORS)
 
 
 def handling(operation: str, code: str) -> Handling | None:

@@ -55,6 +55,49 @@ class WorkSpacesApi(Protocol):
     def delete_image(self, image_id: str) -> None: ...
 
 
+class DeliveryApi(Protocol):
+    def byol_enabled(self, region: str) -> bool: ...
+
+    def bundle(self, bundle_id: str) -> dict[str, Any] | None: ...
+
+    def bundle_named(self, name: str) -> dict[str, Any] | None: ...
+
+    def create_bundle(
+        self,
+        *,
+        name: str,
+        description: str,
+        image_id: str,
+        compute_type: str,
+        root_gib: int,
+        user_gib: int,
+        tags: Sequence[Mapping[str, str]],
+    ) -> str | None: ...
+
+    def update_bundle(self, bundle_id: str, image_id: str) -> None: ...
+
+    def tags(self, resource_id: str, region: str | None = None) -> dict[str, str] | None: ...
+
+    def tag(self, resource_id: str, tags: Mapping[str, str]) -> None: ...
+
+    def copy_image(
+        self,
+        region: str,
+        *,
+        name: str,
+        description: str,
+        source_image_id: str,
+        source_region: str,
+        tags: Sequence[Mapping[str, str]],
+    ) -> str | None: ...
+
+    def image_named(self, region: str, name: str) -> dict[str, Any] | None: ...
+
+    def image(self, region: str, image_id: str) -> dict[str, Any] | None: ...
+
+    def share(self, image_id: str, account_id: str) -> None: ...
+
+
 class Ec2Api(Protocol):
     def describe_image(self, image_id: str) -> dict[str, Any] | None: ...
 

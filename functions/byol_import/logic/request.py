@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from byol_import.errors import InvalidRequest
+from byol_import.logic import delivery as delivery_logic
 from byol_import.logic.choices import (
     APPLICATIONS,
     INGESTION_PROCESSES,
@@ -16,6 +17,7 @@ from byol_import.logic.choices import (
     did_you_mean,
     one_of,
 )
+from byol_import.logic.delivery import DeliveryDefaults, DeliveryRequest, Place
 from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.logic.import_method import (
     BUILD_VERSION_FIELD,
@@ -50,6 +52,7 @@ _ALLOWED_FIELDS: Final = frozenset(
         "ImportMethod",
         BUILD_VERSION_FIELD,
         *IMAGE_BUILDER_FIELDS,
+        "Delivery",
     }
 )
 
@@ -71,10 +74,13 @@ class ImportRequest:
     compute_type: str | None = None
     image_validation_mode: str | None = None
     image_build_version_arn: str | None = None
+    delivery: DeliveryRequest | None = None  # what to deliver once AVAILABLE (None: nothing)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["applications"] = list(self.applications)
+        data["delivery"] = self.delivery.to_json() if self.delivery else None
+        data["deliver"] = self.delivery is not None  # the ASL's Choice reads it
         return data
 
     @classmethod
@@ -93,6 +99,7 @@ class ImportRequest:
             compute_type=data.get("compute_type"),
             image_validation_mode=data.get("image_validation_mode"),
             image_build_version_arn=data.get("image_build_version_arn"),
+            delivery=DeliveryRequest.from_json(data.get("delivery")),
         )
 
 
@@ -202,12 +209,17 @@ def normalise_request(
     trigger_tag_key: str = DEFAULT_TRIGGER_TAG_KEY,
     default_import_method: str = CLASSIC,
     image_builder_path: bool = True,
+    *,
+    delivery_defaults: DeliveryDefaults | None = None,
+    place: Place | None = None,
 ) -> ImportRequest:
     """Turn a console or starter input into an ImportRequest, or raise InvalidRequest.
 
     `trigger_tag_key` is the deployment's (config `triggerTagKey`): errors in the tag's value
     name it, so a person knows which tag to change. `image_builder_path`: whether the stack
-    deploys the Image Builder import (config `imageBuilderPath`)."""
+    deploys the Image Builder import (config `imageBuilderPath`). `delivery_defaults` are the
+    configured ones; `place` (our account and Region) refuses copies home and shares to ourselves.
+    """
     if not isinstance(raw, Mapping):
         raise InvalidRequest(
             'input: must be a JSON object such as {"ImageId": "ami-0123456789abcdef0"}; '
@@ -242,6 +254,14 @@ def normalise_request(
     new_path = image_builder_fields(raw, tags, method, process)
     if new_path is not None:
         refuse_pcoip_on_windows_11(new_path.protocol, os_version, "OsVersion of the request")
+    delivery = delivery_logic.resolve(
+        raw.get("Delivery"),
+        tags.delivery,
+        delivery_defaults or DeliveryDefaults(),
+        ingestion_process=process,
+        place=place,
+        tag_where=f"trigger tag {trigger_tag_key} value",
+    )
     return ImportRequest(
         image_id=image_id,
         ingestion_process=process,
@@ -266,4 +286,5 @@ def normalise_request(
         compute_type=new_path.compute_type if new_path else None,
         image_validation_mode=new_path.image_validation_mode if new_path else None,
         image_build_version_arn=build_version(raw),
+        delivery=delivery,
     )

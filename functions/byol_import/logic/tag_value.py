@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 from byol_import.errors import InvalidRequest
@@ -33,7 +33,17 @@ _CHOICES: Final = {
     "ComputeType": COMPUTE_TYPES,
     "ImageValidationMode": IMAGE_VALIDATION_MODES,
 }
-TAG_VALUE_KEYS: Final = tuple(_CHOICES)
+# Delivery keys (logic/delivery.py checks their values): Bundle (create, none or a wsb- id to
+# update), BundleName, BundleComputeType, CopyToRegions and ShareWithAccounts (items joined
+# with +).
+DELIVERY_TAG_KEYS: Final = (
+    "Bundle",
+    "BundleName",
+    "BundleComputeType",
+    "CopyToRegions",
+    "ShareWithAccounts",
+)
+TAG_VALUE_KEYS: Final = (*_CHOICES, *DELIVERY_TAG_KEYS)
 _TAG_VALUE_SEPARATORS: Final = re.compile(r"[,\s]+")
 # Only for callers that do not pass the deployment's key (its default, from the schema).
 DEFAULT_TRIGGER_TAG_KEY: Final = str(
@@ -51,6 +61,7 @@ class TagSettings:
     protocol: str | None = None
     compute_type: str | None = None
     image_validation_mode: str | None = None
+    delivery: dict[str, str] = field(default_factory=dict)  # delivery keys, as written
 
     def image_builder_keys(self) -> list[str]:
         """The keys said that only the Image Builder path takes."""
@@ -105,6 +116,9 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
             )
         if key in found:
             raise InvalidRequest(f"{where} value {describe(value)}: {key} is given twice")
+        if key in DELIVERY_TAG_KEYS:
+            found[key] = val
+            continue
         found[key] = one_of(val, _CHOICES[key], f"{where} value {key}")
     return TagSettings(
         ingestion_process=found.get("IngestionProcess"),
@@ -113,4 +127,5 @@ def parse_tag_value(value: str | None, tag_key: str = DEFAULT_TRIGGER_TAG_KEY) -
         protocol=found.get("Protocol"),
         compute_type=found.get("ComputeType"),
         image_validation_mode=found.get("ImageValidationMode"),
+        delivery={k: v for k, v in found.items() if k in DELIVERY_TAG_KEYS},
     )

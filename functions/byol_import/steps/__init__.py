@@ -7,6 +7,7 @@ the JSON the ASL stores at the step's ResultPath.
 - approval: RequestApproval, ModifyAccount (byolEnablement approve)
 - phases: the AMI's status tags, one write per phase entered
 - image: ImportImage, PollImage, CleanupImage
+- delivery: Deliver, PollCopies (bundle, shares, copies once the image is AVAILABLE)
 - report: Report (plan, then apply), and the notification text
 - starter: the EventBridge starter and the lock janitor
 """
@@ -22,6 +23,7 @@ from byol_import.steps.account import (
     release_lock,
 )
 from byol_import.steps.approval import modify_account, request_approval
+from byol_import.steps.delivery import deliver, poll_copies
 from byol_import.steps.image import cleanup_image, import_image, poll_image
 from byol_import.steps.report import notification, report
 from byol_import.steps.request import check_image, validate_request
@@ -35,10 +37,12 @@ __all__ = [
     "choose_management_cidr",
     "cleanup_image",
     "close_ended_execution",
+    "deliver",
     "enable_byol",
     "import_image",
     "modify_account",
     "notification",
+    "poll_copies",
     "poll_image",
     "poll_modification",
     "release_lock",

@@ -14,6 +14,7 @@ from byol_import.gateways.protocols import Ec2Api, LockApi, MetricsSink, Notifie
 from byol_import.logic.retry import retry_command
 from byol_import.settings import (
     ACCOUNT_LOCK_ID,
+    BUNDLE_ID_TAG_KEY,
     ERROR_TAG_KEY,
     EXECUTION_TAG_KEY,
     IMAGE_ID_TAG_KEY,
@@ -21,6 +22,7 @@ from byol_import.settings import (
     STATUS_TAG_KEY,
 )
 from byol_import.state import WorkflowState
+from byol_import.steps.delivery_record import delivery_lines, delivery_tags
 from byol_import.steps.phases import since
 
 MAX_TAG_VALUE = 255
@@ -36,6 +38,8 @@ class Outcome:
     status: str = ""  # the AMI's status tag; derived from `succeeded` when empty
     input: Any = None  # the execution's raw input: a retry starts again from it
     enablement: str | None = None  # how this import enabled BYOL, if it did
+    delivered: tuple[str, ...] = ()  # what was delivered (bundle, shares, copies), line by line
+    delivery_tags: Mapping[str, str] | None = None  # the AMI's record of it
 
     @property
     def status_tag(self) -> str:
@@ -76,7 +80,19 @@ def _outcome(state: WorkflowState) -> Outcome:
         cause=_readable_cause(error.cause) if error is not None else None,
         input=state.input,
         enablement=_enablement(state),
+        delivered=delivery_lines(state.delivery),
+        delivery_tags=_delivery_tags(state),
     )
+
+
+def _delivery_tags(state: WorkflowState) -> dict[str, str] | None:
+    if not state.delivery:
+        return None
+    tags = delivery_tags(state.delivery)
+    bundle = state.delivery.get("bundle")
+    if isinstance(bundle, Mapping) and bundle.get("id"):
+        tags[BUNDLE_ID_TAG_KEY] = str(bundle["id"])
+    return tags
 
 
 def _enablement(state: WorkflowState) -> str | None:
@@ -140,6 +156,7 @@ def plan_report(outcome: Outcome, exec_arn: str, *, tag: bool, duration: int | N
             if outcome.succeeded
             else f"{outcome.error}: {outcome.cause or ''}"[:MAX_TAG_VALUE],
             EXECUTION_TAG_KEY: exec_arn.rsplit(":", 1)[-1][:MAX_TAG_VALUE],
+            **(outcome.delivery_tags or {}),
         }
     kind = "Succeeded" if outcome.succeeded else "Failed"
     metrics = [Metric(f"Imports{kind}", "Count", 1)]
@@ -221,8 +238,12 @@ def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tupl
         subject = f"byol-import: {ami} is WorkSpaces image {outcome.workspaces_image_id}"
         lines = [
             f"The AMI {ami} was imported as WorkSpaces BYOL image {outcome.workspaces_image_id}.",
-            "Next: create a custom bundle from this image, then launch WorkSpaces from it.",
+            *outcome.delivered,
         ]
+        if not any(line.startswith("Bundle ") for line in outcome.delivered):
+            lines.append(
+                "Next: create a custom bundle from this image, then launch WorkSpaces from it."
+            )
     else:
         subject = f"byol-import: import of {ami} {outcome.status_tag} ({outcome.error})"
         lines = [
@@ -242,6 +263,8 @@ def notification(outcome: Outcome, execution_arn: str, notes: list[str]) -> tupl
                 "Or in the Step Functions console: open this execution, New execution (it",
                 "copies the input), Start execution.",
             ]
+    if not outcome.succeeded and outcome.delivered:
+        lines += ["Delivered before the failure:", *outcome.delivered]
     if outcome.enablement:
         lines.append(outcome.enablement)
     lines += [f"Note: {n}" for n in notes]

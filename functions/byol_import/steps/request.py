@@ -7,6 +7,7 @@ from typing import Any
 
 from byol_import.gateways.protocols import Ec2Api, ImageBuilderApi, NotifierApi
 from byol_import.logic import image as image_logic
+from byol_import.logic.delivery import Place
 from byol_import.logic.image_build import check_build
 from byol_import.logic.request import normalise_request
 from byol_import.observability import logger
@@ -15,13 +16,18 @@ from byol_import.state import WorkflowState
 from byol_import.steps.phases import enter_phase
 
 
-def validate_request(state: WorkflowState, config: RuntimeConfig) -> dict[str, Any]:
+def validate_request(
+    state: WorkflowState, config: RuntimeConfig, place: Place | None = None
+) -> dict[str, Any]:
+    """`place`: our account and Region (copies go elsewhere, shares to other accounts)."""
     return normalise_request(
         state.input,
         config.default_ingestion_process,
         config.trigger_tag_key,
         config.import_method,
         image_builder_path=bool(config.infrastructure_configuration_arn),
+        delivery_defaults=config.delivery_defaults(),
+        place=place,
     ).to_json()
 
 
