@@ -336,6 +336,9 @@ def test_once_byol_is_enabled_there_the_notified_retry_finishes_the_delivery(
     retried = aws.result(arn)
     assert retried.status == "SUCCEEDED", retried.cause
     assert aws.world.account(ACCOUNT_ID, REGION).imports_accepted == 1
+    # And the adopted image, AVAILABLE already, is polled at once (not after the 90 minutes a
+    # new import waits): the retry takes the copy's one-hour poll and little more
+    assert retried.virtual_seconds < 3600 + 15 * 60, retried.virtual_seconds
     [copy] = aws.world.account(ACCOUNT_ID, "us-east-1").images.values()
     assert copy.state == "AVAILABLE"
     tags = aws.ami_tags(ami_of(first))

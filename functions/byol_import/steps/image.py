@@ -4,7 +4,7 @@ our own (CleanupImage)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from byol_import import errors
 from byol_import.gateways.protocols import Ec2Api, WorkSpacesApi
@@ -15,6 +15,9 @@ from byol_import.settings import PHASE_IMPORTING, RuntimeConfig
 from byol_import.state import WorkflowState, need
 from byol_import.steps import custom_image as custom
 from byol_import.steps.phases import enter_phase
+
+# DescribeWorkspaceImages states that no longer change by themselves.
+SETTLED_IMAGE_STATES: Final = ("AVAILABLE", "ERROR")
 
 
 def import_image(
@@ -35,6 +38,8 @@ def import_image(
         create = _classic_creator(state, ws)
         first = need(state.image_first_poll_delay_seconds, "Limits.ImageFirstPollDelaySeconds")
     result = _import_or_adopt(state, ws, create)
+    if result.pop("settled", False):
+        first = 0  # adopted an image already AVAILABLE or in ERROR: nothing to wait for
     logger.info(
         "image import started",
         extra={
@@ -87,7 +92,11 @@ def _import_or_adopt(
                 "it: the name is free again, ImportImage runs again"
             ) from None
         if wsi_logic.is_ours(tags, request.image_id):
-            return {"image_id": existing["ImageId"], "name": name, "adopted": True}
+            # A retry after a later failure (delivery, reporting) finds it long settled.
+            settled = existing.get("State") in SETTLED_IMAGE_STATES
+            return {"image_id": existing["ImageId"], "name": name, "adopted": True} | (
+                {"settled": True} if settled else {}
+            )
         raise errors.ImageNameTaken(
             f"The WorkSpaces image name {name!r} is taken by {existing['ImageId']}, which "
             f"byol-import did not import from {request.image_id}. Give ImageName in the request, "
