@@ -63,9 +63,9 @@ def start(
 ) -> None:
     """Start an import of AMI, as the Step Functions console does (same validation).
 
-    With --local, the account is fresh: BYOL is enabled in each Region the import copies to
-    (--copy-to, or the tag value's or configured CopyToRegions), and each account it shares with
-    (--share-with...) is made a member of this account's organization, BYOL enabled here."""
+    A --local run's account is fresh, so it enables BYOL in each Region the import copies to
+    (--copy-to, or the tag value's or configured CopyToRegions) and makes each account it shares
+    with a member of its organization, BYOL enabled in the home Region."""
     config = obj.config
     extra = MethodAndDelivery.take(more)
     options = (ingestion_process, os_version, image_name, image_description)
