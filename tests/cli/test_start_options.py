@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +24,7 @@ from tests.cli.conftest import SM_ARN, T0, Aws, execution_arn, invoke
 AMI = "ami-0abcdef1234567890"
 ARN = "arn:aws:imagebuilder:eu-west-1:123456789012:image/win11/1.0.0/1"
 MEMBER = "111122223333"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize(
@@ -296,3 +299,35 @@ def test_local_share_with_the_local_account_itself_is_refused_before_it_starts()
 
     assert result.exit_code == 2
     assert "123456789012 is this account" in result.output
+
+
+def readme_local_starts() -> list[list[str]]:
+    """Every `byol-import --local start` line of the README's CLI section, as arguments."""
+    text = README.read_text()
+    start = text.index("## The CLI: `byol-import`\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    lines = re.findall(r"^byol-import (--local start .*)$", section, re.M)
+    return [shlex.split(line, comments=True) for line in lines]
+
+
+def test_the_readme_shows_a_local_start_for_each_new_feature():
+    args = [" ".join(a) for a in readme_local_starts()]
+    assert any("--import-method image-builder" in a for a in args)
+    assert any("--bundle create" in a and "--copy-to" in a and "--share-with" in a for a in args)
+
+
+@pytest.mark.scenario
+@pytest.mark.parametrize("args", readme_local_starts(), ids=" ".join)
+def test_every_local_start_the_readme_shows_runs(args):
+    # When a `--local start` line of the README runs
+    result = invoke(*args)
+
+    # Then it ends as the README says: an image AVAILABLE, or (BYOL disabled, no --approve)
+    # left waiting for the enablement decision
+    assert result.exit_code == 0, result.output
+    phases = _phases(result.output)
+    if "--byol-enabled" in args or "--approve" in args:
+        assert phases[-1] == "AVAILABLE", result.output
+    else:
+        assert "AWAITING_APPROVAL" in phases, result.output
+        assert "Left waiting for the decision" in result.output
