@@ -47,9 +47,18 @@ _OPTIONS: Final = (
         help="Delivery.Bundle: create one from the image, move (Update) a bundle to it, or none.",
     ),
     _create_option("--bundle-name", "Name [default: the image's name]"),
-    _create_option("--bundle-compute-type", "ComputeType", metavar=_one_of(compute_types())),
-    _create_option("--bundle-root-gib", "RootVolumeSizeGib", type=int),
-    _create_option("--bundle-user-gib", "UserVolumeSizeGib", type=int),
+    _create_option(
+        "--bundle-compute-type",
+        f"ComputeType [default: config deliveryBundleComputeType], one of "
+        f"{', '.join(compute_types())}",
+        metavar="COMPUTE",
+    ),
+    _create_option(
+        "--bundle-root-gib", "RootVolumeSizeGib [default: config deliveryBundleRootGib]", type=int
+    ),
+    _create_option(
+        "--bundle-user-gib", "UserVolumeSizeGib [default: config deliveryBundleUserGib]", type=int
+    ),
     _create_option("--bundle-description", "Description"),
     click.option(
         "--copy-to",
