@@ -9,15 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from moto.ec2.models import ec2_backends
-
-from byol_cli import contract as c
 from byol_cli import local, render
 from byol_cli.status import collect
 from byol_cli.watch import retry
-from local_aws.place import ACCOUNT_ID, REGION
 from local_aws.workspaces.config import CustomImportFault
 from local_aws.workspaces_byol import Faults, ImportFault
 from stacks.config import ProjectConfig
@@ -89,24 +84,6 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-def _progress(log: render.PhaseLog, amis: list[str]) -> Callable[[str, str, datetime], None]:
-    """One line per change of an AMI's progress tag (written by PollImage on the Image Builder
-    path), looked at as each poll's answer is judged: in memory, no API call."""
-    last: dict[str, str] = {}
-
-    def watch(execution: str, state: str, at: datetime) -> None:
-        if state != "ImageChoice":
-            return
-        tags = ec2_backends[ACCOUNT_ID][REGION].tags
-        for ami in amis:
-            text = tags.get(ami, {}).get(c.PROGRESS_TAG_KEY)
-            if text and last.get(ami) != text:
-                last[ami] = text
-                log.detail(execution, text, at)
-
-    return watch
-
-
 def _delivery_tag_value(s: local.LocalSession) -> str:
     """A second Region with BYOL enabled and a BYOL member of the organization; the tag value
     asks for a bundle, a copy there and a share with the member."""
@@ -116,18 +93,6 @@ def _delivery_tag_value(s: local.LocalSession) -> str:
         f"IngestionProcess={TAG_VALUE},Bundle=create,BundleName=win11-gold,"
         f"CopyToRegions={COPY_REGION},ShareWithAccounts={member}"
     )
-
-
-def _delivered(s: local.LocalSession, ami: str) -> list[str]:
-    """The bundle, each copy and each share, as the AMI records them."""
-    tags = s.aws.ami_tags(ami)
-    copies = [c.split("=", 1) for c in tags.get(c.COPIES_TAG_KEY, "").split(",") if c]
-    lines = [f"bundle: {tags.get(c.BUNDLE_ID_TAG_KEY) or 'none'}"]
-    for region, image in copies:
-        state = s.aws.world.account(ACCOUNT_ID, region).images[image].state
-        lines.append(f"copy: {region} {image} ({state})")
-    lines.append(f"shared with: {tags.get(c.SHARES_TAG_KEY) or 'nobody'}")
-    return lines
 
 
 @dataclass
@@ -160,7 +125,7 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
         ]
         value = _delivery_tag_value(s) if scenario.deliver else scenario.tag_value
         out(f"  * tagging {', '.join(amis)} with {config.trigger_tag_key}={value}")
-        s.log.watch = _progress(s.log, amis)
+        s.log.watch = local.progress(s.log, amis)
         s.aws.tag_ami(amis, value=value)
         # the demo's operator approves what the workflow asks, 10 minutes after the email
         s.run(lambda _waiting: True, answer_after_seconds=OPERATOR_DELAY)
@@ -197,7 +162,7 @@ def run(name: str, config: ProjectConfig, quiet: bool = False) -> Outcome:
             f"{s.aws.iam.denied} denied; unhandled Lambda errors: {len(s.aws.lambdas.unhandled)}",
         ]
         if scenario.deliver:
-            lines += [line for ami in amis for line in _delivered(s, ami)]
+            lines += [line for ami in amis for line in s.delivered(ami)]
         out("Summary")
         for line in lines:
             out(f"  {line}")

@@ -14,15 +14,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.ec2.models import ec2_backends
 
 from byol_cli import approval
 from byol_cli import contract as c
 from byol_cli.gateway import CliError, Gateway, StackResources
 from byol_cli.render import PhaseLog
+from byol_import.logic.delivery import DeliveryRequest
 from local_aws.harness import LocalAws
 from local_aws.place import ACCOUNT_ID, REGION
 from local_aws.workspaces_byol import Faults
@@ -142,12 +145,54 @@ class LocalSession:
         token = item.attrs.get(c.APPROVAL_TOKEN_ATTR) if item is not None else None
         return token is not None and token.value not in answered
 
+    def delivered(self, ami: str) -> list[str]:
+        """The bundle, each copy and each share, as the AMI records them."""
+        tags = self.aws.ami_tags(ami)
+        copies = [c.split("=", 1) for c in tags.get(c.COPIES_TAG_KEY, "").split(",") if c]
+        lines = [f"bundle: {tags.get(c.BUNDLE_ID_TAG_KEY) or 'none'}"]
+        for region, image in copies:
+            state = self.aws.world.account(ACCOUNT_ID, region).images[image].state
+            lines.append(f"copy: {region} {image} ({state})")
+        lines.append(f"shared with: {tags.get(c.SHARES_TAG_KEY) or 'nobody'}")
+        return lines
+
     def management_cidr(self) -> str | None:
         account = self.aws.world.account(ACCOUNT_ID, REGION)
         return account.cidr if account.support == "ENABLED" or account.cidr else None
 
     def notifications(self) -> list[tuple[str, str]]:
         return [(n.subject, n.message) for n in self.aws.notifications()]
+
+
+def prepare_delivery(s: LocalSession, delivery: DeliveryRequest) -> list[str]:
+    """What a delivery needs that a fresh account lacks: BYOL enabled in each Region it copies
+    to, and each account it shares with a member of our organization, BYOL enabled here."""
+    done = []
+    for region in delivery.copy_to_regions:
+        s.aws.enable_byol_in(region)
+        done.append(f"BYOL enabled in {region} (a copy goes there)")
+    for account in delivery.share_with_accounts:
+        s.aws.organization_member(account_id=account)
+        done.append(f"{account} made a member of the organization, BYOL enabled in {REGION}")
+    return done
+
+
+def progress(log: PhaseLog, amis: list[str]) -> Callable[[str, str, datetime], None]:
+    """One line per change of an AMI's progress tag (written by PollImage on the Image Builder
+    path), looked at as each poll's answer is judged: in memory, no API call."""
+    last: dict[str, str] = {}
+
+    def watch(execution: str, state: str, at: datetime) -> None:
+        if state != "ImageChoice":
+            return
+        tags = ec2_backends[ACCOUNT_ID][REGION].tags
+        for ami in amis:
+            text = tags.get(ami, {}).get(c.PROGRESS_TAG_KEY)
+            if text and last.get(ami) != text:
+                last[ami] = text
+                log.detail(execution, text, at)
+
+    return watch
 
 
 @contextmanager

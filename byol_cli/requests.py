@@ -11,6 +11,7 @@ from typing import Any
 
 from byol_cli.gateway import CliError
 from byol_import.errors import InvalidRequest
+from byol_import.logic.delivery import Place
 from byol_import.logic.request import ImportRequest, normalise_request
 from byol_import.logic.tag_value import parse_tag_value
 from stacks.config import ProjectConfig
@@ -68,7 +69,9 @@ def from_options(
     return raw
 
 
-def check(raw: Any, config: ProjectConfig) -> ImportRequest:
+def check(raw: Any, config: ProjectConfig, place: Place | None = None) -> ImportRequest:
+    """As ValidateRequest checks it: the configured defaults, and (`place`, the stack's account
+    and Region, once known) no copy to the home Region nor share with the account itself."""
     try:
         return normalise_request(
             raw,
@@ -76,6 +79,8 @@ def check(raw: Any, config: ProjectConfig) -> ImportRequest:
             config.trigger_tag_key,
             config.import_method,
             image_builder_path=config.image_builder_path,
+            delivery_defaults=config.delivery_defaults(),
+            place=place,
         )
     except InvalidRequest as error:
         raise Refused(f"InvalidRequest: {error.message}") from error
@@ -86,6 +91,12 @@ def check_tag_value(value: str, config: ProjectConfig) -> None:
         parse_tag_value(value, config.trigger_tag_key)
     except InvalidRequest as error:
         raise Refused(f"InvalidRequest: {error.message}") from error
+
+
+def place_of(state_machine_arn: str) -> Place:
+    """The account and Region of a state machine (arn:aws:states:REGION:ACCOUNT:...)."""
+    parts = state_machine_arn.split(":")
+    return Place(account_id=parts[4], region=parts[3])
 
 
 def execution_name(raw: Any) -> str:

@@ -7,13 +7,19 @@ from typing import Any
 
 import click
 
-from byol_cli import local, render, requests
+from byol_cli import local, render, requests, start_options
 from byol_cli.approval import PendingApproval
 from byol_cli.gateway import Gateway
+from byol_cli.start_options import MethodAndDelivery
 from byol_cli.status import collect
 from byol_import.errors import InvalidRequest
+from byol_import.logic.delivery import DeliveryRequest, Place
 from byol_import.logic.ids import AMI_ID_PATTERN
 from byol_import.logic.tag_value import parse_tag_value
+from byol_import.triggers import TRIGGERS
+from local_aws.place import ACCOUNT_ID, REGION
+
+LOCAL_PLACE = Place(ACCOUNT_ID, REGION)
 
 
 @click.command()
@@ -25,6 +31,7 @@ from byol_import.logic.tag_value import parse_tag_value
 @click.option("--image-description", help="ImageDescription.")
 @click.option("--application", "applications", multiple=True, help="Applications entry.")
 @click.option("--image-tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tags entry.")
+@start_options.options
 @click.option(
     "--trigger-tag",
     metavar="VALUE",
@@ -52,39 +59,67 @@ def start(
     byol_enabled: bool,
     approve_flag: bool,
     reject_reason: str | None,
+    **more: Any,
 ) -> None:
-    """Start an import of AMI, as the Step Functions console does (same validation)."""
+    """Start an import of AMI, as the Step Functions console does (same validation).
+
+    A --local run's account is fresh, so it enables BYOL in each Region the import copies to
+    (--copy-to, or the tag value's or configured CopyToRegions) and makes each account it shares
+    with a member of its organization, BYOL enabled in the home Region."""
     config = obj.config
+    extra = MethodAndDelivery.take(more)
     options = (ingestion_process, os_version, image_name, image_description)
+    others = any(options) or applications or tags or extra.given()
     if input_text is not None:
-        if ami or any(options) or applications or tags or trigger_tag is not None:
+        if ami or others or trigger_tag is not None:
             raise click.UsageError("--input carries the whole request: no AMI or other option")
         raw = requests.read_input(input_text)
     elif ami is None:
         raise click.UsageError("name the AMI, or give --input")
     elif trigger_tag is not None:
-        if any(options) or applications or tags:
+        if others:
             raise click.UsageError("--trigger-tag starts from the tag value alone")
         raw = {"ImageId": ami}
     else:
         raw = requests.from_options(ami, *options, applications, tags)
+        raw.update(start_options.request_fields(extra))
+    place = LOCAL_PLACE if obj.local else None
     if not no_check:
         if trigger_tag is not None:
             requests.check_tag_value(trigger_tag, config)
-        requests.check(raw, config)
+        requests.check(_as_started(raw, trigger_tag), config, place)
     if not obj.local:
         if ami_os or byol_enabled or approve_flag or reject_reason is not None:
             raise click.UsageError(
                 "--ami-os, --byol-enabled, --approve and --reject are for --local runs; "
                 "a deployed import's decision is `byol-import approve` / `reject`"
             )
-        _start_deployed(obj.gateway(), raw, trigger_tag, config.trigger_tag_key)
+        gateway = obj.gateway()
+        if not no_check:  # the stack's account and Region are known now
+            place = requests.place_of(gateway.resources.state_machine_arn)
+            requests.check(_as_started(raw, trigger_tag), config, place)
+        _start_deployed(gateway, raw, trigger_tag, config.trigger_tag_key)
         return
     failed = _start_local(
         config, raw, trigger_tag, ami_os, byol_enabled, approve_flag, reject_reason
     )
     if failed:
         sys.exit(1)
+
+
+def _as_started(raw: Any, trigger_tag: str | None) -> Any:
+    """The input the workflow gets: from the starter, with the tag value, for --trigger-tag."""
+    if trigger_tag is None or not isinstance(raw, dict):
+        return raw
+    return {**raw, "Trigger": {"Source": TRIGGERS[0].source, "TagValue": trigger_tag}}
+
+
+def _delivery(raw: Any, config: Any) -> DeliveryRequest | None:
+    """What the import will deliver (None also for input the workflow refuses: --no-check)."""
+    try:
+        return requests.check(raw, config, LOCAL_PLACE).delivery
+    except requests.Refused:
+        return None
 
 
 def _start_deployed(gateway: Gateway, raw: Any, trigger_tag: str | None, tag_key: str) -> None:
@@ -132,11 +167,16 @@ def _start_local(
             wanted_os = parse_tag_value(trigger_tag, config.trigger_tag_key).os_version
         except InvalidRequest:
             wanted_os = None
+    delivery = _delivery(_as_started(raw, trigger_tag), config)
     with local.session(config, byol_enabled=byol_enabled) as s:
         if isinstance(ami, str) and AMI_ID_PATTERN.fullmatch(ami):
             os_name = ami_os or local.AMI_OS.get(str(wanted_os), "windows-11")
             if s.ensure_ami(ami, os_name):
                 render.say(f"  * local account {s.aws.lambdas.account_id}: made {ami} ({os_name})")
+            s.log.watch = local.progress(s.log, [ami])
+        if delivery is not None:
+            for line in local.prepare_delivery(s, delivery):
+                render.say(f"  * {line}")
         if trigger_tag is not None:
             s.gateway.tag_ami(str(ami), config.trigger_tag_key, trigger_tag)
             render.say(f"  * tagged {ami} {config.trigger_tag_key}={trigger_tag}")
@@ -159,6 +199,9 @@ def _start_local(
         render.status_table(rows)
         cidr = s.management_cidr()
         render.say(f"Management CIDR: {cidr or 'none (BYOL not enabled)'}")
+        if delivery is not None and isinstance(ami, str):
+            for line in s.delivered(ami):
+                render.say(f"Delivered: {line}")
         for subject, message in s.notifications():
             render.say(f"Notification: {subject}\n{message}")
         return any(r.phase != "AVAILABLE" for r in rows) or not rows

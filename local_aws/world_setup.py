@@ -3,9 +3,13 @@ VPCs, an account with BYOL already enabled, tags, events and manual starts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from typing import Any
+from unittest import mock
+
+from moto.organizations import utils as organizations_utils
 
 from local_aws.place import ACCOUNT_ID, REGION
 from local_aws.workspaces_byol import AmiProfile, ByolWorld
@@ -159,16 +163,26 @@ class WorldSetup:
         account = self.world.account(account_id, region)
         account.support, account.cidr = "ENABLED", cidr
 
-    def organization_member(self, byol_regions: tuple[str, ...] = (REGION,)) -> str:
+    def organization_member(
+        self, byol_regions: tuple[str, ...] = (REGION,), account_id: str | None = None
+    ) -> str:
         """A new account of the organization this account manages (created on first use, in
-        moto's Organizations), BYOL enabled in `byol_regions`."""
+        moto's Organizations), BYOL enabled in `byol_regions`; `account_id` names it (moto
+        otherwise draws one, and CreateAccount takes no id)."""
         org = self.client("organizations")
         try:
             org.describe_organization()
         except org.exceptions.AWSOrganizationsNotInUseException:
             org.create_organization(FeatureSet="ALL")
         n = len(org.list_accounts()["Accounts"])
-        status = org.create_account(AccountName=f"member{n}", Email=f"member{n}@example.com")
+        with contextlib.ExitStack() as named:
+            if account_id is not None:
+                named.enter_context(
+                    mock.patch.object(
+                        organizations_utils, "make_random_account_id", lambda: account_id
+                    )
+                )
+            status = org.create_account(AccountName=f"member{n}", Email=f"member{n}@example.com")
         member = str(status["CreateAccountStatus"]["AccountId"])
         for region in byol_regions:
             self.enable_byol_in(region, member, "10.9.0.0/16")
