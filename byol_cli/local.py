@@ -116,6 +116,9 @@ class LocalSession:
             decision = decide(waiting)
             if decision is None:
                 left_waiting()
+                # The run ends here: what the clock does once the operator lets go (the
+                # decision times out) happens after the command, not in its output.
+                self.log.close()
                 stopped.set()
                 return
             if decision is True:

@@ -331,3 +331,5 @@ def test_every_local_start_the_readme_shows_runs(args):
     else:
         assert "AWAITING_APPROVAL" in phases, result.output
         assert "Left waiting for the decision" in result.output
+        # and nothing after it: the decision times out only once the command has ended
+        assert phases[-1] == "AWAITING_APPROVAL", result.output
