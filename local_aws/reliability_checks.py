@@ -76,7 +76,10 @@ def finish(
         if sent != 1:
             row.broken.append(f"{ami} got {sent} notifications, not 1")
     images = [i for a in aws.world._accounts.values() for i in a.images.values()]
-    by_ami = Counter(i.ami_id for i in images)
+    # per account and Region: a copy elsewhere carries its source's AMI
+    by_ami = Counter(
+        (place, i.ami_id) for place, a in aws.world._accounts.items() for i in a.images.values()
+    )
     if any(n > 1 for n in by_ami.values()):
         row.broken.append(f"an AMI was imported twice: {dict(by_ami)}")
     if any(i.state == "PENDING" for i in images):
@@ -103,7 +106,7 @@ def finish(
     return row
 
 
-def tag_each(aws: LocalAws, amis: list[str]) -> None:
+def tag_each(aws: LocalAws, amis: list[str], value: str = "BYOL_REGULAR_WSP") -> None:
     for ami in amis:
-        aws.tag_ami([ami], value="BYOL_REGULAR_WSP")
+        aws.tag_ami([ami], value=value)
     aws.deliver_events()

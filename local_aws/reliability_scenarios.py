@@ -21,6 +21,7 @@ from local_aws.reliability_faults import (
     terminal_failures,
     throttling_everywhere,
 )
+from local_aws.reliability_paths import delivery_faults, image_builder_faults
 
 # --- 1. concurrency -------------------------------------------------------------------------
 
@@ -200,4 +201,6 @@ SCENARIOS: dict[str, Callable[[], Row | list[Row]]] = {
     "stale-lock": stale_lock,
     "aborted-holder": aborted_holder,
     "hostile-input": hostile_input,
+    "image-builder-faults": image_builder_faults,
+    "delivery-faults": delivery_faults,
 }

@@ -204,6 +204,7 @@ class CustomImportOps(ImageOps):
                 if fault
                 else None,
             )
+            self.imports_accepted += 1  # either path: one accepted import, one image
             return {"ImageId": image_id, "State": "PENDING"}
 
     def describe_custom_import(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,16 @@ def test_faults_are_survived(scenario: str) -> None:
     assert "SUCCEEDED" in row.outcome and row.modify_calls == 1
 
 
+@pytest.mark.parametrize("scenario", ["image-builder-faults", "delivery-faults"])
+def test_the_newer_paths_survive_faults_with_one_import_bundle_and_copy(scenario: str) -> None:
+    # Given throttles, 5xx, lost answers (and crashes) on the Image Builder import or delivery
+    # When one import runs through the real workflow
+    row = only(reliability.SCENARIOS[scenario]())
+    # Then it succeeds once, with one image (one bundle and one copy): nothing lost or doubled
+    assert_clean(row)
+    assert row.outcome == "1 SUCCEEDED" and row.imports == 1 and row.iam_denied == 0
+
+
 @pytest.mark.parametrize("case", list(reliability.TERMINAL_CASES))
 def test_terminal_failures_end_failed_with_the_real_reason(case: str) -> None:
     row = reliability.terminal_failure(case)

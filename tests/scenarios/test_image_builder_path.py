@@ -116,6 +116,7 @@ def test_a_retried_import_whose_first_call_succeeded_adopts_its_image() -> None:
         assert aws.ami_tags(ami)["byol-import:workspaces-image-id"] == images[0]["ImageId"]
         # (the first call, whose answer was lost, then the retries that found the name taken)
         assert ws_calls(aws)["ImportCustomWorkspaceImage"] >= 2
+        assert aws.world.account(aws.lambdas.account_id, aws.lambdas.region).imports_accepted == 1
         assert_no_leftovers(aws)
 
 
