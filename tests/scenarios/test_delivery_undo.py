@@ -5,13 +5,19 @@ embedded AWS serves) undo it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from local_aws.harness import ACCOUNT_ID, REGION, LocalAws, unattended
+from byol_cli.local_delivery import create_bundle, person_image
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
 from tests.cli.delivered import changes, run
-from tests.scenarios.test_delivery import OTHER_REGION, ami_of, bundle_tags, imported_image
+from tests.scenarios import test_delivery
+from tests.scenarios.test_delivery import (
+    OTHER_REGION,
+    ami_of,
+    bundle_tags,
+    everything,
+    imported_image,
+)
 from tests.scenarios.test_delivery import run as deliver
 
 pytestmark = pytest.mark.scenario
@@ -20,13 +26,8 @@ PREVIOUS = "byol-import:previous-image-id"
 IMAGE = "byol-import:workspaces-image-id"
 
 
-@pytest.fixture
-def aws() -> Any:
-    """An account with BYOL enabled here and in a second Region."""
-    with LocalAws(config=unattended()) as env:
-        env.enable_byol_directly()
-        env.enable_byol_in(OTHER_REGION)
-        yield env
+# An account with BYOL enabled here and in OTHER_REGION, as for the delivery scenarios
+aws = test_delivery.aws
 
 
 def bundle_image(aws: LocalAws, bundle_id: str) -> str:
@@ -70,24 +71,9 @@ def test_a_bundle_update_is_rolled_back_and_a_second_rollback_undoes_it(aws: Loc
 
 def a_persons_bundle(aws: LocalAws) -> tuple[str, str]:
     """A bundle a person made by hand (none of our tags) on an image imported by hand."""
-    ami = aws.create_windows_ami(name="by-hand-ami")
+    image = person_image(aws, "win11-by-hand")
     ws = aws.client("workspaces")
-    image = ws.import_workspace_image(
-        Ec2ImageId=ami,
-        IngestionProcess="BYOL_REGULAR_WSP",
-        ImageName="win11-by-hand",
-        ImageDescription="imported by hand",
-    )["ImageId"]
-    aws.clock.advance(aws.timings.longest_import() + aws.timings.image_visibility_lag_seconds)
-    created = ws.create_workspace_bundle(
-        BundleName="team-desktop",
-        BundleDescription="made by hand",
-        ImageId=image,
-        ComputeType={"Name": "STANDARD"},
-        UserStorage={"Capacity": "50"},
-        Tags=[{"Key": "team", "Value": "euc"}],
-    )
-    return str(created["WorkspaceBundle"]["BundleId"]), str(image)
+    return create_bundle(ws, "team-desktop", image, {"team": "euc"}, "made by hand"), image
 
 
 def test_a_persons_bundle_updated_by_the_workflow_is_rolled_back(aws: LocalAws) -> None:
@@ -108,12 +94,8 @@ def test_a_persons_bundle_updated_by_the_workflow_is_rolled_back(aws: LocalAws) 
 
 def test_retire_undoes_a_whole_delivery_in_the_order_aws_requires(aws: LocalAws) -> None:
     # Given an import delivered to a new bundle, shared with a member, copied to a second Region
-    member = aws.organization_member()
-    delivery = {
-        "Bundle": {"Create": {"Name": "win11-gold"}},
-        "CopyToRegions": [OTHER_REGION],
-        "ShareWithAccounts": [member],
-    }
+    delivery = everything(aws)
+    [member] = delivery["ShareWithAccounts"]
     result = deliver(aws, delivery)
     assert result.status == "SUCCEEDED", result.cause
     ami, image = ami_of(result), imported_image(aws, result)
