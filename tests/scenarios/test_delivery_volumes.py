@@ -46,13 +46,17 @@ def test_an_image_of_a_small_ami_records_its_root_and_takes_an_80_gib_bundle() -
         assert bundle.root_gb == 80
 
 
+@pytest.mark.parametrize("method", ["classic", "image-builder"])
 def test_a_bundle_smaller_than_the_image_is_refused_by_deliver_and_the_image_kept(
-    aws: LocalAws,
+    aws: LocalAws, method: str
 ) -> None:
     # Given an AMI whose root volume is larger than a small bundle's root
     ami = aws.create_windows_ami(volume_size=BIG_ROOT)
-    # When it is imported asking for a bundle with the default 80 GiB root
-    result = run(aws, {"Bundle": {"Create": {"Name": "win11-big"}}}, ami=ami)
+    # When it is imported (either path) asking for a bundle with the default 80 GiB root
+    delivery = {"Bundle": {"Create": {"Name": "win11-big"}}}
+    arn = aws.start_manual({"ImageId": ami, "ImportMethod": method, "Delivery": delivery})
+    aws.wait_for_executions(timeout_seconds=120)
+    result = aws.result(arn)
     # Then Deliver refuses it with its own error naming both sizes, before asking WorkSpaces
     assert (result.status, result.error) == ("FAILED", "BundleTooSmall")
     cause = result.cause or ""
@@ -61,6 +65,16 @@ def test_a_bundle_smaller_than_the_image_is_refused_by_deliver_and_the_image_kep
     assert "CreateWorkspaceBundle" not in aws.calls.count("workspaces", served=True)
     assert_kept(aws, result)
     assert "byol-import:bundle-id" not in aws.ami_tags(ami_of(result))
+    # And the image the path made records the AMI's root volume
+    image = aws.world.account(ACCOUNT_ID, REGION).images[imported_image(aws, result)]
+    assert image.root_gb == BIG_ROOT
+    imports = aws.calls.count("workspaces", served=True)
+    assert (
+        imports[
+            "ImportCustomWorkspaceImage" if method == "image-builder" else "ImportWorkspaceImage"
+        ]
+        == 1
+    )
 
 
 def test_a_bundle_as_large_as_the_image_is_created(aws: LocalAws) -> None:
