@@ -1,14 +1,16 @@
 """`--local` rollback-bundle and retire: a fresh local account holding what they undo.
 
 Like `--local start`, each command builds its own account (nothing persists between commands),
-so it first makes what a delivery leaves there: the AMI imported by a real run of the workflow,
-then, as the delivery records it (the bundle and AMI tags of the contract), a bundle, a share
-with a member account of the organization and, for --with-copies, a copy in another Region. The
+so it first makes what a delivery leaves there, by running the workflow itself with a
+`Delivery` in its input: the AMI imported, then our bundle, a share with a member account of the
+organization and, for --with-copies, a copy in another Region, each recorded by the Deliver step
+(bundle and AMI tags). For rollback-bundle, a person's bundle that such a delivery updated. The
 command then runs as it does against AWS, with the operator's (unrestricted) IAM.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import boto3
@@ -38,21 +40,45 @@ def images_gateway(aws: LocalAws) -> ImagesGateway:
     return ImagesGateway(client, REGION)
 
 
-def _enable(aws: LocalAws, account_id: str, region: str, cidr: str) -> None:
-    account = aws.world.account(account_id, region)
-    account.support, account.cidr = "ENABLED", cidr
-
-
-def imported(s: LocalSession, ami: str) -> str:
-    """The AMI imported by a real run of the workflow (BYOL already enabled): its image."""
+def imported(
+    s: LocalSession, ami: str, delivery: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """A real run of the workflow on the AMI (BYOL already enabled), delivering `delivery`:
+    the AMI's tags once it ended AVAILABLE."""
     s.ensure_ami(ami)
-    raw = {"ImageId": ami}
+    raw: dict[str, Any] = {"ImageId": ami}
+    if delivery:
+        raw["Delivery"] = dict(delivery)
     s.gateway.start_execution(requests.execution_name(raw), raw)
     s.run(lambda _waiting: True)
-    image = s.gateway.ami_tags([ami]).get(ami, {}).get(c.IMAGE_ID_TAG_KEY)
-    if not image:
-        raise CliError(f"the local import of {ami} did not end AVAILABLE: nothing to work on")
-    return image
+    tags = s.gateway.ami_tags([ami]).get(ami) or {}
+    if tags.get(c.STATUS_TAG_KEY) != c.AVAILABLE or not tags.get(c.IMAGE_ID_TAG_KEY):
+        raise CliError(
+            f"the local import of {ami} did not end AVAILABLE "
+            f"({tags.get(c.ERROR_TAG_KEY) or tags.get(c.STATUS_TAG_KEY)}): nothing to work on"
+        )
+    return tags
+
+
+def create_bundle(
+    workspaces: Any, name: str, image: str, tags: Mapping[str, str], description: str = ""
+) -> str:
+    """CreateWorkspaceBundle as a person makes one: STANDARD, root 80 GB, user 50 GB."""
+    return str(
+        workspaces.create_workspace_bundle(
+            BundleName=name,
+            BundleDescription=description or f"bundle {name}",
+            ImageId=image,
+            ComputeType={"Name": "STANDARD"},
+            UserStorage={"Capacity": "50"},
+            RootStorage={"Capacity": "80"},
+            **({"Tags": tag_list(tags)} if tags else {}),
+        )["WorkspaceBundle"]["BundleId"]
+    )
+
+
+def tag_list(tags: Mapping[str, str]) -> Sequence[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
 def person_image(aws: LocalAws, name: str) -> str:
@@ -70,85 +96,41 @@ def person_image(aws: LocalAws, name: str) -> str:
     return image
 
 
-def _bundle(aws: LocalAws, name: str, image: str, tags: dict[str, str]) -> str:
-    return str(
-        aws.client("workspaces").create_workspace_bundle(
-            BundleName=name,
-            BundleDescription=f"bundle {name}",
-            ImageId=image,
-            ComputeType={"Name": "STANDARD"},
-            UserStorage={"Capacity": "50"},
-            RootStorage={"Capacity": "80"},
-            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
-        )["WorkspaceBundle"]["BundleId"]
-    )
-
-
-def _member(aws: LocalAws) -> str:
-    """A member account of the organization, BYOL enabled (BYOL images are shared only so)."""
-    org = boto3.client("organizations", region_name="us-east-1")
-    org.create_organization(FeatureSet="ALL")
-    status = org.create_account(AccountName="member", Email="member@example.com")
-    member = str(status["CreateAccountStatus"]["AccountId"])
-    _enable(aws, member, REGION, "10.9.0.0/16")
-    return member
-
-
 def delivered(s: LocalSession, ami: str, with_copy: bool) -> list[str]:
-    """The AMI imported and delivered: our bundle, a share, and a copy; what was made."""
-    aws = s.aws
-    image = imported(s, ami)
-    ours = {c.MANAGED_BY_TAG_KEY: c.MANAGED_BY_TAG_VALUE, c.SOURCE_AMI_TAG_KEY: ami}
-    bundle = _bundle(aws, f"byol-{ami}", image, {**ours, c.IMAGE_ID_TAG_KEY: image})
-    member = _member(aws)
-    aws.client("workspaces").update_workspace_image_permission(
-        ImageId=image, AllowCopyImage=True, SharedAccountId=member
-    )
-    ami_tags = {c.BUNDLE_ID_TAG_KEY: bundle}
-    made = [f"imported {ami} as {image}", f"bundle {bundle} on it", f"shared with {member}"]
+    """The AMI imported and delivered by the workflow: our bundle, a share, and a copy."""
+    member = s.aws.organization_member()
+    delivery: dict[str, Any] = {
+        "Bundle": {"Create": {"Name": f"byol-{ami}"}},
+        "ShareWithAccounts": [member],
+    }
     if with_copy:
-        _enable(aws, ACCOUNT_ID, COPY_REGION, "10.200.0.0/16")
-        target = images_gateway(aws)._client("workspaces", COPY_REGION)
-        copy = str(
-            target.copy_workspace_image(
-                Name=f"{ami}-copy",
-                SourceImageId=image,
-                SourceRegion=REGION,
-                Tags=[{"Key": k, "Value": v} for k, v in ours.items()],
-            )["ImageId"]
-        )
-        timings = aws.timings
-        longest = timings.copy_range[1] if timings.copy_range else timings.copy_seconds
-        aws.clock.advance(longest + timings.image_visibility_lag_seconds)
-        ami_tags[c.COPIES_TAG_KEY] = f"{COPY_REGION}={copy}"
-        made.append(f"copied to {COPY_REGION} as {copy}")
-    aws.client("ec2").create_tags(
-        Resources=[ami], Tags=[{"Key": k, "Value": v} for k, v in ami_tags.items()]
-    )
+        s.aws.enable_byol_in(COPY_REGION, cidr="10.200.0.0/16")
+        delivery["CopyToRegions"] = [COPY_REGION]
+    tags = imported(s, ami, delivery)
+    made = [
+        f"imported {ami} as {tags[c.IMAGE_ID_TAG_KEY]} and delivered by the workflow:",
+        f"bundle {tags[c.BUNDLE_ID_TAG_KEY]} on it",
+        f"shared with {member}",
+    ]
+    if with_copy:
+        made.append(f"copied: {tags[c.COPIES_TAG_KEY]}")
     return made
 
 
 def updated_bundle(s: LocalSession, bundle_id: str) -> list[str]:
-    """A person's bundle (given the id asked about) that a delivery moved to a new import."""
+    """A person's bundle (given the id asked about) that the workflow's delivery moved to a new
+    import (Delivery Bundle Update)."""
     aws = s.aws
     old = person_image(aws, "win11-before-byol-import")
-    made = _bundle(aws, "win11-team", old, {})
+    made = create_bundle(aws.client("workspaces"), "win11-team", old, {})
     account = aws.world.account(ACCOUNT_ID, REGION)
-    bundle = account.bundles.pop(made)
-    bundle.bundle_id = bundle_id
-    account.bundles[bundle_id] = bundle
+    with account.lock:  # the id the operator asked about
+        bundle = account.bundles.pop(made)
+        bundle.bundle_id = bundle_id
+        account.bundles[bundle_id] = bundle
     ami = aws.create_windows_ami()
-    new = imported(s, ami)
-    ws = aws.client("workspaces")
-    ws.update_workspace_bundle(BundleId=bundle_id, ImageId=new)
-    ws.create_tags(
-        ResourceId=bundle_id,
-        Tags=[
-            {"Key": c.PREVIOUS_IMAGE_TAG_KEY, "Value": old},
-            {"Key": c.IMAGE_ID_TAG_KEY, "Value": new},
-        ],
-    )
-    aws.client("ec2").create_tags(
-        Resources=[ami], Tags=[{"Key": c.BUNDLE_ID_TAG_KEY, "Value": bundle_id}]
-    )
-    return [f"bundle {bundle_id} on {old} (a person's image)", f"updated to {new} ({ami})"]
+    tags = imported(s, ami, {"Bundle": {"Update": bundle_id}})
+    return [
+        f"bundle {bundle_id} on {old} (a person's image)",
+        f"updated to {tags[c.IMAGE_ID_TAG_KEY]} ({ami}) by the workflow's delivery",
+    ]

@@ -163,6 +163,12 @@ class DeliveryFailed(ByolImportError):
     is kept; the message says which step, AWS's answer and what was already delivered."""
 
 
+class BundleTooSmall(ByolImportError):
+    """The bundle's root volume is smaller than the image's ("custom bundle storage volumes
+    can't be smaller than image storage volumes"): refused before CreateWorkspaceBundle or
+    UpdateWorkspaceBundle is asked; the image is kept."""
+
+
 class TargetRegionByolDisabled(ByolImportError):
     """A Region to copy to does not have BYOL enabled (DescribeAccount there): nothing is
     copied and nothing is enabled there, since that choice is a person's."""

@@ -31,6 +31,7 @@ class Ami:
     import_name: str | None
     import_description: str | None
     os_version: str | None = None  # what CheckImage learnt of the AMI, when EC2 told it
+    root_volume_gib: int | None = None  # the AMI's root EBS volume (CheckImage)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ def _mapping(event: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _gib(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _count(section: Mapping[str, Any] | None) -> int:
@@ -185,6 +190,7 @@ class WorkflowState:
                 _text(ami.get("import_name")),
                 _text(ami.get("import_description")),
                 _text(ami.get("os_version")),
+                _gib(ami.get("root_volume_gib")),
             ),
             imported=None
             if imported is None

@@ -99,7 +99,7 @@ def check_bundle_id(bundle_id: Any) -> str:
 
 
 class BundleOps(AccountBase):
-    def _usable_image(self, image_id: Any, compute: str) -> str:
+    def _usable_image(self, image_id: Any, compute: str, root: int) -> str:
         check_image_id(image_id)
         image = self.images.get(image_id)
         if image is None:
@@ -113,6 +113,12 @@ class BundleOps(AccountBase):
             raise invalid(
                 f"The image {image_id} was imported with {image.ingestion_process}: it cannot "
                 f"run on {compute} bundles."
+            )
+        if root < image.root_gb:
+            # "Custom bundle storage volumes can't be smaller than image storage volumes."
+            raise invalid(
+                f"The root volume of {root} GB is smaller than the image {image_id}'s root "
+                f"volume of {image.root_gb} GB."
             )
         return str(image_id)
 
@@ -142,7 +148,7 @@ class BundleOps(AccountBase):
         check_tags(tags)
         with self.lock:
             self._settle()
-            image_id = self._usable_image(p.get("ImageId"), str(compute))
+            image_id = self._usable_image(p.get("ImageId"), str(compute), root)
             now = self.clock.now()
             free_at = self.released_bundle_names.get(name)
             if any(b.name == name for b in self.bundles.values()) or (
@@ -195,7 +201,7 @@ class BundleOps(AccountBase):
         with self.lock:
             self._settle()
             bundle = self._bundle(p.get("BundleId"))
-            bundle.image_id = self._usable_image(p.get("ImageId"), bundle.compute)
+            bundle.image_id = self._usable_image(p.get("ImageId"), bundle.compute, bundle.root_gb)
             bundle.updated = self.clock.now()
             return {}
 

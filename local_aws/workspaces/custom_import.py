@@ -203,6 +203,7 @@ class CustomImportOps(ImageOps):
                 fault=ImportFault(amis.CHECKER_ERROR_CODE, fault.state_message, ())
                 if fault
                 else None,
+                root_gb=profile.volume_sizes[0],
             )
             self.imports_accepted += 1  # either path: one accepted import, one image
             return {"ImageId": image_id, "State": "PENDING"}

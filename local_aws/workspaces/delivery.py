@@ -160,6 +160,7 @@ def copy_image(world: ByolWorld, target: ByolAccount, params: dict[str, Any]) ->
             fault=faults.copy_errors.get(source_id) or faults.copy_errors.get("*"),
             source_region=source_region,
             source_image_id=source_id,
+            root_gb=source.root_gb,
         )
         return {"ImageId": image_id}
 

@@ -50,6 +50,8 @@ class ImportedImage:
     # CopyWorkspaceImage: where the copy came from (DescribeWorkspaceImages has no field for it)
     source_region: str | None = None
     source_image_id: str | None = None
+    # GB of the source AMI's root EBS volume: no bundle of the image may have a smaller root
+    root_gb: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -169,6 +171,7 @@ class ImageOps(AccountBase):
                 visible_at=now + timedelta(seconds=self.timings.image_visibility_lag_seconds),
                 ready_at=now + timedelta(seconds=duration),
                 fault=fault,
+                root_gb=profile.volume_sizes[0],
             )
             self.imports_accepted += 1
             self.import_log.append(image_record)

@@ -1,6 +1,7 @@
 """The world rollback-bundle and retire work on, made directly on the local AWS as a delivery
-leaves it (images through the emulator's API, bundles and tags with boto3, the contract's tag
-names), and the CLI run against it as against AWS (boto3 with the operator's session)."""
+leaves it (images through the emulator's API, bundles and tags with boto3 as a person or the
+`--local` world makes them, the contract's tag names), and the CLI run against it as against
+AWS (boto3 with the operator's session)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from botocore.config import Config
 from click.testing import CliRunner, Result
 
 from byol_cli import contract as c
+from byol_cli.local_delivery import COPY_REGION as COPY_REGION
+from byol_cli.local_delivery import create_bundle, tag_list
 from byol_cli.main import cli
 from local_aws.harness import LocalAws
 from local_aws.place import ACCOUNT_ID, REGION
 from local_aws.workspaces_byol import Faults, Timings
 
 OURS = {c.MANAGED_BY_TAG_KEY: c.MANAGED_BY_TAG_VALUE}
-COPY_REGION = "eu-central-1"
 CHANGES = (
     "UpdateWorkspaceBundle",
     "DeleteWorkspaceBundle",
@@ -35,10 +37,6 @@ def local_aws(faults: Faults) -> Iterator[LocalAws]:
     with LocalAws(timings=Timings(), faults=faults) as env:
         env.enable_byol_directly()
         yield env
-
-
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
 def workspaces(aws: LocalAws, region: str = REGION) -> Any:
@@ -77,17 +75,7 @@ def ami_tags(aws: LocalAws, ami: str) -> dict[str, str]:
 
 
 def bundle(aws: LocalAws, name: str, image: str, tags: dict[str, str], region: str = REGION) -> str:
-    return str(
-        workspaces(aws, region).create_workspace_bundle(
-            BundleName=name,
-            BundleDescription=f"bundle {name}",
-            ImageId=image,
-            ComputeType={"Name": "STANDARD"},
-            UserStorage={"Capacity": "50"},
-            RootStorage={"Capacity": "80"},
-            **({"Tags": tag_list(tags)} if tags else {}),
-        )["WorkspaceBundle"]["BundleId"]
-    )
+    return create_bundle(workspaces(aws, region), name, image, tags)
 
 
 def bundle_image(aws: LocalAws, bundle_id: str) -> str:

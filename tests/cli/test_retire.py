@@ -284,5 +284,11 @@ def test_local_retire_runs_in_an_account_a_delivery_left() -> None:
         cli, ["--local", "retire", "ami-0123456789abcdef0", "--with-copies", "--yes"]
     )
     assert result.exit_code == 0, result.output
+    assert "and delivered by the workflow:" in result.output
+    assert f"copied: {COPY_REGION}=wsi-" in result.output
+    # the bundle first, then the share, then the image and its copy, then the AMI's tag
+    done = [line.split()[1:3] for line in result.output.splitlines() if "  done: " in line]
+    assert [step[0] for step in done] == ["delete", "unshare", "delete", "delete", "tag"]
+    assert done[0][1] == "bundle" and done[2][1] == done[3][1] == "image"
     assert "delete image" in result.output and f"in {COPY_REGION}" in result.output
     assert f"done: tag ami-0123456789abcdef0 {c.STATUS_TAG_KEY}={c.RETIRED}" in result.output

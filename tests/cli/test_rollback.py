@@ -123,4 +123,5 @@ def test_local_rollback_runs_in_an_account_a_delivery_updated() -> None:
 
     result = CliRunner().invoke(cli, ["--local", "rollback-bundle", "wsb-0a1b2c3d4e", "--yes"])
     assert result.exit_code == 0, result.output
+    assert "by the workflow's delivery" in result.output
     assert "Rolled back: bundle wsb-0a1b2c3d4e (win11-team)" in result.output

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.harness import LocalAws
+from local_aws.harness import ACCOUNT_ID, REGION, LocalAws
 from tests.emulator.test_workspaces_byol import code, enable, import_kwargs
 
 
@@ -225,3 +225,41 @@ def test_a_bundle_runs_only_on_the_compute_its_image_was_imported_for(
     with pytest.raises(ClientError) as caught:
         ws.create_workspace_bundle(**request)
     assert code(caught) == "InvalidParameterValuesException"
+
+
+def test_a_bundle_root_smaller_than_the_images_root_is_refused(aws: LocalAws, ws: Any) -> None:
+    """ "Custom bundle storage volumes can't be smaller than image storage volumes" (admin
+    guide): the image records its AMI's root volume; a bundle created or moved onto it with a
+    smaller root is refused, one as large or larger is accepted."""
+    enable(aws, ws)
+    # Given an image of a 60 GB AMI: its record carries the AMI's root volume
+    ami = aws.create_windows_ami(volume_size=60)
+    image_id = ws.import_workspace_image(**import_kwargs(ami, name="win11"))["ImageId"]
+    aws.clock.advance(aws.timings.import_seconds)
+    images = aws.world.account(ACCOUNT_ID, REGION).images
+    assert images[image_id].root_gb == 60
+    small = ws.create_workspace_bundle(**bundle_kwargs(image_id))["WorkspaceBundle"]["BundleId"]
+    # And an image whose root exceeds a small bundle's 80 GB (no modelled import makes one:
+    # every path ends an AMI over 70 GB in ERROR; set on the record as a larger path would)
+    big = available_image(aws, ws, name="win11-big")
+    images[big].root_gb = 175
+    # When a bundle with an 80 GB root is created from it, or moved onto it
+    for call, kwargs in (
+        (ws.create_workspace_bundle, bundle_kwargs(big, BundleName="too-small")),
+        (ws.update_workspace_bundle, {"BundleId": small, "ImageId": big}),
+    ):
+        with pytest.raises(ClientError) as caught:
+            call(**kwargs)
+        # Then it is refused naming both sizes
+        assert code(caught) == "InvalidParameterValuesException"
+        assert "80 GB is smaller than the image" in str(caught.value)
+        assert "175 GB" in str(caught.value)
+    # And a bundle whose root is as large is accepted
+    ws.create_workspace_bundle(
+        **bundle_kwargs(
+            big,
+            BundleName="large-enough",
+            RootStorage={"Capacity": "175"},
+            UserStorage={"Capacity": "100"},
+        )
+    )

@@ -85,6 +85,8 @@ def test_an_import_walks_every_state_with_rising_progress_then_is_available(
     assert final["ImageSource"] == ready["ImageSource"]
     assert final["InfrastructureConfigurationArn"] == ready["InfrastructureConfigurationArn"]
     assert "ErrorDetails" not in final
+    # And the image records its AMI's root volume (50 GB), which no bundle of it may undercut
+    assert account().images[image_id].root_gb == 50
 
 
 @pytest.mark.parametrize(

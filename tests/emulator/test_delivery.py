@@ -85,6 +85,8 @@ def test_a_copy_is_pending_then_available_over_virtual_time(
     # The model's WorkspaceImage has no field for the source: the world keeps it.
     record = aws.world.account(ACCOUNT_ID, OTHER_REGION).images[copied]
     assert (record.source_region, record.source_image_id) == (REGION, image)
+    # And it keeps the source's root volume size (no bundle of the copy may be smaller)
+    assert record.root_gb == aws.world.account(ACCOUNT_ID, REGION).images[image].root_gb == 50
 
 
 def test_a_copy_within_the_same_region_is_allowed(aws: LocalAws, ws: Any, image: str) -> None:

@@ -78,6 +78,16 @@ def imported_image(aws: LocalAws, result: ExecutionResult) -> str:
     return aws.ami_tags(ami_of(result))["byol-import:workspaces-image-id"]
 
 
+def everything(aws: LocalAws) -> dict[str, Any]:
+    """A delivery of all three: bundle win11-gold, a copy to OTHER_REGION, a share with a new
+    member of the organization."""
+    return {
+        "Bundle": {"Create": {"Name": "win11-gold"}},
+        "CopyToRegions": [OTHER_REGION],
+        "ShareWithAccounts": [aws.organization_member()],
+    }
+
+
 def assert_kept(aws: LocalAws, result: ExecutionResult) -> None:
     """The imported image is AVAILABLE and kept, and the cause says so."""
     image = aws.world.account(ACCOUNT_ID, REGION).images[imported_image(aws, result)]
@@ -255,12 +265,8 @@ def test_a_retried_deliver_adopts_what_it_already_did(aws: LocalAws) -> None:
     # Given a Deliver that creates the bundle, shares and starts the copy, then dies before
     # answering (its retry runs it again)
     aws.lambdas.faults.crash_after["Deliver"] = 1
-    member = aws.organization_member()
-    delivery = {
-        "Bundle": {"Create": {"Name": "win11-gold"}},
-        "CopyToRegions": [OTHER_REGION],
-        "ShareWithAccounts": [member],
-    }
+    delivery = everything(aws)
+    [member] = delivery["ShareWithAccounts"]
     # When the import runs
     result = run(aws, delivery)
     # Then the retries (the copy is not listed at once: ImageNotListedYet is retried) adopted

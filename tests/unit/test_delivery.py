@@ -17,7 +17,7 @@ from byol_import.logic.delivery import (
     copies_tag_value,
     resolve,
 )
-from byol_import.logic.delivery_rules import computes_for, volumes_allowed
+from byol_import.logic.delivery_rules import computes_for, root_too_small, volumes_allowed
 from byol_import.logic.request import normalise_request
 from byol_import.logic.tag_value import parse_tag_value
 from byol_import.schema import ConfigError
@@ -124,6 +124,16 @@ def test_the_bundle_compute_follows_the_image_and_the_volumes_the_documented_pai
     assert volumes_allowed(80, 10) and volumes_allowed(175, 100) and volumes_allowed(2000, 2000)
     assert not volumes_allowed(80, 20) and not volumes_allowed(100, 100)
     assert not volumes_allowed(175, 99) and not volumes_allowed(2001, 100)
+
+
+def test_a_bundle_root_smaller_than_the_images_is_named_with_both_sizes() -> None:
+    # Given an image whose AMI's root volume is 100 GiB
+    # When a bundle's root is 80, Then the refusal names both sizes
+    refusal = root_too_small(80, 100) or ""
+    assert "root volume of 80 GiB is smaller than the image's root volume of 100 GiB" in refusal
+    # And a root as large or larger, or an image of unknown size, is not refused here
+    assert root_too_small(100, 100) is None and root_too_small(175, 100) is None
+    assert root_too_small(80, None) is None
 
 
 def test_the_request_json_round_trips_and_tells_the_asl_whether_to_deliver() -> None:

@@ -130,6 +130,31 @@ def test_a_retried_update_keeps_the_previous_image_it_recorded() -> None:
     assert out["bundle"]["previous_image"] == "wsi-000000000"
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"create_bundle": {"name": "gold", "compute_type": "STANDARD", "root_gib": 80}},
+        {"update_bundle": "wsb-00000042"},
+    ],
+)
+def test_a_bundle_root_smaller_than_the_amis_is_refused_before_workspaces_is_asked(
+    asked: dict[str, Any],
+) -> None:
+    # Given an image of an AMI whose root volume is 100 GiB, and a person's 80 GiB bundle
+    bundle = {"BundleId": "wsb-00000042", "Name": "team", "ImageId": "wsi-000000000"}
+    gw = FakeDelivery(bundles={"wsb-00000042": {**bundle, "RootStorage": {"Capacity": "80"}}})
+    if "create_bundle" in asked:
+        asked["create_bundle"].update(description=None, user_gib=50)
+    ami = {"import_name": "win11-gold", "import_description": "W11", "root_volume_gib": 100}
+    # When Deliver creates an 80 GiB bundle of it, or moves that bundle onto it
+    with pytest.raises(errors.BundleTooSmall) as refused:
+        deliver(state(asked, Ami=ami), gw, FakeEc2(), HOME)
+    # Then it is refused naming both sizes, nothing was asked of WorkSpaces, the image is kept
+    assert "80 GiB is smaller than the image's root volume of 100 GiB" in refused.value.message
+    assert f"WorkSpaces image {WSI} is AVAILABLE in eu-west-1 and kept" in refused.value.message
+    assert gw.calls == [] and gw.bundles["wsb-00000042"]["ImageId"] == "wsi-000000000"
+
+
 def test_a_bundle_name_held_by_a_bundle_not_ours_is_refused() -> None:
     gw = FakeDelivery(
         bundles={

@@ -56,6 +56,7 @@ def test_a_good_windows_11_ami_passes() -> None:
         boot_mode="uefi",
         platform_details="Windows BYOL",
         usage_operation="RunInstances:0800",
+        root_volume_gib=50,
     )
 
 

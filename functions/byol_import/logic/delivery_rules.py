@@ -1,7 +1,7 @@
 """The documented rules a delivery follows (docs/byol-api-facts.md, "Delivering an image" and
 "Bundles"): CreateWorkspaceBundle's name, description and Compute enum; the volume combinations;
-which bundles an image's IngestionProcess runs on; the Regions WorkSpaces runs in. Pure: botocore's
-bundled model and endpoint data are read, no call is made."""
+which bundles an image's IngestionProcess runs on; a bundle root no smaller than the image's; the
+Regions WorkSpaces runs in. Pure: botocore's bundled model and endpoint data are read, no call."""
 
 from __future__ import annotations
 
@@ -55,4 +55,17 @@ def computes_for(ingestion_process: str) -> tuple[str, ...]:
 def volumes_allowed(root: int, user: int) -> bool:
     return (root, user) in SMALL_VOLUMES or (
         175 <= root <= MAX_VOLUME_GIB and 100 <= user <= MAX_VOLUME_GIB
+    )
+
+
+def root_too_small(bundle_root_gib: int, image_root_gib: int | None) -> str | None:
+    """Why a bundle's root volume cannot hold the image ("custom bundle storage volumes can't be
+    smaller than image storage volumes", admin guide), or None. An image of unknown size is
+    left to CreateWorkspaceBundle to judge."""
+    if image_root_gib is None or bundle_root_gib >= image_root_gib:
+        return None
+    return (
+        f"the bundle's root volume of {bundle_root_gib} GiB is smaller than the image's root "
+        f"volume of {image_root_gib} GiB (the AMI's root EBS volume), and WorkSpaces refuses a "
+        "bundle volume smaller than its image's"
     )

@@ -51,6 +51,8 @@ class AmiFacts:
     tpm_support: str | None = None
     platform_details: str | None = None
     usage_operation: str | None = None
+    # GB of the root EBS volume: a bundle of the image may not have a smaller root (Deliver)
+    root_volume_gib: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,6 +128,7 @@ def check_ami(image: Mapping[str, Any] | None, image_id: str, account_id: str) -
         tpm_support=tpm,
         platform_details=details or None,
         usage_operation=usage or None,
+        root_volume_gib=size if isinstance(size, int) else None,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from byol_import import errors
 from byol_import.gateways.protocols import DeliveryApi, Ec2Api
 from byol_import.logic.delivery import BundleCreate, DeliveryRequest, Place
+from byol_import.logic.delivery_rules import root_too_small
 from byol_import.observability import logger
 from byol_import.settings import (
     BUNDLE_ID_TAG_KEY,
@@ -57,7 +58,10 @@ def deliver(state: WorkflowState, gw: DeliveryApi, ec2: Ec2Api, place: Place) ->
     delivered: dict[str, Any] = {"bundle": None, "shares": [], "copies": []}
     try:
         with _kept(image_id, place.region, delivered):
-            _deliver(gw, ec2, delivery, delivered, request.image_id, image_id, image_name, place)
+            root = state.need_ami().root_volume_gib
+            _deliver(
+                gw, ec2, delivery, delivered, request.image_id, (image_id, root), image_name, place
+            )
     finally:
         _tag_ami(ec2, request.image_id, delivery_tags(delivered))
     logger.info("delivery started", extra={"delivered": done(delivered)})
@@ -71,13 +75,14 @@ def _deliver(
     delivery: DeliveryRequest,
     delivered: dict[str, Any],
     ami: str,
-    image_id: str,
+    image: tuple[str, int | None],  # the image and its root volume (GiB), when known
     image_name: str,
     place: Place,
 ) -> None:
     _check_regions(gw, delivery.copy_to_regions)  # before anything is changed
+    image_id = image[0]
     if delivery.create_bundle or delivery.update_bundle:
-        delivered["bundle"] = _bundle(gw, delivery, ami, image_id, image_name)
+        delivered["bundle"] = _bundle(gw, delivery, ami, image, image_name)
         _tag_ami(ec2, ami, {BUNDLE_ID_TAG_KEY: delivered["bundle"]["id"]})
     delivered["shares"] = [_share(gw, image_id, a) for a in delivery.share_with_accounts]
     refused = [s for s in delivered["shares"] if not s["shared"]]
@@ -122,11 +127,21 @@ def _ours(tags: Mapping[str, str] | None, ami: str) -> bool:
     )
 
 
+def _fits(bundle: str, root_gib: int, image: tuple[str, int | None], advice: str) -> None:
+    refusal = root_too_small(root_gib, image[1])
+    if refusal:  # checked before WorkSpaces is asked: it refuses too, less clearly
+        raise errors.BundleTooSmall(f"Bundle {bundle}: {refusal}. {advice}")
+
+
 def _bundle(
-    gw: DeliveryApi, delivery: DeliveryRequest, ami: str, image_id: str, image_name: str
+    gw: DeliveryApi, delivery: DeliveryRequest, ami: str, image: tuple[str, int | None], name: str
 ) -> dict[str, Any]:
+    image_id = image[0]
     if delivery.create_bundle is not None:
-        return _create_bundle(gw, delivery.create_bundle, ami, image_id, image_name)
+        spec = delivery.create_bundle
+        advice = "Ask for RootVolumeSizeGib 175-2000 (with UserVolumeSizeGib 100-2000)"
+        _fits(repr(spec.name or name), spec.root_gib, image, advice)
+        return _create_bundle(gw, delivery.create_bundle, ami, image_id, name)
     bundle_id = need(delivery.update_bundle, "Request.delivery.update_bundle")
     bundle = gw.bundle(bundle_id)
     if bundle is None:
@@ -135,6 +150,9 @@ def _bundle(
             "(Delivery.Bundle.Update, the tag value's Bundle or deliveryBundle)"
         )
     current = str(bundle.get("ImageId", ""))
+    root = str((bundle.get("RootStorage") or {}).get("Capacity") or "")
+    if root.isdigit():
+        _fits(bundle_id, int(root), image, "Update a bundle with a larger root volume")
     if current == image_id:  # a retry after the update: keep the recorded previous image
         previous = (gw.tags(bundle_id) or {}).get(PREVIOUS_IMAGE_TAG_KEY)
         gw.tag(bundle_id, {IMAGE_ID_TAG_KEY: image_id})
