@@ -30,7 +30,10 @@ COPY_REGION = "eu-central-1"
 
 
 def image_builder_faults(burst: int = 2) -> Row:
-    row = Row(f"new paths: Image Builder import, {burst} throttles and a 5xx on every call")
+    row = Row(
+        f"new paths: Image Builder import, {burst} throttles and a 5xx on every call, "
+        "the import answer lost once"
+    )
     faults = Faults(
         throttle={op: burst for op in (*IMAGE_BUILDER_OPS, *EC2_OPS)},
         server_error={op: 1 for op in IMAGE_BUILDER_OPS},

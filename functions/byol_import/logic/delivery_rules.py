@@ -9,8 +9,6 @@ import re
 from functools import cache
 from typing import Final
 
-import botocore.session
-
 BUNDLE_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./()\-]{1,64}$")
 BUNDLE_DESCRIPTION_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_./() \-]{1,255}$")
 BUNDLE_ID_PATTERN: Final = re.compile(r"^wsb-[0-9a-z]{8,63}$")
@@ -23,6 +21,8 @@ MAX_VOLUME_GIB: Final = 2000
 @cache
 def compute_types() -> tuple[str, ...]:
     """CreateWorkspaceBundle's ComputeType.Name values (the SDK's model)."""
+    import botocore.session  # on first use: importing botocore would slow every cold start
+
     model = botocore.session.get_session().get_service_model("workspaces")
     return tuple(model.shape_for("Compute").enum)
 
@@ -30,6 +30,8 @@ def compute_types() -> tuple[str, ...]:
 @cache
 def workspaces_regions(partition: str = "aws") -> frozenset[str]:
     """The Regions the SDK's endpoint data lists WorkSpaces in, in one partition."""
+    import botocore.session
+
     session = botocore.session.get_session()
     return frozenset(session.get_available_regions("workspaces", partition))
 
