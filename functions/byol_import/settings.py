@@ -224,7 +224,7 @@ class DeploymentSettings(FunctionSettings, ImageBuilderSettings, DeliveryTimings
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.check_image_builder(f"{CONTEXT_KEY}.")
+        self.check_image_builder(f"{CONTEXT_KEY}.", self.stack_name)
         if self.image_first_poll_delay_minutes >= self.image_deadline_hours * 60:
             raise ConfigError(
                 f"{context_name('imageFirstPollDelayMinutes')} "

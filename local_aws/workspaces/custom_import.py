@@ -11,10 +11,12 @@ DescribeWorkspaceImages meanwhile, AVAILABLE at COMPLETED, ERROR at ERROR.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+import botocore.session
 from moto.moto_api._internal import mock_random
 
 from local_aws.workspaces import amis
@@ -27,6 +29,14 @@ from local_aws.workspaces.rules import (
     validation,
 )
 from local_aws.workspaces.shapes import check_input
+
+# Image Builder's ResourceName (CreateInfrastructureConfiguration `name`): 3-128 characters.
+RESOURCE_NAME: Final = re.compile(
+    botocore.session.get_session()
+    .get_service_model("imagebuilder")
+    .shape_for("ResourceName")
+    .metadata["pattern"]
+)
 
 IMPORT_OPERATION: Final = MODEL.operation_model("ImportCustomWorkspaceImage")
 DESCRIBE_OPERATION: Final = MODEL.operation_model("DescribeCustomWorkspaceImageImport")
@@ -125,9 +135,13 @@ class CustomImportOps(ImageOps):
     """The Image Builder path beside the classic one: the same images, names and quota."""
 
     def add_infrastructure_configuration(self, name: str) -> str:
-        """What the account created in EC2 Image Builder (moto has no Image Builder)."""
+        """What the account created in EC2 Image Builder (moto has no Image Builder): a name
+        Image Builder takes (`ResourceName`), in its ARN in lower case (the model's ARN pattern
+        admits no capitals; docs/byol-api-facts.md)."""
+        if not RESOURCE_NAME.fullmatch(name):
+            raise ValueError(f"Image Builder refuses the name {name!r}: {RESOURCE_NAME.pattern}")
         prefix = f"arn:aws:imagebuilder:{self.region}:{self.account_id}"
-        arn = f"{prefix}:infrastructure-configuration/{name}"
+        arn = f"{prefix}:infrastructure-configuration/{name.lower()}"
         self.infrastructure_configurations.add(arn)
         return arn
 

@@ -18,13 +18,11 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from byol_import import settings
+from byol_import.image_builder_settings import CONFIGURATION_SUFFIX
 from stacks.config import ProjectConfig
 
 MANAGED_POLICIES = ("EC2InstanceProfileForImageBuilder", "AmazonSSMManagedInstanceCore")
 LOG_PREFIX = "workspaces-import/"
-
-
-CONFIGURATION_SUFFIX = "-workspaces-import"
 
 
 class ImageBuilderInfrastructure(Construct):

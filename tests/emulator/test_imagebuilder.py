@@ -172,3 +172,15 @@ def test_the_embedded_image_builder_is_removed_with_the_mock() -> None:
 
     assert "moto.imagebuilder" not in sys.modules
     assert all(name != "imagebuilder" for name, _ in index.backend_url_patterns)
+
+
+def test_a_configuration_name_image_builder_refuses_is_not_created(aws: LocalAws) -> None:
+    # Given the account of the local world
+    account = world().account(ACCOUNT_ID, REGION)
+    # When a configuration's name is longer than Image Builder's 128 characters (a stack name
+    # of 111 with the stack's suffix), Then it is refused, as CloudFormation would be
+    with pytest.raises(ValueError, match="refuses the name"):
+        account.add_infrastructure_configuration("B" + "y" * 110 + "-workspaces-import")
+    # And a name with capitals is taken, its ARN in lower case
+    arn = account.add_infrastructure_configuration("ByolImport-workspaces-import")
+    assert arn.endswith(":infrastructure-configuration/byolimport-workspaces-import")

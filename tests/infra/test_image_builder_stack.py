@@ -4,13 +4,17 @@ creates, or an existing one, or none; and the grants that go with each."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from app import build_app
 from byol_import import settings
+from byol_import.image_builder_settings import CONFIGURATION_SUFFIX
+from byol_import.schema import ConfigError
 from stacks.config import load_cdk_json_context
 from tests.infra.test_stack import actions, resources, statements
 
@@ -111,3 +115,28 @@ def test_without_the_path_there_is_no_configuration_and_no_grant() -> None:
     assert environment(template_json) == ""
     granted = actions(template_json, "ImportImage") | actions(template_json, "PollImage")
     assert granted & PATH_ACTIONS == set()
+
+
+# Image Builder's ResourceName, the configuration's `name` (pinned botocore model, imagebuilder
+# CreateInfrastructureConfiguration): at most 128 characters, where a stack name may have 128.
+RESOURCE_NAME = re.compile(r"^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")
+
+
+def test_a_stack_name_too_long_for_its_configuration_name_is_refused_before_deploying() -> None:
+    # Given a stack name of 111 characters, which would name the configuration with 129
+    too_long = "B" + "y" * 110
+    assert not RESOURCE_NAME.match(f"{too_long}{CONFIGURATION_SUFFIX}")
+    # When the stack would create the configuration, Then the configuration is refused
+    with pytest.raises(ConfigError, match="at most 110"):
+        synth(stackName=too_long)
+    # And 110 characters give a name Image Builder takes
+    longest = too_long[:110]
+    assert RESOURCE_NAME.match(f"{longest}{CONFIGURATION_SUFFIX}")
+    assert resources(synth(stackName=longest), "AWS::ImageBuilder::InfrastructureConfiguration")
+
+
+def test_a_long_stack_name_is_fine_when_the_stack_creates_no_configuration() -> None:
+    # Given the longest stack name CloudFormation takes, with an existing configuration
+    template_json = synth(stackName="B" + "y" * 127, infrastructureConfigurationArn=EXISTING)
+    # Then nothing named after it is created
+    assert resources(template_json, "AWS::ImageBuilder::InfrastructureConfiguration") == {}
