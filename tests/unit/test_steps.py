@@ -576,6 +576,61 @@ def test_an_approval_of_another_range_is_refused() -> None:
     assert not any(c.startswith("Modify") for c in ws.calls)
 
 
+def test_an_approval_sent_as_a_json_string_is_read_and_an_unnamed_approver_is_unknown() -> None:
+    # Given the answer as a JSON string (send-task-success output encoded twice), no approvedBy
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    answer = json.dumps({"decision": "approve", "cidr": "10.2.0.0/16"})
+    # When ModifyAccount reads it, Then BYOL is enabled and the log names no one made up
+    result = steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(), CONFIG)
+    assert (result["approved_by"], result["decision"]) == ("unknown", "approved by unknown")
+    assert "ModifyAccount 10.2.0.0/16" in ws.calls
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"decision": "reject", "cidr": "10.2.0.0/16"}, "not json", None, ["approve"]],
+    ids=["rejected", "not-json", "no-answer", "not-an-object"],
+)
+def test_anything_but_an_approval_changes_nothing(answer: Any) -> None:
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    with pytest.raises(errors.EnablementRejected, match="is not an approval"):
+        steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(holder=EXEC), CONFIG)
+    assert ws.calls == []
+
+
+def test_an_approved_enablement_adopts_a_change_that_came_first() -> None:
+    # Given BYOL enabled meanwhile (a person, or another Region's byol-import)
+    ws = ws_(account={"DedicatedTenancySupport": "ENABLED"})
+    lock = FakeLock(holder=EXEC, approval={"ApprovalToken": "token"})
+    answer = {"decision": "approve", "approvedBy": "ops", "cidr": "10.2.0.0/16"}
+    # When the approval comes back, Then nothing is modified, the state is adopted
+    result = steps.modify_account(_approval_state(answer), ws, FakeEc2(), lock, CONFIG)
+    assert (result["status"], result["modified"]) == ("ENABLED", False)
+    assert not any(c.startswith("Modify") for c in ws.calls)
+    assert lock.approval == {}  # and the token no longer waits on the lock
+
+
+def test_a_workflow_without_a_token_or_a_range_neither_asks_nor_enables() -> None:
+    # Given RequestApproval's input without its task token, or an Account without a range
+    lock, ec2, notifier = FakeLock(holder=EXEC), FakeEc2(), FakeNotifier()
+    account = {"status": "DISABLED", "management_cidr": "10.2.0.0/16", "approval_needed": True}
+    no_range = {**account, "management_cidr": None}
+    broken = [
+        {"State": raw_state(Account=account)},
+        {"Token": "token-1", "State": raw_state(Account=no_range)},
+    ]
+    # Then nothing is recorded on the lock and no one is asked
+    for event in broken:
+        with pytest.raises(errors.InvalidRequest, match="RequestApproval: no"):
+            steps.request_approval(event, lock, ec2, notifier, CONFIG)
+    assert (lock.approval, notifier.messages) == ({}, [])
+    # And ModifyAccount without a decided range changes nothing
+    ws = ws_()
+    with pytest.raises(errors.InvalidRequest, match="no management CIDR was decided"):
+        steps.modify_account(state(Account=no_range), ws, ec2, lock, CONFIG)
+    assert ws.calls == []
+
+
 def test_request_approval_keeps_the_token_on_the_lock_and_asks() -> None:
     lock, ec2, notifier = FakeLock(holder=EXEC), FakeEc2(), FakeNotifier()
     event = {
