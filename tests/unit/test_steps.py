@@ -404,6 +404,92 @@ def test_a_tagging_failure_does_not_stop_the_notification() -> None:
     assert len(notifier.messages) == 1 and "could not tag" in out["Notes"][0]
 
 
+def test_a_failure_after_part_of_the_delivery_records_and_says_what_was_delivered() -> None:
+    # Given an import that enabled BYOL (approved), created a bundle, shared, then a copy failed
+    delivery = {
+        "bundle": {"id": "wsb-00000042", "name": "gold", "action": "created"},
+        "shares": [{"account": "111122223333", "shared": True, "reason": None}],
+        "copies": [{"region": "us-east-1", "image_id": "wsi-000000777", "state": "ERROR"}],
+    }
+    account = {
+        "status": "ENABLED",
+        "management_cidr": "10.2.0.0/16",
+        "modified": True,
+        "decision": "approved by arn:ops",
+    }
+    st = raw_state(
+        Import={"image_id": "wsi-123456789"},
+        Account=account,
+        Delivery=delivery,
+        Error={"Error": "DeliveryFailed", "Cause": "The copy wsi-000000777 ended in ERROR"},
+    )
+    # When Report runs
+    _, ec2, notifier, _ = report(st)
+    # Then the AMI records the bundle, share and copy (`byol-import retire` reads them)
+    tags = ec2.tagged[AMI]
+    assert tags["byol-import:status"] == "FAILED"
+    assert tags["byol-import:bundle-id"] == "wsb-00000042"
+    assert tags["byol-import:shared-with"] == "111122223333"
+    assert tags["byol-import:copies"] == "us-east-1=wsi-000000777"
+    # And the message lists them after the failure, and how BYOL was enabled
+    [(_, message, _)] = notifier.messages
+    after = message.split("Delivered before the failure:\n", 1)[1]
+    assert after.startswith("Bundle wsb-00000042 (gold) was created from the image.")
+    assert "Copy in us-east-1: wsi-000000777 (ERROR)." in after
+    assert (
+        "BYOL was enabled for this account with management CIDR 10.2.0.0/16 "
+        "(approved by arn:ops)." in message
+    )
+
+
+def test_a_throttled_status_tag_retries_the_report_before_anyone_is_notified() -> None:
+    # Given the AMI's tag write throttled: the ASL retries Report
+    ec2, notifier = FakeEc2(tag_error=errors.TransientAwsError("throttled")), FakeNotifier()
+    # When Report runs, Then it fails to be retried, and no one got a notification yet
+    with pytest.raises(errors.TransientAwsError):
+        steps.report(state(), ec2, notifier, FakeLock(), FakeMetrics())
+    assert notifier.messages == []  # so the retry notifies once
+
+
+def test_a_denied_status_tag_is_named_in_the_notification() -> None:
+    ec2 = FakeEc2(tag_error=errors.AccessDenied("ec2:CreateTags on image/*"))
+    notifier = FakeNotifier()
+    out = steps.report(state(), ec2, notifier, FakeLock(), FakeMetrics())
+    note = "could not tag the AMI: tagging was denied. ec2:CreateTags on image/*"
+    assert out["Notes"] == [note]
+    assert f"Note: {note}" in notifier.messages[0][1]
+
+
+@pytest.mark.parametrize(
+    ("cause", "shown"),
+    [
+        ('{"errorType": "X"}', '{"errorType": "X"}'),  # JSON, but no errorMessage: as it came
+        ("Task timed out", "Task timed out"),
+        ({"detail": 1}, '{"detail": 1}'),
+        (None, ""),
+    ],
+)
+def test_a_cause_without_a_lambda_error_message_is_shown_as_it_came(cause: Any, shown: str) -> None:
+    out, _, notifier, _ = report(raw_state(Error={"Error": "States.Timeout", "Cause": cause}))
+    assert out["Cause"] == shown
+    assert f"Reason: {shown}\n" in notifier.messages[0][1]
+
+
+def test_input_without_an_ami_tags_nothing_and_still_notifies() -> None:
+    # Given console input with no AMI id, and a start time that is not a date
+    st = {
+        "Input": {"ImageName": "gold"},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "yesterday"},
+        "Error": {"Error": "InvalidRequest", "Cause": "ImageId: required"},
+    }
+    # When Report runs
+    out, ec2, notifier, metrics = report(st)
+    # Then no AMI is tagged, the failure is counted without a made-up duration, and said
+    assert ec2.tagged == {} and out["DurationSeconds"] is None
+    assert metrics.values == {"ImportsFailed": 1}
+    assert "import of (no valid AMI id) FAILED" in notifier.messages[0][0]
+
+
 def starter_run(event: dict[str, Any], ec2: FakeEc2, starter: FakeStarter) -> dict[str, Any]:
     return steps.start_imports(
         event,
