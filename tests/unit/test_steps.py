@@ -555,6 +555,28 @@ def test_janitor_reports_what_never_reached_report(status: str) -> None:
     assert AMI in subject and attributes["outcome"] == status
 
 
+def test_janitor_reports_an_aborted_execution_whose_input_is_not_json_without_tagging() -> None:
+    # Given an execution aborted with an input that is not JSON (started by hand)
+    lock = FakeLock(holder=EXEC)
+    detail = {"executionArn": EXEC, "status": "ABORTED", "input": "{not json"}
+    # When the janitor sees it end
+    out, ec2, notifier = janitor(detail, lock)
+    # Then its lock is freed and it is reported, with no AMI to tag
+    assert (out["released"], out["reported"], lock.holder) == (True, "ABORTED", None)
+    assert ec2.tagged == {}
+    [(subject, message, _)] = notifier.messages
+    assert "(no valid AMI id) ABORTED (ExecutionAborted)" in subject
+    assert "Fix the input, then start the import again." in message
+
+
+@pytest.mark.parametrize("event", [{"detail": "not a mapping"}, "not an event", None])
+def test_janitor_ignores_an_event_that_is_not_an_execution_status_change(event: Any) -> None:
+    lock, notifier = FakeLock(holder=EXEC), FakeNotifier()
+    out = steps.close_ended_execution(event, lock, FakeEc2(), notifier, FakeMetrics())
+    assert out == {"released": False, "reason": "not a finished execution"}
+    assert lock.holder == EXEC and notifier.messages == []
+
+
 def test_the_report_plan_is_data_decided_before_any_call() -> None:
     # Given a failed import of a tagged AMI
     outcome = Outcome(
