@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byol_import import errors
+from byol_import import errors, steps
 from byol_import.logic.image import (
     AmiFacts,
     check_ami,
@@ -19,6 +19,8 @@ from byol_import.logic.image import (
     image_name,
 )
 from byol_import.logic.request import IMAGE_DESCRIPTION_PATTERN, IMAGE_NAME_PATTERN, ImportRequest
+from byol_import.state import WorkflowState
+from tests.unit.fakes import FakeEc2, FakeNotifier
 
 ACCOUNT = "123456789012"
 AMI = "ami-0abcdef1234567890"
@@ -288,3 +290,28 @@ def test_execution_names_are_valid_and_deterministic(ami_id: str, value: str | N
     name = execution_name(ami_id, value)
     assert re.fullmatch(r"[a-zA-Z0-9_-]{1,80}", name)
     assert name == execution_name(ami_id, value)
+
+
+def test_notify_on_start_says_the_import_started_only_once_the_ami_passed() -> None:
+    execution = f"arn:aws:states:eu-west-1:{ACCOUNT}:execution:sm:run-1"
+    state = WorkflowState.parse(
+        {
+            "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP"},
+            "Context": {"ExecutionId": execution},
+        }
+    )
+    # Given notifyOnStart (a notifier for "started") and an AMI that passes
+    notifier, ec2 = FakeNotifier(), FakeEc2({AMI: ami()})
+    # When CheckImage runs
+    steps.check_image(state, ec2, ACCOUNT, notifier)
+    # Then one message says it started, where its status is, and which execution runs it
+    [(subject, message, attributes)] = notifier.messages
+    assert subject == f"byol-import: import of {AMI} started"
+    assert "byol-import:status tag" in message and message.endswith(f"Execution: {execution}")
+    assert attributes == {"outcome": "STARTED", "ami": AMI}
+    assert ec2.tagged[AMI]["byol-import:status"] == "QUEUED"
+    # And an AMI that is refused gets no "started" message (only the failure's, from Report)
+    refused = FakeNotifier()
+    with pytest.raises(errors.ImageNotOwned):
+        steps.check_image(state, FakeEc2({AMI: ami(OwnerId="999999999999")}), ACCOUNT, refused)
+    assert refused.messages == []
