@@ -358,6 +358,20 @@ def test_release_frees_only_our_own_lock(lock: tuple[LockGateway, Stubber]) -> N
     assert gateway.release("L", "me") is False
 
 
+def test_an_approval_is_recorded_only_on_the_lock_its_import_holds(
+    lock: tuple[LockGateway, Stubber],
+) -> None:
+    gateway, stub = lock
+    # Given the lock held by another import (our lease ran out): the condition fails
+    stub.add_client_error("update_item", "ConditionalCheckFailedException", "not ours")
+    # Then the token is not recorded, and the step says so instead of asking anyone
+    assert gateway.record_approval("L", "me", {"ApprovalToken": "t"}) is False
+    # And a throttled write is not read as "not ours": it is retried
+    stub.add_client_error("update_item", "ProvisionedThroughputExceededException", "slow down", 400)
+    with pytest.raises(errors.TransientAwsError):
+        gateway.record_approval("L", "me", {"ApprovalToken": "t"})
+
+
 def test_repeated_execution_name_is_not_an_error() -> None:
     client, stub = stubbed("stepfunctions")
     with stub:
