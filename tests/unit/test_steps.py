@@ -263,6 +263,19 @@ def test_a_retried_import_adopts_our_own_image() -> None:
     assert again == {**first, "adopted": True}
 
 
+def test_a_retry_that_adopts_a_settled_image_polls_at_once() -> None:
+    # Given our image from a first attempt, AVAILABLE by the time the task is retried
+    ws = ws_()
+    first = steps.import_image(state(), ws)
+    assert first["first_poll_seconds"] == LIMITS["ImageFirstPollDelaySeconds"]
+    ws.images[first["image_id"]]["State"] = "AVAILABLE"
+    ws.import_error = errors.ImageNameTaken("taken")
+    # When it is adopted, Then there is nothing to wait for: no 90-minute first wait
+    again = steps.import_image(state(), ws)
+    assert (again["adopted"], again["first_poll_seconds"]) == (True, 0)
+    assert "settled" not in again
+
+
 def test_a_name_taken_by_someone_else_fails_clearly() -> None:
     ws = ws_(import_error=errors.ImageNameTaken("taken"))
     ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
@@ -335,6 +348,32 @@ def test_a_failing_cleanup_never_hides_the_import_error() -> None:
     )
     assert out["Error"] == "ImageImportFailed"
     assert out["Cause"].startswith("ERROR X") and "cleanup of image" in out["Cause"]
+
+
+def test_cleanup_off_keeps_our_failed_image_and_says_so() -> None:
+    ws = ws_()
+    image = steps.import_image(state(), ws)["image_id"]
+    config = dataclasses.replace(CONFIG, cleanup_failed_images=False)
+    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={}), ws, config)
+    assert f"image {image} kept (cleanup is off)" in out["Cause"]
+    assert image in ws.images and not any(c.startswith("Delete") for c in ws.calls)
+
+
+def test_cleanup_of_an_image_already_gone_notes_it_and_keeps_the_error() -> None:
+    ws = ws_(tags_gone=True)
+    out = steps.cleanup_image(
+        state(Import={"image_id": "wsi-123456789"}, Poll={"reason": "ERROR X"}), ws, CONFIG
+    )
+    assert out["Error"] == "ImageImportFailed"
+    assert out["Cause"].startswith("ERROR X") and "no longer exists" in out["Cause"]
+
+
+def test_a_throttled_delete_is_raised_for_the_states_retry() -> None:
+    ws = ws_(delete_error=errors.TransientAwsError("throttled"))
+    image = steps.import_image(state(), ws)["image_id"]
+    with pytest.raises(errors.TransientAwsError):
+        steps.cleanup_image(state(Import={"image_id": image}, Poll={}), ws, CONFIG)
+    assert image in ws.images
 
 
 def test_cleanup_leaves_images_that_are_not_ours() -> None:
