@@ -762,7 +762,7 @@ def test_a_workflow_without_a_token_or_a_range_neither_asks_nor_enables() -> Non
     lock, ec2, notifier = FakeLock(holder=EXEC), FakeEc2(), FakeNotifier()
     account = {"status": "DISABLED", "management_cidr": "10.2.0.0/16", "approval_needed": True}
     no_range = {**account, "management_cidr": None}
-    broken = [
+    broken: list[dict[str, Any]] = [
         {"State": raw_state(Account=account)},
         {"Token": "token-1", "State": raw_state(Account=no_range)},
     ]
