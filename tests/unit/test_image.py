@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -234,6 +235,24 @@ def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
     assert "OsVersion in the request" in str(caught.value)
     assert "BYOL_GRAPHICS_G4DN_WSP" in str(caught.value)
     assert "set OsVersion" not in str(caught.value)
+
+
+def test_the_image_builder_path_needs_a_windows_version_ec2_does_not_tell() -> None:
+    # Given an AMI whose OS EC2 does not tell, to import on the Image Builder path
+    req = ImportRequest(
+        image_id=AMI,
+        ingestion_process="BYOL_REGULAR_WSP",
+        import_method="image-builder",
+        protocol="DCV",
+        compute_type="BASE",
+    )
+    # When checked, Then it is refused before the import (which requires OsVersion)
+    with pytest.raises(errors.UnsupportedCombination) as caught:
+        check_combination(req, UNKNOWN)
+    assert "needs its Windows version and EC2 does not tell it" in caught.value.message
+    assert "set OsVersion (Windows_10 or Windows_11)" in caught.value.message
+    # And with OsVersion given, it passes
+    check_combination(dataclasses.replace(req, os_version="Windows_11"), UNKNOWN)
 
 
 def test_windows_11_on_legacy_bios_is_refused() -> None:
