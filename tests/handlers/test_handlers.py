@@ -56,12 +56,17 @@ def test_each_workflow_handler_in_the_order_the_state_machine_calls_it(aws: Loca
         "count": 1,
         "wait_seconds": 120,
     }
+    # the waiting import looks at the lock (DynamoDB only) and finds it held by EXEC
+    other = {**state, "Context": {"ExecutionId": "other"}, "Lock": {"count": 1}}
+    looked = call("CheckLock", other)
+    assert (looked["state"], looked["holder"], looked["count"]) == ("HELD", EXEC, 2)
     enabled = call("EnableByol", state)
     assert enabled["status"] == "PENDING" and enabled["modified"] is True
     assert call("PollModification", state)["state"] == "PENDING"
     aws.clock.advance(aws.timings.modification_seconds)
     assert call("PollModification", state)["state"] == "COMPLETED"
     assert call("ReleaseLock", state) == {"released": True}
+    assert call("CheckLock", other)["state"] == "FREE"
     state["Import"] = call("ImportImage", state)
     assert call("PollImage", state)["state"] == "PENDING"
     aws.clock.advance(aws.timings.import_seconds)

@@ -100,3 +100,59 @@ def test_an_error_carries_its_details_for_cleanup_and_the_report() -> None:
     out = poll(ws, FakeEc2())
     assert out["state"] == "ERROR"
     assert "DiskFreeSpace: Too full" in out["reason"]
+
+
+def test_a_completed_import_whose_image_is_in_error_fails_with_the_images_reason() -> None:
+    # Given the import COMPLETED but the image list showing the image in ERROR
+    ws = FakeWorkSpaces()
+    ws.custom_imports["wsi-000000000"] = {"State": "COMPLETED", "ProgressPercentage": 100}
+    ws.images["wsi-000000000"] = {
+        "ImageId": "wsi-000000000",
+        "State": "ERROR",
+        "ErrorCode": "InternalFailure",
+        "ErrorMessage": "post-import check failed",
+    }
+    # When PollImage runs, Then the image's own word wins over the import's
+    out = poll(ws, FakeEc2())
+    assert out["state"] == "ERROR"
+    assert "ended in ERROR: InternalFailure: post-import check failed" in out["reason"]
+
+
+def test_a_new_import_not_listed_yet_is_pending_and_tags_no_progress() -> None:
+    # Given an import just started, not yet in DescribeCustomWorkspaceImageImport
+    ws, ec2 = FakeWorkSpaces(), FakeEc2()
+    # When PollImage runs, Then it waits, with no progress to tell (no tag written)
+    out = poll(ws, ec2)
+    assert (out["state"], out["progress"], out["seen"]) == ("PENDING", None, False)
+    assert ec2.tagged == {}
+
+
+def test_a_progress_tag_that_cannot_be_written_does_not_stop_the_poll() -> None:
+    ws, ec2 = FakeWorkSpaces(), FakeEc2(tag_error=errors.AccessDenied("ec2:CreateTags denied"))
+    ws.custom_imports["wsi-000000000"] = {"State": "VALIDATING", "ProgressPercentage": 62}
+    # When PollImage runs, Then the import is still followed (the denial is only logged)
+    out = poll(ws, ec2)
+    assert (out["state"], out["import_state"], out["count"]) == ("PENDING", "VALIDATING", 1)
+    assert ec2.tagged == {}
+
+
+def test_an_import_answer_without_a_state_is_an_error_not_a_wait() -> None:
+    ws = FakeWorkSpaces()
+    ws.custom_imports["wsi-000000000"] = {"ProgressPercentage": 10}
+    with pytest.raises(errors.WorkSpacesError, match="wsi-000000000 has no State"):
+        poll(ws, FakeEc2())
+
+
+def test_a_long_error_is_cut_keeping_aws_words_first() -> None:
+    # Given an ERROR whose details would make a reason far over the 1,000 characters kept
+    ws = FakeWorkSpaces()
+    details = [{"ErrorCode": f"Code{i}", "ErrorMessage": "x" * 80} for i in range(20)]
+    ws.custom_imports["wsi-000000000"] = {
+        "State": "ERROR",
+        "StateMessage": "Compatibility check failed.",
+        "ErrorDetails": details,
+    }
+    # When PollImage reads it, Then the reason is cut to 1,000 with its start (AWS's words) kept
+    reason = poll(ws, FakeEc2())["reason"]
+    assert len(reason) == 1000 and reason.endswith("...")
+    assert "ended in ERROR at 0%: Compatibility check failed.; ErrorDetails: Code0: x" in reason

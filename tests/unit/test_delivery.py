@@ -84,6 +84,13 @@ def test_trigger_tag_delivery_keys_are_read_as_written() -> None:
         ({"Bundle": {"Update": "wsb-1"}}, "Delivery.Bundle.Update: must be a bundle id"),
         ({"Bundle": {"Create": {"Size": 1}}}, "Delivery.Bundle.Create.Size: unknown field"),
         ({"Bundle": {"Create": {"Name": "a b"}}}, "Create.Name: must be 1-64 characters"),
+        ({"Bundle": {"Create": "gold"}}, "Delivery.Bundle.Create: must be an object with"),
+        (
+            {"Bundle": {"Create": {"Description": "gold; rm"}}},
+            "Create.Description: must be 1-255 characters",
+        ),
+        ({"CopyToRegions": "us-east-1"}, "CopyToRegions: must be a list of strings"),
+        ({"ShareWithAccounts": [111122223333]}, "ShareWithAccounts: must be a list of strings"),
         ({"Bundle": {"Create": {"ComputeType": "power"}}}, "(did you mean 'POWER'?)"),
         (
             {"Bundle": {"Create": {"ComputeType": "GRAPHICS_G4DN"}}},

@@ -262,6 +262,42 @@ def test_finding_an_image_by_name_pages_owned_images(ws: tuple[WorkSpacesGateway
     assert gateway.find_owned_image("mine") == {"ImageId": "wsi-222222222", "Name": "mine"}
 
 
+def test_a_name_no_owned_image_has_is_none(ws: tuple[WorkSpacesGateway, Stubber]) -> None:
+    # ImportImage reads None as "taken but not listed yet" (ImageNotListedYet, retried)
+    gateway, stub = ws
+    stub.add_response(
+        "describe_workspace_images",
+        {"Images": [{"ImageId": "wsi-111111111", "Name": "other"}]},
+        {"ImageType": "OWNED", "MaxResults": 25},
+    )
+    assert gateway.find_owned_image("mine") is None
+
+
+@pytest.mark.parametrize("mode", [None, "CUSTOMER_MANAGED"])
+def test_the_custom_import_sends_the_validation_mode_only_when_asked(
+    ws: tuple[WorkSpacesGateway, Stubber], mode: str | None
+) -> None:
+    # Given a request with or without ImageValidationMode (AWS's default applies without it)
+    gateway, stub = ws
+    expected = {
+        "ImageName": CUSTOM_IMPORT["name"],
+        "ImageDescription": "Windows 11",
+        "ComputeType": "BASE",
+        "Protocol": "DCV",
+        "ImageSource": CUSTOM_IMPORT["source"],
+        "InfrastructureConfigurationArn": CUSTOM_IMPORT["infrastructure_arn"],
+        "Platform": "WINDOWS",
+        "OsVersion": "Windows_11",
+        "Tags": CUSTOM_IMPORT["tags"],
+        **({"ImageValidationMode": mode} if mode else {}),
+    }
+    stub.add_response(
+        "import_custom_workspace_image", {"ImageId": "wsi-123456789", "State": "PENDING"}, expected
+    )
+    # When the import is asked, Then the request is exactly that (checked against the model)
+    assert gateway.import_custom_image(**CUSTOM_IMPORT, validation_mode=mode) == "wsi-123456789"
+
+
 @pytest.fixture
 def ec2() -> Iterator[tuple[Ec2Gateway, Stubber]]:
     client, stub = stubbed("ec2")
@@ -356,6 +392,20 @@ def test_release_frees_only_our_own_lock(lock: tuple[LockGateway, Stubber]) -> N
     gateway, stub = lock
     stub.add_client_error("delete_item", "ConditionalCheckFailedException", "not ours")
     assert gateway.release("L", "me") is False
+
+
+def test_an_approval_is_recorded_only_on_the_lock_its_import_holds(
+    lock: tuple[LockGateway, Stubber],
+) -> None:
+    gateway, stub = lock
+    # Given the lock held by another import (our lease ran out): the condition fails
+    stub.add_client_error("update_item", "ConditionalCheckFailedException", "not ours")
+    # Then the token is not recorded, and the step says so instead of asking anyone
+    assert gateway.record_approval("L", "me", {"ApprovalToken": "t"}) is False
+    # And a throttled write is not read as "not ours": it is retried
+    stub.add_client_error("update_item", "ProvisionedThroughputExceededException", "slow down", 400)
+    with pytest.raises(errors.TransientAwsError):
+        gateway.record_approval("L", "me", {"ApprovalToken": "t"})
 
 
 def test_repeated_execution_name_is_not_an_error() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byol_import import errors
+from byol_import import errors, steps
 from byol_import.logic.image import (
     AmiFacts,
     check_ami,
@@ -19,6 +20,8 @@ from byol_import.logic.image import (
     image_name,
 )
 from byol_import.logic.request import IMAGE_DESCRIPTION_PATTERN, IMAGE_NAME_PATTERN, ImportRequest
+from byol_import.state import WorkflowState
+from tests.unit.fakes import FakeEc2, FakeNotifier
 
 ACCOUNT = "123456789012"
 AMI = "ami-0abcdef1234567890"
@@ -234,6 +237,24 @@ def test_an_explicit_os_version_wins_over_the_ec2_inference() -> None:
     assert "set OsVersion" not in str(caught.value)
 
 
+def test_the_image_builder_path_needs_a_windows_version_ec2_does_not_tell() -> None:
+    # Given an AMI whose OS EC2 does not tell, to import on the Image Builder path
+    req = ImportRequest(
+        image_id=AMI,
+        ingestion_process="BYOL_REGULAR_WSP",
+        import_method="image-builder",
+        protocol="DCV",
+        compute_type="BASE",
+    )
+    # When checked, Then it is refused before the import (which requires OsVersion)
+    with pytest.raises(errors.UnsupportedCombination) as caught:
+        check_combination(req, UNKNOWN)
+    assert "needs its Windows version and EC2 does not tell it" in caught.value.message
+    assert "set OsVersion (Windows_10 or Windows_11)" in caught.value.message
+    # And with OsVersion given, it passes
+    check_combination(dataclasses.replace(req, os_version="Windows_11"), UNKNOWN)
+
+
 def test_windows_11_on_legacy_bios_is_refused() -> None:
     req = ImportRequest(image_id=AMI, ingestion_process="BYOL_REGULAR_WSP", os_version="Windows_11")
     with pytest.raises(errors.UnsupportedCombination, match="BootMode legacy-bios"):
@@ -288,3 +309,28 @@ def test_execution_names_are_valid_and_deterministic(ami_id: str, value: str | N
     name = execution_name(ami_id, value)
     assert re.fullmatch(r"[a-zA-Z0-9_-]{1,80}", name)
     assert name == execution_name(ami_id, value)
+
+
+def test_notify_on_start_says_the_import_started_only_once_the_ami_passed() -> None:
+    execution = f"arn:aws:states:eu-west-1:{ACCOUNT}:execution:sm:run-1"
+    state = WorkflowState.parse(
+        {
+            "Request": {"image_id": AMI, "ingestion_process": "BYOL_REGULAR_WSP"},
+            "Context": {"ExecutionId": execution},
+        }
+    )
+    # Given notifyOnStart (a notifier for "started") and an AMI that passes
+    notifier, ec2 = FakeNotifier(), FakeEc2({AMI: ami()})
+    # When CheckImage runs
+    steps.check_image(state, ec2, ACCOUNT, notifier)
+    # Then one message says it started, where its status is, and which execution runs it
+    [(subject, message, attributes)] = notifier.messages
+    assert subject == f"byol-import: import of {AMI} started"
+    assert "byol-import:status tag" in message and message.endswith(f"Execution: {execution}")
+    assert attributes == {"outcome": "STARTED", "ami": AMI}
+    assert ec2.tagged[AMI]["byol-import:status"] == "QUEUED"
+    # And an AMI that is refused gets no "started" message (only the failure's, from Report)
+    refused = FakeNotifier()
+    with pytest.raises(errors.ImageNotOwned):
+        steps.check_image(state, FakeEc2({AMI: ami(OwnerId="999999999999")}), ACCOUNT, refused)
+    assert refused.messages == []

@@ -149,6 +149,26 @@ def test_the_ami_s_own_trigger_tag_names_the_execution_as_its_state_change_does(
     assert len(starter.started) == 1
 
 
+def test_a_build_tag_value_that_does_not_parse_still_starts_the_import_to_report_it(
+    image_builder_event: dict[str, Any],
+) -> None:
+    # Given a build whose AMI carries a trigger tag value with a typo, image-builder configured
+    tags = [{"Key": KEY, "Value": "ImportMethod=imagebuilder"}]
+    builder, ec2, starter = (
+        FakeImageBuilder({ARN: image()}),
+        FakeEc2({AMI: {"Tags": tags}}),
+        FakeStarter(),
+    )
+    # When the build's event arrives
+    out = start(image_builder_event, builder, ec2, starter, method="image-builder")
+    # Then the import starts on the configured path with the value as written: ValidateRequest
+    # refuses it and the AMI's status tag says why (nothing silent)
+    assert [s["ImageId"] for s in out["Started"]] == [AMI]
+    [payload] = [json.loads(p) for p in starter.started.values()]
+    assert payload["ImportMethod"] == "image-builder"
+    assert payload["Trigger"] == {"Source": "ImageBuilder", "TagValue": "ImportMethod=imagebuilder"}
+
+
 @pytest.mark.parametrize(
     ("images", "amis", "fragment"),
     [

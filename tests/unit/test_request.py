@@ -48,6 +48,13 @@ def test_full_console_input_is_kept() -> None:
     assert ImportRequest.from_json(request.to_json()) == request
 
 
+def test_tags_in_the_aws_list_form_are_read_as_the_object_form() -> None:
+    # Given Tags as EC2 and the CLI write them, one without a Value
+    raw = {"ImageId": AMI, "Tags": [{"Key": "team", "Value": "euc"}, {"Key": "cost-centre"}]}
+    # Then they are the same tags as {"team": "euc", "cost-centre": ""}
+    assert normalise_request(raw, DEFAULT).tags == {"team": "euc", "cost-centre": ""}
+
+
 @pytest.mark.parametrize(
     ("tag_value", "expected"),
     [("BYOL_REGULAR", "BYOL_REGULAR"), ("", DEFAULT), ("true", DEFAULT), (" yes ", DEFAULT)],
@@ -121,6 +128,12 @@ def test_request_wins_over_the_tag_value() -> None:
         ({"ImageId": AMI, "Tags": {"byol-import:status": "1"}}, "Tags:"),
         ({"ImageId": AMI, "Tags": {"k": "v" * 256}}, "Tags:"),
         ({"ImageId": AMI, "Tags": "k=v"}, "Tags:"),
+        ({"ImageId": AMI, "Tags": {f"k{i}": "v" for i in range(49)}}, "Tags: at most 48 tags"),
+        ({"ImageId": AMI, "Tags": [{"Key": "", "Value": "v"}]}, "Tags: each key must be 1-127"),
+        (
+            {"ImageId": AMI, "Trigger": {"Source": "CreateTags", "TagValue": "v" * 256}},
+            "Trigger.TagValue: must be a string of at most 255",
+        ),
         ({"ImageId": AMI, "Imageid": AMI}, "Imageid: unknown field"),
         ({"ImageId": AMI, "Trigger": {"Source": "Cron"}}, "Trigger.Source:"),
         (

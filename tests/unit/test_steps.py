@@ -263,6 +263,19 @@ def test_a_retried_import_adopts_our_own_image() -> None:
     assert again == {**first, "adopted": True}
 
 
+def test_a_retry_that_adopts_a_settled_image_polls_at_once() -> None:
+    # Given our image from a first attempt, AVAILABLE by the time the task is retried
+    ws = ws_()
+    first = steps.import_image(state(), ws)
+    assert first["first_poll_seconds"] == LIMITS["ImageFirstPollDelaySeconds"]
+    ws.images[first["image_id"]]["State"] = "AVAILABLE"
+    ws.import_error = errors.ImageNameTaken("taken")
+    # When it is adopted, Then there is nothing to wait for: no 90-minute first wait
+    again = steps.import_image(state(), ws)
+    assert (again["adopted"], again["first_poll_seconds"]) == (True, 0)
+    assert "settled" not in again
+
+
 def test_a_name_taken_by_someone_else_fails_clearly() -> None:
     ws = ws_(import_error=errors.ImageNameTaken("taken"))
     ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": f"win11-{AMI}"}
@@ -337,6 +350,32 @@ def test_a_failing_cleanup_never_hides_the_import_error() -> None:
     assert out["Cause"].startswith("ERROR X") and "cleanup of image" in out["Cause"]
 
 
+def test_cleanup_off_keeps_our_failed_image_and_says_so() -> None:
+    ws = ws_()
+    image = steps.import_image(state(), ws)["image_id"]
+    config = dataclasses.replace(CONFIG, cleanup_failed_images=False)
+    out = steps.cleanup_image(state(Import={"image_id": image}, Poll={}), ws, config)
+    assert f"image {image} kept (cleanup is off)" in out["Cause"]
+    assert image in ws.images and not any(c.startswith("Delete") for c in ws.calls)
+
+
+def test_cleanup_of_an_image_already_gone_notes_it_and_keeps_the_error() -> None:
+    ws = ws_(tags_gone=True)
+    out = steps.cleanup_image(
+        state(Import={"image_id": "wsi-123456789"}, Poll={"reason": "ERROR X"}), ws, CONFIG
+    )
+    assert out["Error"] == "ImageImportFailed"
+    assert out["Cause"].startswith("ERROR X") and "no longer exists" in out["Cause"]
+
+
+def test_a_throttled_delete_is_raised_for_the_states_retry() -> None:
+    ws = ws_(delete_error=errors.TransientAwsError("throttled"))
+    image = steps.import_image(state(), ws)["image_id"]
+    with pytest.raises(errors.TransientAwsError):
+        steps.cleanup_image(state(Import={"image_id": image}, Poll={}), ws, CONFIG)
+    assert image in ws.images
+
+
 def test_cleanup_leaves_images_that_are_not_ours() -> None:
     ws = ws_()
     ws.images["wsi-999999999"] = {"ImageId": "wsi-999999999", "Name": "theirs"}
@@ -404,6 +443,92 @@ def test_a_tagging_failure_does_not_stop_the_notification() -> None:
     assert len(notifier.messages) == 1 and "could not tag" in out["Notes"][0]
 
 
+def test_a_failure_after_part_of_the_delivery_records_and_says_what_was_delivered() -> None:
+    # Given an import that enabled BYOL (approved), created a bundle, shared, then a copy failed
+    delivery = {
+        "bundle": {"id": "wsb-00000042", "name": "gold", "action": "created"},
+        "shares": [{"account": "111122223333", "shared": True, "reason": None}],
+        "copies": [{"region": "us-east-1", "image_id": "wsi-000000777", "state": "ERROR"}],
+    }
+    account = {
+        "status": "ENABLED",
+        "management_cidr": "10.2.0.0/16",
+        "modified": True,
+        "decision": "approved by arn:ops",
+    }
+    st = raw_state(
+        Import={"image_id": "wsi-123456789"},
+        Account=account,
+        Delivery=delivery,
+        Error={"Error": "DeliveryFailed", "Cause": "The copy wsi-000000777 ended in ERROR"},
+    )
+    # When Report runs
+    _, ec2, notifier, _ = report(st)
+    # Then the AMI records the bundle, share and copy (`byol-import retire` reads them)
+    tags = ec2.tagged[AMI]
+    assert tags["byol-import:status"] == "FAILED"
+    assert tags["byol-import:bundle-id"] == "wsb-00000042"
+    assert tags["byol-import:shared-with"] == "111122223333"
+    assert tags["byol-import:copies"] == "us-east-1=wsi-000000777"
+    # And the message lists them after the failure, and how BYOL was enabled
+    [(_, message, _)] = notifier.messages
+    after = message.split("Delivered before the failure:\n", 1)[1]
+    assert after.startswith("Bundle wsb-00000042 (gold) was created from the image.")
+    assert "Copy in us-east-1: wsi-000000777 (ERROR)." in after
+    assert (
+        "BYOL was enabled for this account with management CIDR 10.2.0.0/16 "
+        "(approved by arn:ops)." in message
+    )
+
+
+def test_a_throttled_status_tag_retries_the_report_before_anyone_is_notified() -> None:
+    # Given the AMI's tag write throttled: the ASL retries Report
+    ec2, notifier = FakeEc2(tag_error=errors.TransientAwsError("throttled")), FakeNotifier()
+    # When Report runs, Then it fails to be retried, and no one got a notification yet
+    with pytest.raises(errors.TransientAwsError):
+        steps.report(state(), ec2, notifier, FakeLock(), FakeMetrics())
+    assert notifier.messages == []  # so the retry notifies once
+
+
+def test_a_denied_status_tag_is_named_in_the_notification() -> None:
+    ec2 = FakeEc2(tag_error=errors.AccessDenied("ec2:CreateTags on image/*"))
+    notifier = FakeNotifier()
+    out = steps.report(state(), ec2, notifier, FakeLock(), FakeMetrics())
+    note = "could not tag the AMI: tagging was denied. ec2:CreateTags on image/*"
+    assert out["Notes"] == [note]
+    assert f"Note: {note}" in notifier.messages[0][1]
+
+
+@pytest.mark.parametrize(
+    ("cause", "shown"),
+    [
+        ('{"errorType": "X"}', '{"errorType": "X"}'),  # JSON, but no errorMessage: as it came
+        ("Task timed out", "Task timed out"),
+        ({"detail": 1}, '{"detail": 1}'),
+        (None, ""),
+    ],
+)
+def test_a_cause_without_a_lambda_error_message_is_shown_as_it_came(cause: Any, shown: str) -> None:
+    out, _, notifier, _ = report(raw_state(Error={"Error": "States.Timeout", "Cause": cause}))
+    assert out["Cause"] == shown
+    assert f"Reason: {shown}\n" in notifier.messages[0][1]
+
+
+def test_input_without_an_ami_tags_nothing_and_still_notifies() -> None:
+    # Given console input with no AMI id, and a start time that is not a date
+    st = {
+        "Input": {"ImageName": "gold"},
+        "Context": {"ExecutionId": EXEC, "StartedAt": "yesterday"},
+        "Error": {"Error": "InvalidRequest", "Cause": "ImageId: required"},
+    }
+    # When Report runs
+    out, ec2, notifier, metrics = report(st)
+    # Then no AMI is tagged, the failure is counted without a made-up duration, and said
+    assert ec2.tagged == {} and out["DurationSeconds"] is None
+    assert metrics.values == {"ImportsFailed": 1}
+    assert "import of (no valid AMI id) FAILED" in notifier.messages[0][0]
+
+
 def starter_run(event: dict[str, Any], ec2: FakeEc2, starter: FakeStarter) -> dict[str, Any]:
     return steps.start_imports(
         event,
@@ -467,6 +592,28 @@ def test_janitor_reports_what_never_reached_report(status: str) -> None:
     assert ec2.tagged[AMI]["byol-import:status"] == status
     [(subject, _, attributes)] = notifier.messages
     assert AMI in subject and attributes["outcome"] == status
+
+
+def test_janitor_reports_an_aborted_execution_whose_input_is_not_json_without_tagging() -> None:
+    # Given an execution aborted with an input that is not JSON (started by hand)
+    lock = FakeLock(holder=EXEC)
+    detail = {"executionArn": EXEC, "status": "ABORTED", "input": "{not json"}
+    # When the janitor sees it end
+    out, ec2, notifier = janitor(detail, lock)
+    # Then its lock is freed and it is reported, with no AMI to tag
+    assert (out["released"], out["reported"], lock.holder) == (True, "ABORTED", None)
+    assert ec2.tagged == {}
+    [(subject, message, _)] = notifier.messages
+    assert "(no valid AMI id) ABORTED (ExecutionAborted)" in subject
+    assert "Fix the input, then start the import again." in message
+
+
+@pytest.mark.parametrize("event", [{"detail": "not a mapping"}, "not an event", None])
+def test_janitor_ignores_an_event_that_is_not_an_execution_status_change(event: Any) -> None:
+    lock, notifier = FakeLock(holder=EXEC), FakeNotifier()
+    out = steps.close_ended_execution(event, lock, FakeEc2(), notifier, FakeMetrics())
+    assert out == {"released": False, "reason": "not a finished execution"}
+    assert lock.holder == EXEC and notifier.messages == []
 
 
 def test_the_report_plan_is_data_decided_before_any_call() -> None:
@@ -574,6 +721,61 @@ def test_an_approval_of_another_range_is_refused() -> None:
     with pytest.raises(errors.EnablementRejected, match=r"10\.9\.0\.0/16"):
         steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(holder=EXEC), CONFIG)
     assert not any(c.startswith("Modify") for c in ws.calls)
+
+
+def test_an_approval_sent_as_a_json_string_is_read_and_an_unnamed_approver_is_unknown() -> None:
+    # Given the answer as a JSON string (send-task-success output encoded twice), no approvedBy
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    answer = json.dumps({"decision": "approve", "cidr": "10.2.0.0/16"})
+    # When ModifyAccount reads it, Then BYOL is enabled and the log names no one made up
+    result = steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(), CONFIG)
+    assert (result["approved_by"], result["decision"]) == ("unknown", "approved by unknown")
+    assert "ModifyAccount 10.2.0.0/16" in ws.calls
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"decision": "reject", "cidr": "10.2.0.0/16"}, "not json", None, ["approve"]],
+    ids=["rejected", "not-json", "no-answer", "not-an-object"],
+)
+def test_anything_but_an_approval_changes_nothing(answer: Any) -> None:
+    ws = ws_(cidrs={"10.2.0.0/16": ["10.2.0.0/16"]})
+    with pytest.raises(errors.EnablementRejected, match="is not an approval"):
+        steps.modify_account(_approval_state(answer), ws, FakeEc2(), FakeLock(holder=EXEC), CONFIG)
+    assert ws.calls == []
+
+
+def test_an_approved_enablement_adopts_a_change_that_came_first() -> None:
+    # Given BYOL enabled meanwhile (a person, or another Region's byol-import)
+    ws = ws_(account={"DedicatedTenancySupport": "ENABLED"})
+    lock = FakeLock(holder=EXEC, approval={"ApprovalToken": "token"})
+    answer = {"decision": "approve", "approvedBy": "ops", "cidr": "10.2.0.0/16"}
+    # When the approval comes back, Then nothing is modified, the state is adopted
+    result = steps.modify_account(_approval_state(answer), ws, FakeEc2(), lock, CONFIG)
+    assert (result["status"], result["modified"]) == ("ENABLED", False)
+    assert not any(c.startswith("Modify") for c in ws.calls)
+    assert lock.approval == {}  # and the token no longer waits on the lock
+
+
+def test_a_workflow_without_a_token_or_a_range_neither_asks_nor_enables() -> None:
+    # Given RequestApproval's input without its task token, or an Account without a range
+    lock, ec2, notifier = FakeLock(holder=EXEC), FakeEc2(), FakeNotifier()
+    account = {"status": "DISABLED", "management_cidr": "10.2.0.0/16", "approval_needed": True}
+    no_range = {**account, "management_cidr": None}
+    broken: list[dict[str, Any]] = [
+        {"State": raw_state(Account=account)},
+        {"Token": "token-1", "State": raw_state(Account=no_range)},
+    ]
+    # Then nothing is recorded on the lock and no one is asked
+    for event in broken:
+        with pytest.raises(errors.InvalidRequest, match="RequestApproval: no"):
+            steps.request_approval(event, lock, ec2, notifier, CONFIG)
+    assert (lock.approval, notifier.messages) == ({}, [])
+    # And ModifyAccount without a decided range changes nothing
+    ws = ws_()
+    with pytest.raises(errors.InvalidRequest, match="no management CIDR was decided"):
+        steps.modify_account(state(Account=no_range), ws, ec2, lock, CONFIG)
+    assert ws.calls == []
 
 
 def test_request_approval_keeps_the_token_on_the_lock_and_asks() -> None:
