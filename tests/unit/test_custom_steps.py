@@ -134,6 +134,13 @@ def test_a_progress_tag_that_cannot_be_written_does_not_stop_the_poll() -> None:
     out = poll(ws, ec2)
     assert (out["state"], out["import_state"], out["count"]) == ("PENDING", "VALIDATING", 1)
     assert ec2.tagged == {}
+    # And the tag is written at the next poll once EC2 takes it (the failed write is not
+    # counted as told, though only a point was gained since)
+    assert out["progress"] is None
+    ec2.tag_error = None
+    ws.custom_imports["wsi-000000000"]["ProgressPercentage"] = 63
+    assert poll(ws, ec2, Poll=out)["progress"] == "VALIDATING 63%"
+    assert ec2.tagged[AMI]["byol-import:progress"] == "VALIDATING 63%"
 
 
 def test_an_import_answer_without_a_state_is_an_error_not_a_wait() -> None:

@@ -68,9 +68,12 @@ def poll(state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None) -> dict[st
     # `progress` in the result is what the AMI's tag says: kept until worth rewriting.
     tagged = before.progress if before is not None else None
     progress = seen.progress
-    if ec2 is not None and custom_logic.worth_tagging(tagged, progress):
-        _tag_progress(ec2, state.need_request().image_id, str(progress))
-        tagged = progress
+    if (
+        ec2 is not None
+        and custom_logic.worth_tagging(tagged, progress)
+        and _tag_progress(ec2, state.need_request().image_id, str(progress))
+    ):
+        tagged = progress  # a write that failed is tried again at the next poll
     logger.info(
         "image import polled",
         extra={"image_id": image_id, "state": status, "progress": progress},
@@ -84,9 +87,12 @@ def poll(state: WorkflowState, ws: WorkSpacesApi, ec2: Ec2Api | None) -> dict[st
     }
 
 
-def _tag_progress(ec2: Ec2Api, ami: str, progress: str) -> None:
-    """A tag that cannot be written never fails the import (as the status tags)."""
+def _tag_progress(ec2: Ec2Api, ami: str, progress: str) -> bool:
+    """Whether the tag was written. A tag that cannot be written never fails the import (as the
+    status tags)."""
     try:
         ec2.tag_image(ami, {PROGRESS_TAG_KEY: progress})
+        return True
     except errors.ByolImportError as exc:
         logger.warning("could not tag the AMI with the progress", extra={"reason": str(exc)})
+        return False
