@@ -138,7 +138,9 @@ class LocalSession:
         )
 
     def _token_waiting(self, answered: set[str]) -> bool:
-        """A new task token on the lock item: read in memory, as the clock's condition must be
+        """A new task token on the lock item, once its AMI's status says AWAITING_APPROVAL (the
+        request records the token, then tags the AMI, then emails: a person acts on the email,
+        so a status read then shows the wait). Read in memory, as the clock's condition must be
         quick and take no lock (not through the API, nor an import)."""
         try:
             table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(self.aws.lock_table)
@@ -146,7 +148,11 @@ class LocalSession:
             return False
         item = table.get_item(DynamoType({"S": c.ACCOUNT_LOCK_ID}))
         token = item.attrs.get(c.APPROVAL_TOKEN_ATTR) if item is not None else None
-        return token is not None and token.value not in answered
+        if token is None or token.value in answered:
+            return False
+        ami = item.attrs.get(c.APPROVAL_AMI_ATTR) if item is not None else None
+        tags = ec2_backends[ACCOUNT_ID][REGION].tags.get(ami.value if ami else "", {})
+        return tags.get(c.STATUS_TAG_KEY) == c.AWAITING_APPROVAL
 
     def delivered(self, ami: str) -> list[str]:
         """The bundle, each copy and each share, as the AMI records them."""

@@ -142,9 +142,21 @@ def test_the_operator_sees_a_new_token_on_the_lock_item_in_memory() -> None:
         ddb.put_item(TableName=LOCK_TABLE, Item={**key, "Owner": {"S": "exec-1"}})
         assert run._token_waiting(set()) is False  # a lock with no question
 
+        ec2 = boto3.client("ec2", region_name="eu-west-1")
+        ami = ec2.register_image(Name="win11", RootDeviceName="/dev/sda1")["ImageId"]
         ddb.put_item(
             TableName=LOCK_TABLE,
-            Item={**key, "Owner": {"S": "exec-1"}, "ApprovalToken": {"S": TOKEN}},
+            Item={
+                **key,
+                "Owner": {"S": "exec-1"},
+                "ApprovalToken": {"S": TOKEN},
+                "ApprovalAmi": {"S": ami},
+            },
+        )
+        # a token recorded before its AMI says AWAITING_APPROVAL (nobody was emailed yet)
+        assert run._token_waiting(set()) is False
+        ec2.create_tags(
+            Resources=[ami], Tags=[{"Key": "byol-import:status", "Value": "AWAITING_APPROVAL"}]
         )
 
         # Then a token not yet answered wakes the operator, an answered one does not
