@@ -139,7 +139,7 @@ class FunctionSettings(DeliverySettings):
     )
     import_method: str = _setting(
         "importMethod",
-        "classic",
+        IMPORT_METHODS[0],
         "classic (ImportWorkspaceImage) or image-builder (ImportCustomWorkspaceImage)",
         env=ENV_DEFAULT_IMPORT_METHOD,
         check=lambda v: v in IMPORT_METHODS,

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from byol_import import errors
+from byol_import.logic.import_method import IMAGE_BUILDER
 from byol_import.logic.request import INGESTION_PROCESSES, ImportRequest
 
 MAX_ROOT_VOLUME_GB: Final = 70
@@ -182,7 +183,7 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
             "WorkSpaces does not import Windows 10 with UEFI boot (UEFINotSupported). Rebuild "
             "the VM with legacy BIOS, or correct OsVersion"
         )
-    if request.import_method == "image-builder" and os_version is None:
+    if request.import_method == IMAGE_BUILDER and os_version is None:
         # ImportCustomWorkspaceImage requires OsVersion: guessing would be the import's error.
         raise errors.UnsupportedCombination(
             f"AMI {facts.image_id}: the Image Builder import needs its Windows version and EC2 "
@@ -206,7 +207,7 @@ def check_combination(request: ImportRequest, facts: AmiFacts) -> None:
             "OsVersion=Windows_10 in the trigger tag value)"
         )
     )
-    if request.import_method == "image-builder":
+    if request.import_method == IMAGE_BUILDER:
         # ImportCustomWorkspaceImage: "Windows 11 does not support PCOIP protocol"; it takes no
         # Applications (ValidateRequest refuses them).
         if request.protocol == "PCOIP":

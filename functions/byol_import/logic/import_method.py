@@ -24,8 +24,8 @@ from byol_import.logic.ids import IMAGE_BUILD_VERSION_ARN_PATTERN
 from byol_import.logic.tag_value import TagSettings
 from byol_import.names import IMPORT_METHODS
 
-CLASSIC: Final = "classic"
-IMAGE_BUILDER: Final = "image-builder"
+CLASSIC: Final = IMPORT_METHODS[0]
+IMAGE_BUILDER: Final = IMPORT_METHODS[1]
 # Request fields only the Image Builder path takes (the classic path refuses them).
 IMAGE_BUILDER_FIELDS: Final = ("Protocol", "ComputeType", "ImageValidationMode")
 # The build version whose output AMI is ImageId (the starter fills both from an Image Builder

@@ -20,7 +20,7 @@ from byol_import.gateways.protocols import (
 )
 from byol_import.logic import image as image_logic
 from byol_import.logic.image_build import read_build
-from byol_import.logic.import_method import IMAGE_BUILDER
+from byol_import.logic.import_method import CLASSIC, IMAGE_BUILDER
 from byol_import.logic.tag_value import parse_tag_value
 from byol_import.observability import logger
 from byol_import.settings import ACCOUNT_LOCK_ID
@@ -38,7 +38,7 @@ def start_imports(
     trigger_tag_key: str,
     imagebuilder: Callable[[], ImageBuilderApi] | None = None,
     pipelines: Sequence[str] = (),
-    default_import_method: str = "classic",
+    default_import_method: str = CLASSIC,
 ) -> dict[str, Any]:
     """`imagebuilder` makes the Image Builder gateway (only Image Builder events need one)."""
     reading = triggers.read_event(event, account_id, region, trigger_tag_key)
