@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from byol_import import errors
-from byol_import.gateways.error_table import Handling
+from byol_import.gateways.error_table import _DEFECT, Handling
 
 _BUNDLE: Final = (
     "Check the bundle request (name, description, compute type, volumes), the image and the "
@@ -49,11 +49,7 @@ DELIVERY_ERRORS: Final[dict[tuple[str, str], Handling]] = {
         (_INVALID, _NOT_FOUND, _UNAVAILABLE, _UNSUPPORTED),
         _BUNDLE,
     ),
-    ("workspaces:DescribeWorkspaceBundles", _INVALID): Handling(
-        errors.AwsRequestRejected,
-        "AWS refused the request byol-import built. This is a defect of byol-import or of its "
-        "configuration: report it with this message",
-    ),
+    ("workspaces:DescribeWorkspaceBundles", _INVALID): Handling(errors.AwsRequestRejected, _DEFECT),
     **_rows("workspaces:CreateTags", (_NOT_FOUND, _INVALID, _LIMIT), _TAG),
     **_rows(
         "workspaces:CopyWorkspaceImage",
