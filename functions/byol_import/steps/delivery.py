@@ -155,22 +155,17 @@ def _bundle(
         _fits(bundle_id, int(root), image, "Update a bundle with a larger root volume")
     if current == image_id:  # a retry after the update: keep the recorded previous image
         previous = (gw.tags(bundle_id) or {}).get(PREVIOUS_IMAGE_TAG_KEY)
-        gw.tag(bundle_id, {IMAGE_ID_TAG_KEY: image_id})
-        return {
-            "id": bundle_id,
-            "name": bundle.get("Name"),
-            "action": "updated",
-            "previous_image": previous,
-        }
-    # Record the image it had before moving it: `byol-import rollback-bundle` reads it.
-    gw.tag(bundle_id, {PREVIOUS_IMAGE_TAG_KEY: current})
-    gw.update_bundle(bundle_id, image_id)
+    else:
+        # Record the image it had before moving it: `byol-import rollback-bundle` reads it.
+        gw.tag(bundle_id, {PREVIOUS_IMAGE_TAG_KEY: current})
+        gw.update_bundle(bundle_id, image_id)
+        previous = current
     gw.tag(bundle_id, {IMAGE_ID_TAG_KEY: image_id})
     return {
         "id": bundle_id,
         "name": bundle.get("Name"),
         "action": "updated",
-        "previous_image": current,
+        "previous_image": previous,
     }
 
 
