@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from byol_cli import local, render
+from byol_cli.local_delivery import COPY_REGION
 from byol_cli.status import collect
 from byol_cli.watch import retry
 from local_aws.workspaces.config import CustomImportFault
@@ -19,7 +20,6 @@ from stacks.config import ProjectConfig
 
 TAG_VALUE = "BYOL_REGULAR_WSP"
 OPERATOR_DELAY = 600.0
-COPY_REGION = "eu-central-1"  # the `deliver` scenario's second Region, BYOL enabled there
 
 
 @dataclass(frozen=True)

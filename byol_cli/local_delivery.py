@@ -23,7 +23,7 @@ from byol_cli.local import LocalSession
 from local_aws.harness import LocalAws
 from local_aws.place import ACCOUNT_ID, REGION
 
-COPY_REGION = "eu-central-1"  # where a --local copy goes
+COPY_REGION = "eu-central-1"  # where a --local copy goes (and the demo's `deliver`)
 
 
 def images_gateway(aws: LocalAws) -> ImagesGateway:
